@@ -1,0 +1,5 @@
+/**
+ * `@codesave/core`: save a project as a zip snapshot, and load snapshots back side by side.
+ * @packageDocumentation
+ */
+export { CodesaveError, type CodesaveErrorCode, isCodesaveError } from './errors.js';
