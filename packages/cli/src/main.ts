@@ -1,5 +1,62 @@
-/** Entry point of the `codesave` command; returns the exit code (0 ok, 1 user error, 2 bug). */
+import { isCodesaveError } from '@codesave/core';
+import { type Command, UsageError } from './command.js';
+
+/**
+ * The command table. Each command lives in `commands/<name>.ts` and registers itself here with one line.
+ * `codesave <dir> -o <zip>` (no command name) is the Python tool's shorthand for `save`.
+ */
+const commands: Record<string, () => Promise<Command>> = {
+  // save: () => import('./commands/save.js').then((m) => m.save),
+  // ls: () => import('./commands/ls.js').then((m) => m.ls),
+  // run: () => import('./commands/run.js').then((m) => m.run),
+  // push: () => import('./commands/push.js').then((m) => m.push),
+  // pull: () => import('./commands/pull.js').then((m) => m.pull),
+};
+
+const usage = `Usage: codesave <command> [options]
+
+Commands:
+${Object.keys(commands)
+  .map((name) => `  ${name}`)
+  .join('\n')}
+
+Run "codesave <command> --help" for a command's options.`;
+
+/** Entry point of the `codesave` command; resolves to the exit code: 0 ok, 1 user error, 2 bug. */
 export async function main(argv: string[]): Promise<number> {
-  console.log('codesave', argv.join(' '));
-  return 0;
+  const [first, ...rest] = argv;
+  if (first === undefined || first === '--help' || first === '-h') {
+    console.log(usage);
+    return first === undefined ? 1 : 0;
+  }
+  if (first === '--version' || first === '-v') {
+    const { createRequire } = await import('node:module');
+    console.log(createRequire(import.meta.url)('../package.json').version);
+    return 0;
+  }
+  const load = commands[first];
+  const [command, args] = load
+    ? [await load(), rest]
+    : commands.save
+      ? [await commands.save(), argv]
+      : [undefined, argv];
+  if (!command) {
+    console.error(`codesave: unknown command "${first}"\n\n${usage}`);
+    return 1;
+  }
+  try {
+    return (await command.run(args)) ?? 0;
+  } catch (error) {
+    if (error instanceof UsageError) {
+      console.error(`codesave ${command.name}: ${error.message}\n\n${command.usage}`);
+      return 1;
+    }
+    if (isCodesaveError(error)) {
+      console.error(`codesave ${command.name}: ${error.message} [${error.code}]`);
+      return 1;
+    }
+    console.error(`codesave ${command.name}: internal error, please report it:`);
+    console.error(error);
+    return 2;
+  }
 }
