@@ -3,3 +3,4 @@
  * @packageDocumentation
  */
 export { CodesaveError, type CodesaveErrorCode, isCodesaveError } from './errors.js';
+export { assertRealmEqual, type RealmDifference, realmDifference, realmEqual } from './compare/realm-equal.js';
