@@ -13,6 +13,7 @@ export type CodesaveErrorCode =
   | 'ERR_OUTPUT_DIR_MISSING'
   | 'ERR_BAD_SIZE'
   | 'ERR_BAD_OPTION'
+  | 'ERR_DEPENDENCY_NOT_FOUND'
   | 'ERR_MANIFEST_INVALID'
   // archive (read side)
   | 'ERR_ZIP_NOT_FOUND'
@@ -25,6 +26,7 @@ export type CodesaveErrorCode =
   | 'ERR_ZIP_TOO_LARGE'
   | 'ERR_ZIP_CRC_MISMATCH'
   | 'ERR_ZIP_HASH_MISMATCH'
+  | 'ERR_ZIP_ENTRY_NOT_FOUND'
   // runtime (load side)
   | 'ERR_DISPOSED'
   | 'ERR_TIMEOUT'

@@ -1,0 +1,354 @@
+/**
+ * `checkpoint()`: a project directory (plus extra libraries and files) → a deterministic zip snapshot with a
+ * validated manifest, written atomically.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import type { Stats } from 'node:fs';
+import { realpath, rename, stat, unlink } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { CodesaveError } from '../errors.js';
+import { gitFacts } from './git.js';
+import {
+  codesaveVersion,
+  contentHashOf,
+  FORMAT_VERSION,
+  GIT_PATCH_NAME,
+  MANIFEST_NAME,
+  type Manifest,
+  ManifestSchema,
+} from './manifest.js';
+import { dependencyClosure, detectPackageManager, installedVersions, readPackageJson } from './project.js';
+import { parseSize } from './size.js';
+import { type SkippedFile, TEMP_SUFFIX, type WalkEntry, walkRoot } from './walk.js';
+import { type WrittenItem, writeZip, type ZipItem } from './zip.js';
+
+/** Options of {@link checkpoint}; all optional. */
+export interface CheckpointOptions {
+  /** Where to write the zip (default `codebase.zip` in the current directory). Replaced atomically. */
+  output?: string;
+  /** Directories or files stored at the zip root under their own name (the Python tool's `extra_libraries`). */
+  extraLibraries?: string[];
+  /** Single files stored at the zip root under their own name, whatever the filters say. */
+  extraFiles?: string[];
+  /** More gitignore-syntax patterns, relative to each root; they take precedence over `.gitignore` files. */
+  ignore?: string[];
+  /** Keep only JS/TS sources, JSON (`package.json`, `tsconfig*.json`, …) and lockfiles (the Python `py_only`). */
+  onlyCode?: boolean;
+  /** Skip files larger than this: bytes, or `'100K'`, `'1M'` (K = 1024). Dependencies included. */
+  ignoreLargerThan?: string | number;
+  /**
+   * Copy the production dependency closure (`dependencies`, `optionalDependencies`, installed peers, transitively;
+   * never `devDependencies`) into `node_modules/` in the zip, from an npm (flat) or pnpm (`.pnpm`) install, links
+   * dereferenced, so the snapshot loads on a machine without `node_modules`.
+   */
+  includeDependencies?: boolean;
+  /**
+   * Seconds since 1970 for the manifest's `createdAt` and the entries' timestamps (default: the
+   * `SOURCE_DATE_EPOCH` environment variable). Without either, `createdAt` is now and entries carry 1980-01-01.
+   */
+  sourceDateEpoch?: number;
+  /** zlib level, 0 (store) to 9 (default 6, as `zip`). */
+  compressionLevel?: number;
+  /** Called as the snapshot is made: once after the scan, then after each file is written. */
+  onProgress?: (progress: CheckpointProgress) => void;
+}
+
+/** Progress of a {@link checkpoint}. */
+export interface CheckpointProgress {
+  phase: 'scan' | 'write' | 'done';
+  /** Files written so far (in `'scan'`, files found). */
+  files: number;
+  totalFiles: number;
+  /** Bytes of file content written so far. */
+  bytes: number;
+  totalBytes: number;
+  /** The file just written. */
+  path?: string;
+}
+
+/** What {@link checkpoint} made. */
+export interface CheckpointResult {
+  /** Absolute path of the zip. */
+  path: string;
+  /** Number of files in the zip besides `codesave.json`. */
+  files: number;
+  /** Size of the zip in bytes. */
+  bytes: number;
+  /** Files that a filter left out: how many, their total size, and each one with its reason. */
+  skipped: { count: number; bytes: number; files: SkippedFile[] };
+  /** sha256 of the zip's bytes. */
+  sha256: string;
+  manifest: Manifest;
+}
+
+const DEFAULT_EPOCH = Date.UTC(1980, 0, 1);
+
+/**
+ * Saves `dir` as a zip snapshot with a `codesave.json` manifest at its root.
+ *
+ * - `dir` may be several roots: the first is the project (its contents go to the zip root), the others are
+ *   stored under their own names, like `extraLibraries`.
+ * - Files are chosen as git would: `.gitignore` files at every level, negations included, plus `options.ignore`;
+ *   `.git/` never, `node_modules/` only through `includeDependencies`. The output zip and its temporary file
+ *   are never included, even when written inside `dir`.
+ * - Symbolic links are never followed. A link to a file or directory inside the same root is stored as a
+ *   link (relative target); a link leading outside the root is skipped and listed in `skipped` (use
+ *   `extraLibraries` to include what it points at); a broken link is an error.
+ * - Deterministic: entries sorted by path, one fixed timestamp (`SOURCE_DATE_EPOCH` or 1980-01-01), fixed
+ *   permissions (0644, or 0755 when executable), no directory entries — the same tree gives the same bytes
+ *   whatever the time zone, walk order or mtimes (for the same Node version and environment, which the
+ *   manifest records; `manifest.contentHash` depends on the files only).
+ * - In a git work tree, records commit, branch and dirty state; when dirty, the diff of tracked files
+ *   (`git diff HEAD --binary`, relative to `dir`) is stored as `.codesave/git.patch`.
+ *
+ * @throws CodesaveError `ERR_DIR_NOT_FOUND`, `ERR_NOT_A_DIRECTORY`, `ERR_UNREADABLE_FILE`, `ERR_BROKEN_SYMLINK`,
+ *   `ERR_OUTPUT_DIR_MISSING`, `ERR_BAD_SIZE`, `ERR_BAD_OPTION`, `ERR_DEPENDENCY_NOT_FOUND`.
+ */
+export async function checkpoint(dir: string | string[], options: CheckpointOptions = {}): Promise<CheckpointResult> {
+  const dirs = Array.isArray(dir) ? dir : [dir];
+  if (dirs.length === 0 || dirs.some((d) => typeof d !== 'string' || d === '')) {
+    throw new CodesaveError('ERR_BAD_OPTION', 'checkpoint needs a directory to save: pass its path');
+  }
+  const maxSize = options.ignoreLargerThan === undefined ? undefined : parseSize(options.ignoreLargerThan);
+  const epochSeconds = sourceDateEpoch(options.sourceDateEpoch);
+  const main = resolve(dirs[0]);
+  await statDir(main, 'directory to save');
+
+  const libraries = [...dirs.slice(1), ...(options.extraLibraries ?? [])].map((p) => resolve(p));
+  const extraFiles = (options.extraFiles ?? []).map((p) => resolve(p));
+  const libStats = await Promise.all(libraries.map((p) => statPath(p, 'extra library')));
+  const fileStats = await Promise.all(extraFiles.map((p) => statPath(p, 'extra file')));
+  fileStats.forEach((st, i) => {
+    if (!st.isFile()) {
+      throw new CodesaveError(
+        'ERR_BAD_OPTION',
+        `extra file ${extraFiles[i]} is not a file; pass it in extraLibraries`,
+        {
+          details: { path: extraFiles[i] },
+        },
+      );
+    }
+  });
+
+  // Output: its directory must exist; the zip is written next to it under a temporary name, then renamed.
+  const outputArg = options.output ?? 'codebase.zip';
+  const output = resolve(outputArg);
+  let outDirReal: string;
+  try {
+    outDirReal = await realpath(dirname(output));
+  } catch (cause) {
+    throw new CodesaveError(
+      'ERR_OUTPUT_DIR_MISSING',
+      `cannot write ${output}: directory ${dirname(output)} does not exist; create it first (mkdir -p ${dirname(output)})`,
+      { cause, details: { path: output } },
+    );
+  }
+  const existing = await stat(output).catch(() => undefined);
+  if (existing?.isDirectory() || /[\\/]$/.test(outputArg)) {
+    throw new CodesaveError(
+      'ERR_BAD_OPTION',
+      `output ${output} is a directory; pass a file name like ${join(output, 'codebase.zip')}`,
+      {
+        details: { path: output },
+      },
+    );
+  }
+  const outReal = join(outDirReal, basename(output));
+  const temp = join(outDirReal, `.${basename(output)}.${process.pid}-${randomBytes(4).toString('hex')}${TEMP_SUFFIX}`);
+  const exclude = new Set([outReal, temp]);
+
+  // Scan.
+  const patterns = options.ignore ?? [];
+  const onlyCode = options.onlyCode ?? false;
+  const walked: WalkEntry[] = [];
+  const skipped: SkippedFile[] = [];
+  const common = { patterns, onlyCode, maxSize, exclude };
+  await walkRoot(main, { ...common, prefix: '', gitignore: true }, walked, skipped);
+  const rootNames = [basename(main)];
+  const taken = new Set<string>();
+  for (const [i, lib] of libraries.entries()) {
+    const name = basename(lib);
+    if (taken.has(name)) throw duplicate(name, lib);
+    taken.add(name);
+    rootNames.push(name);
+    await walkRoot(lib, { ...common, prefix: `${name}/`, gitignore: libStats[i].isDirectory() }, walked, skipped);
+  }
+  for (const [i, file] of extraFiles.entries()) {
+    const st = fileStats[i];
+    walked.push({ zipPath: basename(file), absPath: file, size: st.size, executable: (st.mode & 0o111) !== 0 });
+  }
+  const pkg = await readPackageJson(main);
+  let dependencyCount = 0;
+  if (options.includeDependencies) {
+    const closure = await dependencyClosure(main);
+    dependencyCount = closure.length;
+    for (const placed of closure) {
+      const depOptions = { ...common, onlyCode: false, prefix: `${placed.zipDir}/`, gitignore: false };
+      await walkRoot(placed.realDir, depOptions, walked, skipped);
+    }
+  }
+  const git = await gitFacts(main);
+
+  // The manifest's and the patch's names are ours at the zip root.
+  const items: ZipItem[] = [];
+  const seen = new Map<string, string>();
+  for (const entry of walked) {
+    if (entry.zipPath === MANIFEST_NAME || (git?.dirty && entry.zipPath === GIT_PATCH_NAME)) {
+      skipped.push({ path: entry.zipPath, size: entry.size, reason: 'reserved-name' });
+      continue;
+    }
+    const other = seen.get(entry.zipPath);
+    if (other !== undefined) throw duplicate(entry.zipPath, entry.absPath, other);
+    seen.set(entry.zipPath, entry.absPath);
+    items.push(entry);
+  }
+  if (git?.dirty) items.push({ zipPath: GIT_PATCH_NAME, buffer: git.patch, size: git.patch.length, executable: false });
+  items.sort((a, b) => (a.zipPath < b.zipPath ? -1 : a.zipPath > b.zipPath ? 1 : 0));
+  skipped.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+
+  const totalFiles = items.length;
+  const totalBytes = items.reduce((sum, item) => sum + item.size, 0);
+  options.onProgress?.({ phase: 'scan', files: totalFiles, totalFiles, bytes: 0, totalBytes });
+
+  const [packageManager, dependencies] = await Promise.all([
+    detectPackageManager(main, pkg),
+    installedVersions(main, pkg),
+  ]);
+  const skippedBytes = skipped.reduce((sum, s) => sum + s.size, 0);
+  const importNames = new Set<string>();
+  if (typeof pkg?.name === 'string') importNames.add(pkg.name);
+  for (const [i, lib] of libraries.entries()) {
+    const libPkg = libStats[i].isDirectory() ? await readPackageJson(lib) : undefined;
+    importNames.add(typeof libPkg?.name === 'string' ? libPkg.name : basename(lib).replace(/\.[cm]?[jt]sx?$/, ''));
+  }
+
+  let manifest: Manifest | undefined;
+  const makeManifest = (written: WrittenItem[]): ZipItem => {
+    const files = written.map(({ item, size, sha256 }) => ({
+      path: item.zipPath,
+      size,
+      sha256,
+      ...(item.executable ? { executable: true as const } : {}),
+      ...(item.link !== undefined ? { link: item.link } : {}),
+    }));
+    const value: Manifest = {
+      formatVersion: FORMAT_VERSION,
+      tool: { name: 'codesave', version: codesaveVersion() },
+      createdAt: new Date(epochSeconds === undefined ? Date.now() : epochSeconds * 1000).toISOString(),
+      roots: rootNames,
+      files,
+      contentHash: contentHashOf(files, (text) => createHash('sha256').update(text).digest('hex')),
+      importNames: [...importNames].sort(),
+      node: { version: process.version, platform: process.platform, arch: process.arch },
+      packageManager,
+      dependencies,
+      ...(git
+        ? {
+            git: {
+              commit: git.commit,
+              branch: git.branch,
+              dirty: git.dirty,
+              ...(git.dirty ? { patch: GIT_PATCH_NAME } : {}),
+            },
+          }
+        : {}),
+      options: {
+        onlyCode,
+        ...(maxSize !== undefined ? { ignoreLargerThan: maxSize } : {}),
+        includeDependencies: options.includeDependencies ?? false,
+        ...(options.includeDependencies ? { dependencyPackages: dependencyCount } : {}),
+        ...(patterns.length ? { ignore: [...patterns] } : {}),
+      },
+      skipped: { count: skipped.length, bytes: skippedBytes },
+    };
+    manifest = ManifestSchema.parse(value);
+    const buffer = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`);
+    return { zipPath: MANIFEST_NAME, buffer, size: buffer.length, executable: false };
+  };
+
+  let doneFiles = 0;
+  let doneBytes = 0;
+  let result: Awaited<ReturnType<typeof writeZip>>;
+  try {
+    result = await writeZip(temp, items, makeManifest, {
+      mtime: new Date(epochSeconds === undefined ? DEFAULT_EPOCH : epochSeconds * 1000),
+      compressionLevel: options.compressionLevel,
+      onItem: ({ item, size }) => {
+        doneFiles++;
+        doneBytes += size;
+        options.onProgress?.({
+          phase: 'write',
+          files: doneFiles,
+          totalFiles,
+          bytes: doneBytes,
+          totalBytes,
+          path: item.zipPath,
+        });
+      },
+    });
+    await rename(temp, output);
+  } catch (error) {
+    await unlink(temp).catch(() => {});
+    throw error;
+  }
+  options.onProgress?.({ phase: 'done', files: doneFiles, totalFiles, bytes: doneBytes, totalBytes });
+  return {
+    path: output,
+    files: items.length,
+    bytes: result.bytes,
+    skipped: { count: skipped.length, bytes: skippedBytes, files: skipped },
+    sha256: result.sha256,
+    manifest: manifest!,
+  };
+}
+
+function sourceDateEpoch(option: number | undefined): number | undefined {
+  const raw = option ?? process.env.SOURCE_DATE_EPOCH;
+  if (raw === undefined || raw === '') return undefined;
+  const value = typeof raw === 'number' ? raw : /^\d+$/.test(raw.trim()) ? Number(raw) : Number.NaN;
+  if (!Number.isInteger(value) || value < 0) {
+    throw new CodesaveError(
+      'ERR_BAD_OPTION',
+      `SOURCE_DATE_EPOCH must be a whole number of seconds since 1970, got ${JSON.stringify(raw)}; unset it or fix it`,
+      { details: { value: raw } },
+    );
+  }
+  return value;
+}
+
+async function statPath(path: string, what: string): Promise<Stats> {
+  try {
+    return await stat(path);
+  } catch (cause) {
+    const code = (cause as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') {
+      throw new CodesaveError('ERR_DIR_NOT_FOUND', `${what} ${path} does not exist; check the path`, {
+        cause,
+        details: { path },
+      });
+    }
+    throw new CodesaveError('ERR_UNREADABLE_FILE', `cannot read ${what} ${path} (${code}); check its permissions`, {
+      cause,
+      details: { path, errno: code },
+    });
+  }
+}
+
+async function statDir(path: string, what: string): Promise<void> {
+  const st = await statPath(path, what);
+  if (!st.isDirectory()) {
+    throw new CodesaveError(
+      'ERR_NOT_A_DIRECTORY',
+      `${what} ${path} is a file, not a directory; pass the directory that contains it (or add the file with extraFiles)`,
+      { details: { path } },
+    );
+  }
+}
+
+function duplicate(zipPath: string, path: string, other?: string): CodesaveError {
+  return new CodesaveError(
+    'ERR_BAD_OPTION',
+    `two files would be stored as "${zipPath}" (${path}${other ? ` and ${other}` : ''}); rename one or drop it from the options`,
+    { details: { zipPath, path, other } },
+  );
+}

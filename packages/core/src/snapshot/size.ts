@@ -1,0 +1,23 @@
+import { CodesaveError } from '../errors.js';
+
+const UNITS: Record<string, number> = { '': 1, B: 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4 };
+
+/**
+ * Parses a size limit: a byte count (`1500`), or a number with a binary unit (`'100K'`, `'1.5M'`, `'2G'`,
+ * also `'100KB'`, `'100KiB'`; K = 1024 bytes, as `du -h` and the Python tool's sizes).
+ *
+ * @throws CodesaveError `ERR_BAD_SIZE` for anything else (`'1Q'`, `-1`, `''`).
+ */
+export function parseSize(value: string | number): number {
+  if (typeof value === 'number') {
+    if (Number.isFinite(value) && value >= 0) return Math.floor(value);
+  } else {
+    const match = /^\s*(\d+(?:\.\d+)?)\s*([bkmgt]?)(?:i?b)?\s*$/i.exec(value);
+    if (match) return Math.floor(Number(match[1]) * UNITS[match[2].toUpperCase()]);
+  }
+  throw new CodesaveError(
+    'ERR_BAD_SIZE',
+    `bad size ${JSON.stringify(value)}: use a byte count (1500) or a number with K, M, G or T (100K, 1.5M)`,
+    { details: { value } },
+  );
+}

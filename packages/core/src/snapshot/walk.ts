@@ -1,0 +1,225 @@
+/**
+ * Directory → file list. Honours `.gitignore` files at every level (with negations, directory-only and
+ * anchored patterns, deeper files overriding shallower ones, as git does) plus the caller's patterns, which
+ * take precedence over every `.gitignore`. Never enters `.git` or `node_modules`. Symbolic links are never
+ * followed: a link whose target is inside the same root is stored as a link; one leading outside is skipped
+ * and reported; a broken one is an error.
+ */
+import type { Dirent, Stats } from 'node:fs';
+import { lstat, readdir, readFile, readlink, realpath, stat } from 'node:fs/promises';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import ignore, { type Ignore } from 'ignore';
+import { CodesaveError } from '../errors.js';
+
+/** A file (or symbolic link) that goes into the snapshot. */
+export interface WalkEntry {
+  /** Path inside the zip, `/`-separated. */
+  zipPath: string;
+  /** Where its bytes are on disk. */
+  absPath: string;
+  size: number;
+  executable: boolean;
+  /** Set for a symbolic link: its target, relative to the link's directory, `/`-separated. */
+  link?: string;
+}
+
+/** Why a file was left out of a snapshot although no ignore rule excluded it. */
+export type SkipReason =
+  | 'only-code'
+  | 'too-large'
+  | 'symlink-outside'
+  | 'symlink-target-excluded'
+  | 'special-file'
+  | 'reserved-name';
+
+/** A file a filter left out, reported in the result so nothing is lost silently. */
+export interface SkippedFile {
+  /** The path it would have had in the zip. */
+  path: string;
+  size: number;
+  reason: SkipReason;
+}
+
+export interface WalkOptions {
+  /** Zip path prefix for this root: `''` for the main root, `'name/'` for an extra library. */
+  prefix: string;
+  /** Read `.gitignore` files (off for installed dependencies). */
+  gitignore: boolean;
+  /** Extra gitignore-syntax patterns, matched relative to the root; they win over `.gitignore` files. */
+  patterns: readonly string[];
+  onlyCode: boolean;
+  maxSize?: number;
+  /** Absolute real paths never to include (the output zip and its temporary file). */
+  exclude: ReadonlySet<string>;
+}
+
+const NEVER = new Set(['.git', 'node_modules']);
+const TEMP_SUFFIX = '.codesave-tmp';
+
+const CODE_FILE = /\.(?:[cm]?[jt]sx?|json|jsonc|json5)$/i;
+const CODE_NAMES = new Set(['package.json', 'pnpm-lock.yaml', 'yarn.lock', 'bun.lock', 'bun.lockb', '.npmrc']);
+
+/** `onlyCode`'s test: JS/TS sources, JSON (so `package.json`, `tsconfig*.json` and npm's lockfile), lockfiles. */
+export function isCodeFile(name: string): boolean {
+  return CODE_FILE.test(name) || CODE_NAMES.has(name);
+}
+
+interface Level {
+  /** Directory of the `.gitignore`, relative to the root, with a trailing `/` (or `''`). */
+  base: string;
+  rules: Ignore;
+}
+
+/** Walks one root, appending to `files` and `skipped`. `root` must be an existing directory. */
+export async function walkRoot(
+  root: string,
+  options: WalkOptions,
+  files: WalkEntry[],
+  skipped: SkippedFile[],
+): Promise<void> {
+  const rootReal = await realpath(root);
+  const user: Level | undefined = options.patterns.length
+    ? { base: '', rules: ignore({ allowRelativePaths: true }).add([...options.patterns]) }
+    : undefined;
+
+  const isIgnored = (rel: string, isDir: boolean, levels: readonly Level[]): boolean => {
+    const path = isDir ? `${rel}/` : rel;
+    if (user) {
+      const r = user.rules.test(path);
+      if (r.ignored) return true;
+      if (r.unignored) return false;
+    }
+    for (let i = levels.length - 1; i >= 0; i--) {
+      const level = levels[i];
+      const r = level.rules.test(path.slice(level.base.length));
+      if (r.ignored) return true;
+      if (r.unignored) return false;
+    }
+    return false;
+  };
+
+  const links: WalkEntry[] = [];
+
+  const visit = async (dir: string, rel: string, parentLevels: readonly Level[]): Promise<void> => {
+    let dirents: Dirent[];
+    try {
+      dirents = await readdir(dir, { withFileTypes: true });
+    } catch (cause) {
+      throw unreadable(dir, cause);
+    }
+    let levels = parentLevels;
+    if (options.gitignore && dirents.some((d) => d.name === '.gitignore' && !d.isDirectory())) {
+      let text: string;
+      try {
+        text = await readFile(join(dir, '.gitignore'), 'utf8');
+      } catch (cause) {
+        throw unreadable(join(dir, '.gitignore'), cause);
+      }
+      levels = [...parentLevels, { base: rel ? `${rel}/` : '', rules: ignore({ allowRelativePaths: true }).add(text) }];
+    }
+    const tasks: Promise<void>[] = [];
+    for (const dirent of dirents) {
+      const name = dirent.name;
+      if (NEVER.has(name) || name.endsWith(TEMP_SUFFIX)) continue;
+      const abs = join(dir, name);
+      if (options.exclude.has(abs)) continue;
+      const childRel = rel ? `${rel}/${name}` : name;
+      const isDir = dirent.isDirectory();
+      if (isIgnored(childRel, isDir, levels)) continue;
+      const zipPath = options.prefix + childRel;
+      if (isDir) {
+        tasks.push(visit(abs, childRel, levels));
+      } else if (dirent.isFile()) {
+        tasks.push(addFile(abs, zipPath, name));
+      } else if (dirent.isSymbolicLink()) {
+        tasks.push(addLink(abs, zipPath));
+      } else {
+        skipped.push({ path: zipPath, size: 0, reason: 'special-file' });
+      }
+    }
+    await Promise.all(tasks);
+  };
+
+  const addFile = async (abs: string, zipPath: string, name: string, known?: Stats): Promise<void> => {
+    let st = known;
+    if (!st) {
+      try {
+        st = await lstat(abs);
+      } catch (cause) {
+        throw unreadable(abs, cause);
+      }
+    }
+    if (options.onlyCode && !isCodeFile(name)) {
+      skipped.push({ path: zipPath, size: st.size, reason: 'only-code' });
+    } else if (options.maxSize !== undefined && st.size > options.maxSize) {
+      skipped.push({ path: zipPath, size: st.size, reason: 'too-large' });
+    } else {
+      files.push({ zipPath, absPath: abs, size: st.size, executable: (st.mode & 0o111) !== 0 });
+    }
+  };
+
+  const addLink = async (abs: string, zipPath: string): Promise<void> => {
+    let text: string;
+    let target: string;
+    try {
+      text = await readlink(abs);
+      target = await realpath(abs);
+    } catch (cause) {
+      const code = (cause as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ELOOP' || code === 'ENOTDIR') {
+        throw new CodesaveError(
+          'ERR_BROKEN_SYMLINK',
+          `${abs} is a symbolic link to ${JSON.stringify(text!)}, which does not exist (${code}); remove the link, fix its target, or exclude it with .gitignore or the ignore option`,
+          { cause, details: { path: abs, target: text! } },
+        );
+      }
+      throw unreadable(abs, cause);
+    }
+    const inside = target === rootReal || target.startsWith(rootReal + sep);
+    if (!inside) {
+      skipped.push({ path: zipPath, size: 0, reason: 'symlink-outside' });
+      return;
+    }
+    const link = relative(dirname(abs), target).split(sep).join('/') || '.';
+    links.push({ zipPath, absPath: abs, size: Buffer.byteLength(link), executable: false, link });
+  };
+
+  let rootStat: Stats;
+  try {
+    rootStat = await stat(rootReal);
+  } catch (cause) {
+    throw unreadable(root, cause);
+  }
+  if (rootStat.isDirectory()) {
+    await visit(rootReal, '', []);
+  } else {
+    // A single file given as an extra library: stored under its own name.
+    const name = options.prefix.replace(/\/$/, '');
+    await addFile(rootReal, name, name, rootStat);
+  }
+
+  // Keep a link only when what it points at is in the snapshot (a file, or a directory with files in it).
+  if (links.length) {
+    const paths = new Set(files.map((f) => f.zipPath));
+    for (const link of links) paths.add(link.zipPath);
+    const dirs = new Set<string>();
+    for (const p of paths) for (let i = p.indexOf('/'); i > 0; i = p.indexOf('/', i + 1)) dirs.add(p.slice(0, i));
+    for (const link of links) {
+      const parent = link.zipPath.includes('/') ? link.zipPath.slice(0, link.zipPath.lastIndexOf('/')) : '';
+      const targetZip = resolve('/', parent, link.link!).slice(1);
+      if (paths.has(targetZip) || dirs.has(targetZip) || (targetZip === '' && paths.size > 0)) files.push(link);
+      else skipped.push({ path: link.zipPath, size: 0, reason: 'symlink-target-excluded' });
+    }
+  }
+}
+
+function unreadable(path: string, cause: unknown): CodesaveError {
+  const code = (cause as NodeJS.ErrnoException).code ?? 'error';
+  return new CodesaveError(
+    'ERR_UNREADABLE_FILE',
+    `cannot read ${path} (${code}); fix its permissions, or exclude it with .gitignore or the ignore option`,
+    { cause, details: { path, errno: code } },
+  );
+}
+
+export { TEMP_SUFFIX };
