@@ -4,3 +4,4 @@
  */
 export { CodesaveError, type CodesaveErrorCode, isCodesaveError } from './errors.js';
 export { assertRealmEqual, type RealmDifference, realmDifference, realmEqual } from './compare/realm-equal.js';
+export * from './snapshot/index.js';
