@@ -1,0 +1,630 @@
+/**
+ * zip bytes → validated entries. Our own central-directory reader (see docs/decisions.md, "archive/:
+ * own zip reader"): it validates every entry before anything is mounted, refuses hostile zips with a
+ * distinct `CodesaveError` code each, and inflates one entry at a time, synchronously, on demand.
+ */
+import * as fs from 'node:fs';
+import * as zlib from 'node:zlib';
+import { CodesaveError, type CodesaveErrorCode } from '../errors.js';
+import { crc32 } from './crc32.js';
+import { checkEntryName, resolveLinkInside } from './names.js';
+import { type ByteSource, fdSource, memorySource } from './source.js';
+
+/** Limits and modes for {@link openArchive}. Sizes are uncompressed bytes. */
+export interface ArchiveOptions {
+  /** Most entries accepted (files, directories and links). Default 100,000. */
+  maxEntries?: number;
+  /** Largest uncompressed entry. Default 512 MiB. */
+  maxEntrySize?: number;
+  /** Largest uncompressed total. Default 1 GiB. */
+  maxTotalSize?: number;
+  /** Inflate and CRC-check every file while opening; `read` then hands each out once without inflating again. */
+  eager?: boolean;
+  /** A zip file up to this size is read into memory; a larger one is read through a file descriptor. Default 256 MiB. */
+  inMemoryLimit?: number;
+  /** How messages name a zip given as bytes. Default `'<zip bytes>'`. */
+  label?: string;
+}
+
+export const DEFAULT_MAX_ENTRIES = 100_000;
+export const DEFAULT_MAX_ENTRY_SIZE = 512 * 1024 * 1024;
+export const DEFAULT_MAX_TOTAL_SIZE = 1024 * 1024 * 1024;
+const DEFAULT_IN_MEMORY_LIMIT = 256 * 1024 * 1024;
+const MAX_LINK_TARGET = 4096;
+
+export type ArchiveEntryType = 'file' | 'directory' | 'symlink';
+
+/** One validated entry. `name` is normalised: `a/b.js`, no trailing slash, no `.` segments. */
+export interface ArchiveEntry {
+  readonly name: string;
+  readonly type: ArchiveEntryType;
+  /** Uncompressed size in bytes (for a symlink, the length of its target). */
+  readonly size: number;
+  /** For a symlink: its target as stored (relative, checked to stay inside the root). */
+  readonly linkTarget?: string;
+  /** Permission bits from the zip (e.g. 0o755), when the writer recorded Unix modes. */
+  readonly mode?: number;
+  /** Modification time recorded in the zip. */
+  readonly mtime: Date;
+  readonly compressedSize: number;
+  readonly method: 0 | 8;
+  readonly crc32: number;
+}
+
+export interface Archive {
+  /** The zip's path when opened from a file. */
+  readonly source?: string;
+  readonly entries: ReadonlyMap<string, ArchiveEntry>;
+  /** Total uncompressed size of all files, as declared (and enforced when reading). */
+  readonly totalSize: number;
+  /** The content of a file (or the target bytes of a symlink): inflated now, size-capped and CRC-checked. */
+  read(name: string): Buffer;
+  /** Releases the file descriptor (if any). Later `read` calls fail. */
+  close(): void;
+}
+
+interface Located extends ArchiveEntry {
+  readonly rawName: Buffer;
+  readonly flags: number;
+  readonly localOffset: number;
+  /** Filled in when the local header has been checked. */
+  dataStart: number;
+}
+
+const SIG_LOCAL = 0x04034b50;
+const SIG_CENTRAL = 0x02014b50;
+const SIG_EOCD = 0x06054b50;
+const SIG_ZIP64_LOCATOR = 0x07064b50;
+const SIG_ZIP64_EOCD = 0x06064b50;
+
+/**
+ * Opens a zip (a path, or its bytes) and validates every entry: names, duplicates, symlinks, encryption,
+ * methods, size caps, local headers against the central directory, overlapping data. Contents are
+ * inflated later, by `read` (or now, with `eager`).
+ */
+export async function openArchive(source: string | Uint8Array, options: ArchiveOptions = {}): Promise<Archive> {
+  if (typeof source === 'string') {
+    let fd: number;
+    let size: number;
+    try {
+      fd = await new Promise<number>((res, rej) => fs.open(source, 'r', (e, f) => (e ? rej(e) : res(f))));
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      throw new CodesaveError(
+        'ERR_ZIP_NOT_FOUND',
+        code === 'ENOENT'
+          ? `no zip at '${source}': check the path (relative paths are resolved against ${process.cwd()}).`
+          : `cannot open the zip '${source}' (${code ?? String(err)}): check the path and its permissions.`,
+        { cause: err, details: { path: source } },
+      );
+    }
+    try {
+      const st = fs.fstatSync(fd);
+      if (!st.isFile()) {
+        throw new CodesaveError('ERR_ZIP_NOT_FOUND', `'${source}' is not a file: give the path of a .zip file.`, {
+          details: { path: source },
+        });
+      }
+      size = st.size;
+      const limit = options.inMemoryLimit ?? DEFAULT_IN_MEMORY_LIMIT;
+      let bytes: ByteSource;
+      if (size <= limit) {
+        const buf = Buffer.allocUnsafe(size);
+        let done = 0;
+        while (done < size) {
+          const n = await new Promise<number>((res, rej) =>
+            fs.read(fd, buf, done, size - done, done, (e, n) => (e ? rej(e) : res(n))),
+          );
+          if (n === 0) break;
+          done += n;
+        }
+        fs.closeSync(fd);
+        bytes = memorySource(buf.subarray(0, done), source);
+      } else {
+        bytes = fdSource(fd, size, source);
+      }
+      return build(bytes, source, source, options);
+    } catch (err) {
+      try {
+        fs.closeSync(fd);
+      } catch {
+        // already closed
+      }
+      throw err;
+    }
+  }
+  if (!(source instanceof Uint8Array)) {
+    throw new CodesaveError(
+      'ERR_BAD_OPTION',
+      'openArchive: give a path (string) or the zip bytes (Uint8Array/Buffer).',
+    );
+  }
+  const label = options.label ?? '<zip bytes>';
+  return build(memorySource(source, label), label, undefined, options);
+}
+
+function fail(
+  code: CodesaveErrorCode,
+  label: string,
+  what: string,
+  todo: string,
+  details: Record<string, unknown> = {},
+) {
+  return new CodesaveError(code, `${label}: ${what}. ${todo}`, { details });
+}
+
+const REBUILD = 'Re-create the zip (codesave checkpoint, or zip -r) from a trusted copy.';
+
+function build(src: ByteSource, label: string, path: string | undefined, options: ArchiveOptions): Archive {
+  try {
+    return buildUnsafe(src, label, path, options);
+  } catch (err) {
+    src.close();
+    throw err;
+  }
+}
+
+function buildUnsafe(src: ByteSource, label: string, path: string | undefined, options: ArchiveOptions): Archive {
+  const maxEntries = options.maxEntries ?? DEFAULT_MAX_ENTRIES;
+  const maxEntrySize = options.maxEntrySize ?? DEFAULT_MAX_ENTRY_SIZE;
+  const maxTotalSize = options.maxTotalSize ?? DEFAULT_MAX_TOTAL_SIZE;
+  const corrupt = (what: string, details?: Record<string, unknown>) =>
+    fail(
+      'ERR_ZIP_CORRUPT',
+      label,
+      what,
+      'The file is not a valid zip, or is damaged: download or copy it again.',
+      details,
+    );
+
+  // --- end of central directory ------------------------------------------------------------------
+  if (src.size < 22) throw corrupt(`not a zip (only ${src.size} bytes)`);
+  const tailLen = Math.min(src.size, 22 + 0xffff + 20);
+  const tailStart = src.size - tailLen;
+  const tail = src.read(tailStart, tailLen);
+  let eocd = -1;
+  let loose = -1;
+  for (let i = tailLen - 22; i >= 0; i--) {
+    if (tail.readUInt32LE(i) !== SIG_EOCD) continue;
+    const end = i + 22 + tail.readUInt16LE(i + 20);
+    if (end === tailLen) {
+      eocd = i;
+      break;
+    }
+    if (end < tailLen && loose < 0) loose = i;
+  }
+  if (eocd < 0) eocd = loose;
+  if (eocd < 0) throw corrupt('no end-of-central-directory record (not a zip, or truncated)');
+  const eocdAbs = tailStart + eocd;
+  let disk = tail.readUInt16LE(eocd + 4);
+  let cdDisk = tail.readUInt16LE(eocd + 6);
+  let count = tail.readUInt16LE(eocd + 10);
+  let countHere = tail.readUInt16LE(eocd + 8);
+  let cdSize = tail.readUInt32LE(eocd + 12);
+  let cdOffset = tail.readUInt32LE(eocd + 16);
+  let cdLimit = eocdAbs;
+  if (eocdAbs >= 20 && src.read(eocdAbs - 20, 4).readUInt32LE(0) === SIG_ZIP64_LOCATOR) {
+    const loc = src.read(eocdAbs - 20, 20);
+    const z64Offset = u64(loc, 8, corrupt);
+    if (z64Offset + 56 > eocdAbs - 20) throw corrupt('the zip64 end-of-central-directory locator points past its end');
+    const z = src.read(z64Offset, 56);
+    if (z.readUInt32LE(0) !== SIG_ZIP64_EOCD) throw corrupt('the zip64 end-of-central-directory record is missing');
+    disk = z.readUInt32LE(16);
+    cdDisk = z.readUInt32LE(20);
+    countHere = u64(z, 24, corrupt);
+    count = u64(z, 32, corrupt);
+    cdSize = u64(z, 40, corrupt);
+    cdOffset = u64(z, 48, corrupt);
+    cdLimit = z64Offset;
+  }
+  if (disk !== 0 || cdDisk !== 0 || countHere !== count) {
+    throw fail(
+      'ERR_ZIP_CORRUPT',
+      label,
+      'split or spanned zips are not supported',
+      'Join the parts into one zip first.',
+    );
+  }
+  if (count > maxEntries) {
+    throw fail(
+      'ERR_ZIP_TOO_LARGE',
+      label,
+      `the zip has ${count} entries, more than the limit of ${maxEntries}`,
+      'Raise the limit with the maxEntries option if you trust this zip.',
+      { entries: count, limit: maxEntries },
+    );
+  }
+  if (cdOffset + cdSize > cdLimit || cdSize < count * 46) {
+    throw corrupt('the central directory does not fit where the end record says it is');
+  }
+  const cd = src.read(cdOffset, cdSize);
+
+  // --- central directory ---------------------------------------------------------------------------
+  const entries = new Map<string, Located>();
+  const links = new Map<string, string>();
+  let total = 0;
+  let p = 0;
+  for (let i = 0; i < count; i++) {
+    if (p + 46 > cd.length || cd.readUInt32LE(p) !== SIG_CENTRAL)
+      throw corrupt(`central directory entry ${i} is damaged`);
+    const madeBy = cd.readUInt16LE(p + 4);
+    const flags = cd.readUInt16LE(p + 8);
+    const method = cd.readUInt16LE(p + 10);
+    const time = cd.readUInt16LE(p + 12);
+    const date = cd.readUInt16LE(p + 14);
+    const crc = cd.readUInt32LE(p + 16);
+    let csize = cd.readUInt32LE(p + 20);
+    let usize = cd.readUInt32LE(p + 24);
+    const nameLen = cd.readUInt16LE(p + 28);
+    const extraLen = cd.readUInt16LE(p + 30);
+    const commentLen = cd.readUInt16LE(p + 32);
+    let diskStart = cd.readUInt16LE(p + 34);
+    const external = cd.readUInt32LE(p + 38);
+    let localOffset = cd.readUInt32LE(p + 42);
+    const end = p + 46 + nameLen + extraLen + commentLen;
+    if (end > cd.length) throw corrupt(`central directory entry ${i} runs past the directory`);
+    const rawName = cd.subarray(p + 46, p + 46 + nameLen);
+    const extra = cd.subarray(p + 46 + nameLen, p + 46 + nameLen + extraLen);
+    p = end;
+
+    let unicodeName: string | undefined;
+    let mtimeUnix: number | undefined;
+    for (const [id, data] of extraFields(extra, () => corrupt(`entry ${i} has a malformed extra field`))) {
+      if (id === 0x0001) {
+        let q = 0;
+        const next = () => {
+          if (q + 8 > data.length) throw corrupt(`entry ${i} has a short zip64 extra field`);
+          const v = u64(data, q, corrupt);
+          q += 8;
+          return v;
+        };
+        if (usize === 0xffffffff) usize = next();
+        if (csize === 0xffffffff) csize = next();
+        if (localOffset === 0xffffffff) localOffset = next();
+        if (diskStart === 0xffff) {
+          if (q + 4 > data.length) throw corrupt(`entry ${i} has a short zip64 extra field`);
+          diskStart = data.readUInt32LE(q);
+        }
+      } else if (id === 0x7075 && data.length >= 5 && data[0] === 1 && data.readUInt32LE(1) === crc32(rawName)) {
+        unicodeName = decodeUtf8(data.subarray(5));
+      } else if (id === 0x5455 && data.length >= 5 && data[0] & 1) {
+        mtimeUnix = data.readUInt32LE(1);
+      }
+    }
+    const decoded = unicodeName ?? (flags & 0x800 ? decodeUtf8(rawName) : decodeUtf8(rawName));
+    const shown = decoded ?? rawName.toString('latin1');
+    if (decoded === undefined) {
+      throw fail(
+        'ERR_ZIP_UNSAFE_PATH',
+        label,
+        `entry '${shown}' has a name that is not valid UTF-8`,
+        'Re-create the zip with UTF-8 names (any current zip tool does).',
+        { entry: shown },
+      );
+    }
+    const check = checkEntryName(decoded);
+    if (!check.ok) {
+      throw fail(
+        'ERR_ZIP_UNSAFE_PATH',
+        label,
+        `entry ${JSON.stringify(decoded)} is unsafe: ${check.reason}`,
+        'Refusing to open the zip; rebuild it with plain relative names (a/b.js).',
+        { entry: decoded },
+      );
+    }
+    const name = check.name;
+    if (diskStart !== 0) throw corrupt(`entry '${name}' claims to live on another disk`, { entry: name });
+    if (flags & 0x1 || flags & 0x40 || flags & 0x2000 || method === 99) {
+      throw fail(
+        'ERR_ZIP_ENCRYPTED',
+        label,
+        `entry '${name}' is encrypted`,
+        'codesave cannot open encrypted zips: re-create it without a password.',
+        { entry: name },
+      );
+    }
+    if (method !== 0 && method !== 8) {
+      throw fail(
+        'ERR_ZIP_UNSUPPORTED_METHOD',
+        label,
+        `entry '${name}' uses compression method ${method}; only stored (0) and deflate (8) are supported`,
+        'Re-create the zip with deflate (the default of zip, yazl and codesave).',
+        { entry: name, method },
+      );
+    }
+    const host = madeBy >> 8;
+    const unixMode = host === 3 || host === 19 ? external >>> 16 : 0;
+    const fmt = unixMode & 0o170000;
+    let type: ArchiveEntryType;
+    if (fmt === 0o120000) type = 'symlink';
+    else if (fmt === 0o040000 || check.trailingSlash || (unixMode === 0 && external & 0x10)) type = 'directory';
+    else if (fmt === 0o100000 || fmt === 0) type = 'file';
+    else {
+      throw fail(
+        'ERR_ZIP_UNSAFE_PATH',
+        label,
+        `entry '${name}' is a special file (mode ${fmt.toString(8)}), not a file, directory or symlink`,
+        REBUILD,
+        { entry: name },
+      );
+    }
+    if (type === 'symlink' && check.trailingSlash) throw corrupt(`entry '${name}' is both a symlink and a directory`);
+    if (type === 'directory' && usize !== 0) throw corrupt(`directory entry '${name}' has content`, { entry: name });
+    if (method === 0 && csize !== usize) {
+      throw corrupt(`stored entry '${name}' has different compressed and uncompressed sizes`, { entry: name });
+    }
+    if (usize > maxEntrySize) {
+      throw fail(
+        'ERR_ZIP_TOO_LARGE',
+        label,
+        `entry '${name}' declares ${usize} bytes uncompressed, more than the per-entry limit of ${maxEntrySize}`,
+        'Raise maxEntrySize if you trust this zip.',
+        { entry: name, size: usize, limit: maxEntrySize },
+      );
+    }
+    total += usize;
+    if (total > maxTotalSize) {
+      throw fail(
+        'ERR_ZIP_TOO_LARGE',
+        label,
+        `the entries declare more than ${maxTotalSize} bytes uncompressed in total (reached at '${name}')`,
+        'Raise maxTotalSize if you trust this zip.',
+        { entry: name, limit: maxTotalSize },
+      );
+    }
+    if (type === 'symlink' && usize > MAX_LINK_TARGET) {
+      throw corrupt(`symlink entry '${name}' has a ${usize}-byte target`, { entry: name });
+    }
+    const prior = entries.get(name);
+    if (prior) {
+      const both = prior.type === 'directory' && type === 'directory' ? 'twice as a directory' : 'twice';
+      throw fail(
+        'ERR_ZIP_DUPLICATE_ENTRY',
+        label,
+        `'${name}' appears ${prior.type !== type ? `as both a ${prior.type} and a ${type}` : both}`,
+        'A zip with duplicate names extracts differently with different tools; rebuild it so each path appears once.',
+        { entry: name },
+      );
+    }
+    const mode = unixMode & 0o7777 ? unixMode & 0o7777 : undefined;
+    entries.set(name, {
+      name,
+      type,
+      size: usize,
+      compressedSize: csize,
+      method: method as 0 | 8,
+      crc32: crc,
+      mode,
+      mtime: mtimeUnix !== undefined ? new Date(mtimeUnix * 1000) : dosDate(date, time),
+      rawName,
+      flags,
+      localOffset,
+      dataStart: -1,
+    });
+  }
+  if (p !== cd.length) throw corrupt('the central directory has trailing bytes the end record does not account for');
+
+  // --- parents must be directories -------------------------------------------------------------------
+  for (const entry of entries.values()) {
+    let slash = entry.name.lastIndexOf('/');
+    while (slash > 0) {
+      const parent = entry.name.slice(0, slash);
+      const owner = entries.get(parent);
+      if (owner && owner.type !== 'directory') {
+        throw fail(
+          owner.type === 'symlink' ? 'ERR_ZIP_UNSAFE_SYMLINK' : 'ERR_ZIP_DUPLICATE_ENTRY',
+          label,
+          `'${entry.name}' is inside '${parent}', which is a ${owner.type} in the same zip`,
+          owner.type === 'symlink'
+            ? 'Writing through a symlink could escape the root; rebuild the zip without that link.'
+            : 'Rebuild the zip so a path is either a file or a directory.',
+          { entry: entry.name, parent },
+        );
+      }
+      if (owner) break; // an explicit directory: its own parents are checked on its turn
+      slash = parent.lastIndexOf('/');
+    }
+  }
+
+  // --- local headers: consistent with the directory, no overlapping data ------------------------------
+  const ordered = [...entries.values()].sort((a, b) => a.localOffset - b.localOffset);
+  let prevEnd = 0;
+  let prevName = '';
+  for (const e of ordered) {
+    const where = { entry: e.name };
+    if (e.localOffset < prevEnd) {
+      throw fail(
+        'ERR_ZIP_CORRUPT',
+        label,
+        `entry '${e.name}' overlaps the data of '${prevName}' (a trick used by zip bombs)`,
+        'Refusing to open it. Rebuild the zip from a trusted copy.',
+        where,
+      );
+    }
+    if (e.localOffset + 30 > cdOffset) throw corrupt(`the local header of '${e.name}' is outside the data area`, where);
+    const h = src.read(e.localOffset, 30);
+    if (h.readUInt32LE(0) !== SIG_LOCAL) throw corrupt(`the local header of '${e.name}' is missing`, where);
+    const lFlags = h.readUInt16LE(6);
+    const lMethod = h.readUInt16LE(8);
+    const lCrc = h.readUInt32LE(14);
+    let lCsize = h.readUInt32LE(18);
+    let lUsize = h.readUInt32LE(22);
+    const lNameLen = h.readUInt16LE(26);
+    const lExtraLen = h.readUInt16LE(28);
+    if (e.localOffset + 30 + lNameLen + lExtraLen > cdOffset)
+      throw corrupt(`the local header of '${e.name}' is cut`, where);
+    const rest = src.read(e.localOffset + 30, lNameLen + lExtraLen);
+    const mismatch = (what: string) =>
+      fail(
+        'ERR_ZIP_CORRUPT',
+        label,
+        `entry '${e.name}': the local header's ${what} differs from the central directory`,
+        'The zip is damaged or crafted to extract differently with different tools; rebuild it from a trusted copy.',
+        where,
+      );
+    if (!rest.subarray(0, lNameLen).equals(e.rawName)) throw mismatch('name');
+    if (lMethod !== e.method) throw mismatch('compression method');
+    if ((lFlags & 0x1) !== (e.flags & 0x1)) throw mismatch('encryption flag');
+    if (lCsize === 0xffffffff || lUsize === 0xffffffff) {
+      for (const [id, data] of extraFields(rest.subarray(lNameLen), () =>
+        corrupt(`entry '${e.name}' has a bad extra`),
+      )) {
+        if (id !== 0x0001) continue;
+        let q = 0;
+        if (lUsize === 0xffffffff && q + 8 <= data.length) {
+          lUsize = u64(data, q, corrupt);
+          q += 8;
+        }
+        if (lCsize === 0xffffffff && q + 8 <= data.length) lCsize = u64(data, q, corrupt);
+      }
+    }
+    const descriptor = (lFlags & 0x8) !== 0;
+    if (!descriptor || lCrc !== 0 || lCsize !== 0 || lUsize !== 0) {
+      if (lCrc !== e.crc32) throw mismatch('CRC-32');
+      if (lCsize !== e.compressedSize) throw mismatch('compressed size');
+      if (lUsize !== e.size) throw mismatch('uncompressed size');
+    }
+    e.dataStart = e.localOffset + 30 + lNameLen + lExtraLen;
+    prevEnd = e.dataStart + e.compressedSize;
+    prevName = e.name;
+    if (prevEnd > cdOffset) throw corrupt(`the data of '${e.name}' runs into the central directory`, where);
+  }
+
+  // --- the reader ------------------------------------------------------------------------------------
+  let closed = false;
+  const inflate = (e: Located): Buffer => {
+    const raw = src.read(e.dataStart, e.compressedSize);
+    let out: Buffer;
+    if (e.method === 0) {
+      out = Buffer.from(raw);
+    } else {
+      try {
+        out = zlib.inflateRawSync(raw, {
+          maxOutputLength: Math.max(e.size, 1),
+          chunkSize: Math.min(Math.max(e.size, 64), 1 << 20),
+        });
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw bigger(e, err);
+        throw fail(
+          'ERR_ZIP_CORRUPT',
+          label,
+          `entry '${e.name}' does not inflate (${(err as Error).message})`,
+          'The zip is damaged: download or copy it again.',
+          { entry: e.name },
+        );
+      }
+    }
+    if (out.length > e.size) throw bigger(e);
+    if (out.length < e.size) {
+      throw corrupt(`entry '${e.name}' inflates to ${out.length} bytes, not the declared ${e.size}`, { entry: e.name });
+    }
+    const actual = crc32(out);
+    if (actual !== e.crc32) {
+      throw fail(
+        'ERR_ZIP_CRC_MISMATCH',
+        label,
+        `entry '${e.name}' fails its CRC-32 check (expected ${hex(e.crc32)}, got ${hex(actual)})`,
+        'The zip is damaged: download or copy it again.',
+        { entry: e.name, expected: e.crc32, actual },
+      );
+    }
+    return out;
+  };
+  const bigger = (e: Located, cause?: unknown) =>
+    new CodesaveError(
+      'ERR_ZIP_TOO_LARGE',
+      `${label}: entry '${e.name}' inflates to more than its declared ${e.size} bytes (a zip bomb, or damage). ` +
+        'Refusing to read it; rebuild the zip from a trusted copy.',
+      { cause, details: { entry: e.name, declared: e.size } },
+    );
+
+  // symlink targets: read now, then checked (including chains through other links)
+  for (const e of entries.values()) {
+    if (e.type !== 'symlink') continue;
+    const target = decodeUtf8(inflate(e));
+    if (target === undefined) {
+      throw fail('ERR_ZIP_UNSAFE_SYMLINK', label, `symlink entry '${e.name}' has a target that is not UTF-8`, REBUILD, {
+        entry: e.name,
+      });
+    }
+    (e as { linkTarget?: string }).linkTarget = target;
+    links.set(e.name, target);
+  }
+  for (const name of links.keys()) resolveLinkInside(name, links, label);
+
+  const cache = new Map<string, Buffer>();
+  if (options.eager) for (const e of entries.values()) if (e.type === 'file') cache.set(e.name, inflate(e));
+
+  const publicEntries = new Map<string, ArchiveEntry>();
+  for (const e of entries.values()) {
+    const { rawName: _r, flags: _f, localOffset: _l, dataStart: _d, ...pub } = e;
+    publicEntries.set(e.name, Object.freeze(pub));
+  }
+
+  return {
+    source: path,
+    entries: publicEntries,
+    totalSize: total,
+    read(name: string): Buffer {
+      if (closed) {
+        throw new CodesaveError('ERR_DISPOSED', `${label}: the archive is closed; open it again to read '${name}'.`);
+      }
+      const check = checkEntryName(name);
+      const e = check.ok ? entries.get(check.name) : undefined;
+      if (!e || e.type === 'directory') {
+        throw new CodesaveError(
+          'ERR_ZIP_ENTRY_NOT_FOUND',
+          `${label}: no file '${name}' in the zip${e ? ' (it is a directory)' : ''}. List archive.entries to see what it holds.`,
+          { details: { entry: name } },
+        );
+      }
+      const cached = cache.get(e.name);
+      if (cached) {
+        cache.delete(e.name);
+        return cached;
+      }
+      return inflate(e);
+    },
+    close() {
+      if (closed) return;
+      closed = true;
+      cache.clear();
+      src.close();
+    },
+  };
+}
+
+function* extraFields(extra: Buffer, bad: () => Error): Generator<[number, Buffer]> {
+  let q = 0;
+  while (q + 4 <= extra.length) {
+    const id = extra.readUInt16LE(q);
+    const len = extra.readUInt16LE(q + 2);
+    if (q + 4 + len > extra.length) throw bad();
+    yield [id, extra.subarray(q + 4, q + 4 + len)];
+    q += 4 + len;
+  }
+}
+
+function u64(buf: Buffer, at: number, corrupt: (what: string) => Error): number {
+  const v = buf.readBigUInt64LE(at);
+  if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw corrupt('a zip64 size or offset is out of range');
+  return Number(v);
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+function decodeUtf8(bytes: Uint8Array): string | undefined {
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
+function dosDate(date: number, time: number): Date {
+  const year = ((date >> 9) & 0x7f) + 1980;
+  const month = ((date >> 5) & 0xf) - 1;
+  const day = date & 0x1f || 1;
+  return new Date(year, month, day, (time >> 11) & 0x1f, (time >> 5) & 0x3f, (time & 0x1f) * 2);
+}
+
+const hex = (n: number) => `0x${n.toString(16).padStart(8, '0')}`;

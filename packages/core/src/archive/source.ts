@@ -1,0 +1,55 @@
+/** Random access to a zip's bytes: a buffer in memory, or a file read through one descriptor. */
+import * as fs from 'node:fs';
+import { CodesaveError } from '../errors.js';
+
+export interface ByteSource {
+  readonly size: number;
+  /** Exactly `length` bytes at `offset` (a view for memory sources); throws `ERR_ZIP_CORRUPT` if short. */
+  read(offset: number, length: number): Buffer;
+  close(): void;
+}
+
+export function memorySource(bytes: Uint8Array, label: string): ByteSource {
+  const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return {
+    size: buf.length,
+    read(offset, length) {
+      if (offset < 0 || length < 0 || offset + length > buf.length) throw truncated(label, offset, length, buf.length);
+      return buf.subarray(offset, offset + length);
+    },
+    close() {},
+  };
+}
+
+export function fdSource(fd: number, size: number, label: string): ByteSource {
+  let open = true;
+  return {
+    size,
+    read(offset, length) {
+      if (!open) throw new CodesaveError('ERR_ZIP_CORRUPT', `${label}: the archive was closed; open it again.`);
+      if (offset < 0 || length < 0 || offset + length > size) throw truncated(label, offset, length, size);
+      const out = Buffer.allocUnsafe(length);
+      let done = 0;
+      while (done < length) {
+        const n = fs.readSync(fd, out, done, length - done, offset + done);
+        if (n === 0) throw truncated(label, offset, length, offset + done);
+        done += n;
+      }
+      return out;
+    },
+    close() {
+      if (!open) return;
+      open = false;
+      fs.closeSync(fd);
+    },
+  };
+}
+
+function truncated(label: string, offset: number, length: number, size: number): CodesaveError {
+  return new CodesaveError(
+    'ERR_ZIP_CORRUPT',
+    `${label}: the zip is truncated or corrupt (needed bytes ${offset}..${offset + length}, it has ${size}). ` +
+      'Download or copy it again.',
+    { details: { offset, length, size } },
+  );
+}

@@ -1,0 +1,47 @@
+/** Checks a zip against its manifest's sha256s before any of its code runs. */
+import { createHash } from 'node:crypto';
+import { CodesaveError } from '../errors.js';
+import { GIT_PATCH_NAME, MANIFEST_NAME, type Manifest } from '../snapshot/manifest.js';
+import type { Archive } from './archive.js';
+
+/** The part of a manifest that verification reads. */
+export type VerifiableManifest = Pick<Manifest, 'files'> & { tool?: { name?: string } };
+
+/**
+ * Compares every file listed in `manifest.files` with the zip (sha256 and size; for a symlink, its
+ * target text), and refuses files the manifest does not list. Throws `ERR_ZIP_HASH_MISMATCH` naming
+ * the first path that differs. A stand-in manifest (`minimalManifest`, `tool.name === 'unknown'`)
+ * has nothing to verify and passes.
+ */
+export function verifyArchive(archive: Archive, manifest: VerifiableManifest): void {
+  if (manifest.tool?.name === 'unknown') return;
+  const label = archive.source ?? '<zip bytes>';
+  const mismatch = (path: string, what: string) =>
+    new CodesaveError(
+      'ERR_ZIP_HASH_MISMATCH',
+      `${label}: '${path}' ${what}, so the zip is not the snapshot its ${MANIFEST_NAME} describes. ` +
+        'It was changed after saving, or damaged: save it again, or open it with verify: false if you accept that.',
+      { details: { path } },
+    );
+  const listed = new Set<string>();
+  for (const file of manifest.files) {
+    listed.add(file.path);
+    const entry = archive.entries.get(file.path);
+    if (!entry || entry.type === 'directory') throw mismatch(file.path, 'is listed in the manifest but missing');
+    const link = (file as { link?: string }).link;
+    if (link !== undefined) {
+      if (entry.type !== 'symlink') throw mismatch(file.path, 'is a symlink in the manifest but not in the zip');
+      if (entry.linkTarget !== link) throw mismatch(file.path, `links to '${entry.linkTarget}', not '${link}'`);
+    } else if (entry.type === 'symlink') {
+      throw mismatch(file.path, 'is a symlink in the zip but a file in the manifest');
+    }
+    if (entry.size !== file.size) throw mismatch(file.path, `has ${entry.size} bytes, not ${file.size}`);
+    const sha = createHash('sha256').update(archive.read(file.path)).digest('hex');
+    if (sha !== file.sha256) throw mismatch(file.path, 'has a different sha256');
+  }
+  for (const entry of archive.entries.values()) {
+    if (entry.type === 'directory' || listed.has(entry.name)) continue;
+    if (entry.name === MANIFEST_NAME || entry.name === GIT_PATCH_NAME) continue;
+    throw mismatch(entry.name, 'is in the zip but not listed in the manifest');
+  }
+}

@@ -1,0 +1,516 @@
+/**
+ * The codebase's view of the file system: a `node:fs`-shaped object that sends every path under the
+ * codebase root (string, Buffer or `file:` URL; relative ones resolved against `process.cwd()`) to the
+ * in-memory volume, and everything else to the real `node:fs`. File descriptors and `FileHandle`s go
+ * back to whoever opened them.
+ */
+import realFs from 'node:fs';
+import * as nodePath from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Volume } from 'memfs';
+import { CodesaveError } from '../errors.js';
+import { isSystemError, systemError } from './errors.js';
+
+/** The shape of `node:fs` (and `.promises`, usable as the `fs/promises` module). */
+export type CodebaseFs = typeof realFs;
+
+export interface FsViewOptions {
+  /**
+   * Called with every system error (virtual or real path) before it reaches the caller; return the
+   * error to throw instead, e.g. one re-created in the codebase's realm so `instanceof Error` holds there.
+   */
+  wrapError?: (err: NodeJS.ErrnoException) => unknown;
+}
+
+type Fn = (...args: any[]) => any;
+type Dict = Record<string | symbol, any>;
+interface Ctx {
+  p?: unknown;
+  abs?: string;
+  d?: unknown;
+  dabs?: string;
+}
+
+/** One-path functions: the first argument is a path (for `pathOrFd`, also an fd or a FileHandle). */
+const PATH1 = [
+  'access',
+  'chown',
+  'chmod',
+  'lchown',
+  'lchmod',
+  'lstat',
+  'lutimes',
+  'mkdir',
+  'mkdtemp',
+  'open',
+  'opendir',
+  'readdir',
+  'readlink',
+  'realpath',
+  'rm',
+  'rmdir',
+  'stat',
+  'statfs',
+  'unlink',
+  'utimes',
+];
+const PATH_OR_FD = ['appendFile', 'readFile', 'writeFile', 'truncate'];
+const FD = [
+  'close',
+  'fchown',
+  'fchmod',
+  'fdatasync',
+  'fstat',
+  'fsync',
+  'ftruncate',
+  'futimes',
+  'read',
+  'readv',
+  'write',
+  'writev',
+];
+const TWO_PATHS = ['rename', 'copyFile', 'link', 'cp'];
+
+const C = realFs.constants as typeof realFs.constants & Record<string, number>;
+const UV: Array<[number, number]> = [
+  [realFs.constants.S_IFREG, C.UV_DIRENT_FILE],
+  [realFs.constants.S_IFDIR, C.UV_DIRENT_DIR],
+  [realFs.constants.S_IFLNK, C.UV_DIRENT_LINK],
+  [realFs.constants.S_IFIFO, C.UV_DIRENT_FIFO],
+  [realFs.constants.S_IFSOCK, C.UV_DIRENT_SOCKET],
+  [realFs.constants.S_IFCHR, C.UV_DIRENT_CHAR],
+  [realFs.constants.S_IFBLK, C.UV_DIRENT_BLOCK],
+];
+
+/** Builds the view. `isDisposed` is checked on every virtual call. */
+export function createFsView(
+  vol: Volume,
+  root: string,
+  isDisposed: () => boolean,
+  options: FsViewOptions = {},
+): CodebaseFs {
+  const v = vol as unknown as Dict;
+  const vp = vol.promises as unknown as Dict;
+  const real = realFs as unknown as Dict;
+  const rp = realFs.promises as unknown as Dict;
+  const rootSlash = root.endsWith('/') ? root : `${root}/`;
+  const vfds = new Set<number>();
+  const vhandles = new WeakSet<object>();
+  const wrap = options.wrapError;
+
+  const toPathString = (p: unknown): string | undefined => {
+    if (typeof p === 'string') return p;
+    if (Buffer.isBuffer(p)) return p.toString('utf8');
+    if (p && typeof p === 'object' && typeof (p as URL).href === 'string' && typeof (p as URL).protocol === 'string') {
+      return (p as URL).protocol === 'file:' ? fileURLToPath((p as URL).href) : undefined;
+    }
+    return undefined;
+  };
+  /** The absolute virtual path when `p` is under the root, else null. */
+  const virt = (p: unknown): string | null => {
+    const s = toPathString(p);
+    if (s === undefined || s === '' || s.includes('\0')) return null;
+    const abs = nodePath.resolve(s);
+    return abs === root || abs.startsWith(rootSlash) ? abs : null;
+  };
+
+  const disposed = () =>
+    new CodesaveError('ERR_DISPOSED', `the codebase at ${root} was disposed; its files are no longer available.`);
+  const wrapReal = (err: unknown) => (wrap && isSystemError(err) ? wrap(err) : err);
+  /** Puts back the path the caller gave (Node reports relative paths as given), then applies `wrapError`. */
+  const fix = (err: unknown, ctx: Ctx): unknown => {
+    if (!isSystemError(err)) return err;
+    let out: NodeJS.ErrnoException & { dest?: string } = err;
+    const shownP = typeof ctx.p === 'string' && ctx.abs && err.path === ctx.abs ? ctx.p : err.path;
+    const shownD = typeof ctx.d === 'string' && ctx.dabs && err.dest === ctx.dabs ? ctx.d : err.dest;
+    if (shownP !== err.path || shownD !== err.dest) {
+      out = systemError(err.code!, err.syscall!, shownP, shownD);
+    }
+    return wrap ? wrap(out) : out;
+  };
+
+  const toStats = (s: any) => {
+    if (s && typeof s === 'object' && typeof s.size === 'number' && !(s instanceof realFs.Stats)) {
+      Object.setPrototypeOf(s, realFs.Stats.prototype);
+    }
+    return s;
+  };
+  const toDirent = (d: any) => {
+    if (!d || typeof d !== 'object' || d instanceof realFs.Dirent || typeof d.mode !== 'number') return d;
+    const fmt = d.mode & realFs.constants.S_IFMT;
+    const type = UV.find(([m]) => m === fmt)?.[1] ?? C.UV_DIRENT_UNKNOWN;
+    const Dirent = realFs.Dirent as unknown as new (name: unknown, type: number, path: string) => realFs.Dirent;
+    return new Dirent(d.name, type, d.parentPath ?? d.path);
+  };
+  const toDirents = (list: any) => (Array.isArray(list) ? list.map(toDirent) : list);
+  const wrapDir = (dir: any) => {
+    if (!dir || typeof dir !== 'object') return dir;
+    const read = dir.read.bind(dir);
+    const readSync = dir.readSync.bind(dir);
+    const ctx = { p: dir.path };
+    dir.readSync = () => {
+      try {
+        return toDirent(readSync());
+      } catch (e) {
+        throw fix(e, ctx);
+      }
+    };
+    dir.read = (cb?: Fn) =>
+      cb
+        ? read((e: unknown, d: unknown) => (e ? cb(fix(e, ctx)) : cb(null, toDirent(d))))
+        : read().then(toDirent, (e: unknown) => Promise.reject(fix(e, ctx)));
+    dir[Symbol.asyncIterator] = async function* () {
+      try {
+        for (let d = await dir.read(); d !== null; d = await dir.read()) yield d;
+      } finally {
+        await dir.close().catch(() => {});
+      }
+    };
+    return dir;
+  };
+  const trackFd = (fd: unknown) => {
+    if (typeof fd === 'number') vfds.add(fd);
+    return fd;
+  };
+  const trackHandle = (h: any) => {
+    vhandles.add(h);
+    if (typeof h.fd === 'number') vfds.add(h.fd);
+    const close = h.close.bind(h);
+    h.close = async () => {
+      vfds.delete(h.fd);
+      return close();
+    };
+    const stat = h.stat.bind(h);
+    h.stat = async (...a: unknown[]) => toStats(await stat(...a));
+    return h;
+  };
+  const POST: Record<string, (r: any) => any> = {
+    stat: toStats,
+    lstat: toStats,
+    fstat: toStats,
+    readdir: toDirents,
+    open: trackFd,
+    opendir: wrapDir,
+  };
+  const PROMISE_POST: Record<string, (r: any) => any> = { ...POST, open: trackHandle };
+  const identity = (r: any) => r;
+
+  const view: Dict = {};
+  // Everything we do not route (constants, classes, functions Node adds later, such as glob) is the real one.
+  for (const key of Object.keys(realFs)) {
+    const value = real[key];
+    view[key] = typeof value === 'function' && !/^[A-Z]/.test(key) ? value.bind(realFs) : value;
+  }
+
+  // --- building blocks ----------------------------------------------------------------------------------
+  const runVirtSync = (call: () => any, ctx: Ctx, post: (r: any) => any = identity) => {
+    if (isDisposed()) throw disposed();
+    try {
+      return post(call());
+    } catch (e) {
+      throw fix(e, ctx);
+    }
+  };
+  const runRealSync = (call: () => any) => {
+    try {
+      return call();
+    } catch (e) {
+      throw wrapReal(e);
+    }
+  };
+  /** Calls a callback-style function with a callback that fixes errors and post-processes the result. */
+  const runVirtCb = (fn: Fn, args: any[], ctx: Ctx, post: (r: any) => any = identity) => {
+    const cb = args[args.length - 1] as Fn;
+    if (isDisposed()) return void process.nextTick(cb, disposed());
+    args[args.length - 1] = (err: unknown, ...res: any[]) =>
+      err ? cb(fix(err, ctx)) : cb(null, ...(res.length ? [post(res[0]), ...res.slice(1)] : []));
+    try {
+      fn(...args);
+    } catch (e) {
+      if (!isSystemError(e)) throw e;
+      process.nextTick(cb, fix(e, ctx));
+    }
+  };
+  const runRealCb = (fn: Fn, args: any[]) => {
+    const cb = args[args.length - 1];
+    if (wrap && typeof cb === 'function')
+      args[args.length - 1] = (err: unknown, ...res: any[]) => cb(wrapReal(err), ...res);
+    return fn(...args);
+  };
+  const runVirtPromise = async (call: () => Promise<any>, ctx: Ctx, post: (r: any) => any = identity) => {
+    if (isDisposed()) throw disposed();
+    try {
+      return post(await call());
+    } catch (e) {
+      throw fix(e, ctx);
+    }
+  };
+  const runRealPromise = async (call: () => Promise<any>) => {
+    try {
+      return await call();
+    } catch (e) {
+      throw wrapReal(e);
+    }
+  };
+  const hasCb = (args: any[]) => typeof args[args.length - 1] === 'function';
+
+  const promises: Dict = {};
+  for (const key of Object.keys(realFs.promises)) {
+    const value = rp[key];
+    promises[key] = typeof value === 'function' ? value.bind(realFs.promises) : value;
+  }
+
+  // --- one path ----------------------------------------------------------------------------------------------
+  const definePath = (name: string, fdAlso: boolean) => {
+    const post = POST[name] ?? identity;
+    const ppost = PROMISE_POST[name] ?? identity;
+    const sync = `${name}Sync`;
+    if (typeof real[sync] === 'function') {
+      view[sync] = (p: unknown, ...rest: any[]) => {
+        if (fdAlso && typeof p === 'number') {
+          return vfds.has(p)
+            ? runVirtSync(() => v[sync](p, ...rest), {}, post)
+            : runRealSync(() => real[sync](p, ...rest));
+        }
+        const abs = virt(p);
+        if (abs === null) return runRealSync(() => real[sync](p, ...rest));
+        return runVirtSync(() => v[sync](abs, ...rest), { p, abs }, post);
+      };
+    }
+    if (typeof real[name] === 'function') {
+      view[name] = (p: unknown, ...rest: any[]) => {
+        if (!hasCb(rest)) return real[name](p, ...rest); // Node's own argument error
+        if (fdAlso && typeof p === 'number') {
+          return vfds.has(p)
+            ? runVirtCb(v[name].bind(vol), [p, ...rest], {}, post)
+            : runRealCb(real[name], [p, ...rest]);
+        }
+        const abs = virt(p);
+        if (abs === null) return runRealCb(real[name], [p, ...rest]);
+        return runVirtCb(v[name].bind(vol), [abs, ...rest], { p, abs }, post);
+      };
+    }
+    if (typeof rp[name] === 'function') {
+      promises[name] = (p: unknown, ...rest: any[]) => {
+        if (fdAlso && p && typeof p === 'object' && vhandles.has(p)) {
+          return runVirtPromise(() => vp[name](p, ...rest), {}, ppost);
+        }
+        const abs = fdAlso && typeof p === 'number' ? (vfds.has(p) ? '' : null) : virt(p);
+        if (abs === null) return runRealPromise(() => rp[name](p, ...rest));
+        return runVirtPromise(() => vp[name](abs || p, ...rest), { p, abs }, ppost);
+      };
+    }
+  };
+  for (const name of PATH1) definePath(name, false);
+  for (const name of PATH_OR_FD) definePath(name, true);
+  const realpathSync = view.realpathSync;
+  realpathSync.native = realpathSync;
+  const realpath = view.realpath;
+  realpath.native = realpath;
+
+  // --- file descriptors ----------------------------------------------------------------------------------------
+  for (const name of FD) {
+    const post = POST[name] ?? identity;
+    const sync = `${name}Sync`;
+    const after = name === 'close' ? (fd: number) => vfds.delete(fd) : () => {};
+    if (typeof real[sync] === 'function') {
+      view[sync] = (fd: any, ...rest: any[]) => {
+        if (!vfds.has(fd)) return runRealSync(() => real[sync](fd, ...rest));
+        const out = runVirtSync(() => v[sync](fd, ...rest), {}, post);
+        after(fd);
+        return out;
+      };
+    }
+    if (typeof real[name] === 'function') {
+      view[name] = (fd: any, ...rest: any[]) => {
+        if (!vfds.has(fd) || !hasCb(rest)) return runRealCb(real[name], [fd, ...rest]);
+        after(fd);
+        return runVirtCb(v[name].bind(vol), [fd, ...rest], {}, post);
+      };
+    }
+  }
+
+  // --- two paths ---------------------------------------------------------------------------------------------------
+  const exdev = (name: string, a: unknown, b: unknown) =>
+    fix(systemError('EXDEV', name, toPathString(a), toPathString(b)), {});
+  /** copyFile between the volume and the disk: read on one side, write on the other. */
+  const copyAcross = (src: unknown, dest: unknown, mode = 0) => {
+    const data = view.readFileSync(src);
+    view.writeFileSync(dest, data, { flag: mode & realFs.constants.COPYFILE_EXCL ? 'wx' : 'w' });
+  };
+  /** cp between the volume and the disk, through this view (files, directories, symlinks). */
+  const cpAcross = (src: unknown, dest: unknown, opts: Dict = {}) => {
+    const st = view.lstatSync(src);
+    if (typeof opts.filter === 'function' && !opts.filter(toPathString(src), toPathString(dest))) return;
+    if (st.isDirectory()) {
+      if (!opts.recursive) {
+        throw systemError('EISDIR', 'cp', toPathString(src), undefined, 'use the recursive option to copy a directory');
+      }
+      view.mkdirSync(dest, { recursive: true });
+      for (const name of view.readdirSync(src)) {
+        cpAcross(nodePath.join(toPathString(src)!, name), nodePath.join(toPathString(dest)!, name), opts);
+      }
+    } else if (st.isSymbolicLink() && !opts.dereference) {
+      view.symlinkSync(view.readlinkSync(src), dest);
+    } else {
+      if (view.existsSync(dest)) {
+        if (opts.errorOnExist && opts.force === false) throw systemError('EEXIST', 'cp', toPathString(dest));
+        if (opts.force === false) return;
+      }
+      copyAcross(src, dest);
+    }
+  };
+  for (const name of TWO_PATHS) {
+    const sync = `${name}Sync`;
+    const across = (a: unknown, b: unknown, rest: any[]) => {
+      if (name === 'copyFile') return copyAcross(a, b, typeof rest[0] === 'number' ? rest[0] : 0);
+      if (name === 'cp') return cpAcross(a, b, rest[0] && typeof rest[0] === 'object' ? rest[0] : {});
+      throw exdev(name, a, b);
+    };
+    if (typeof real[sync] === 'function') {
+      view[sync] = (a: unknown, b: unknown, ...rest: any[]) => {
+        const va = virt(a);
+        const vb = virt(b);
+        if (va === null && vb === null) return runRealSync(() => real[sync](a, b, ...rest));
+        if (va !== null && vb !== null)
+          return runVirtSync(() => v[sync](va, vb, ...rest), { p: a, abs: va, d: b, dabs: vb });
+        if (isDisposed()) throw disposed();
+        return across(a, b, rest);
+      };
+    }
+    if (typeof real[name] === 'function') {
+      view[name] = (a: unknown, b: unknown, ...rest: any[]) => {
+        if (!hasCb(rest)) return real[name](a, b, ...rest);
+        const va = virt(a);
+        const vb = virt(b);
+        if (va === null && vb === null) return runRealCb(real[name], [a, b, ...rest]);
+        if (va !== null && vb !== null) {
+          return runVirtCb(v[name].bind(vol), [va, vb, ...rest], { p: a, abs: va, d: b, dabs: vb });
+        }
+        const cb = rest.pop() as Fn;
+        setImmediate(() => {
+          try {
+            if (isDisposed()) throw disposed();
+            across(a, b, rest);
+            cb(null);
+          } catch (e) {
+            cb(e);
+          }
+        });
+      };
+    }
+    if (typeof rp[name] === 'function') {
+      promises[name] = async (a: unknown, b: unknown, ...rest: any[]) => {
+        const va = virt(a);
+        const vb = virt(b);
+        if (va === null && vb === null) return runRealPromise(() => rp[name](a, b, ...rest));
+        if (va !== null && vb !== null) {
+          return runVirtPromise(() => vp[name](va, vb, ...rest), { p: a, abs: va, d: b, dabs: vb });
+        }
+        if (isDisposed()) throw disposed();
+        return across(a, b, rest);
+      };
+    }
+  }
+
+  // --- symlink(target, path): routed by the link's own path ----------------------------------------------------------
+  view.symlinkSync = (target: unknown, p: unknown, ...rest: any[]) => {
+    const abs = virt(p);
+    if (abs === null) return runRealSync(() => realFs.symlinkSync(target as string, p as string, ...rest));
+    return runVirtSync(() => v.symlinkSync(toPathString(target) ?? target, abs, ...rest), { p, abs });
+  };
+  view.symlink = (target: unknown, p: unknown, ...rest: any[]) => {
+    const abs = virt(p);
+    if (abs === null || !hasCb(rest)) return runRealCb(real.symlink, [target, p, ...rest]);
+    return runVirtCb(v.symlink.bind(vol), [toPathString(target) ?? target, abs, ...rest], { p, abs });
+  };
+  promises.symlink = (target: unknown, p: unknown, ...rest: any[]) => {
+    const abs = virt(p);
+    if (abs === null) return runRealPromise(() => rp.symlink(target, p, ...rest));
+    return runVirtPromise(() => vp.symlink(toPathString(target) ?? target, abs, ...rest), { p, abs });
+  };
+
+  // --- exists -----------------------------------------------------------------------------------------------------------
+  view.existsSync = (p: unknown) => {
+    const abs = virt(p);
+    if (abs === null) return realFs.existsSync(p as string);
+    return !isDisposed() && vol.existsSync(abs);
+  };
+  view.exists = (p: unknown, cb: (exists: boolean) => void) => {
+    const abs = virt(p);
+    if (abs === null) return (realFs.exists as Fn)(p, cb);
+    const yes = view.existsSync(p);
+    process.nextTick(cb, yes);
+  };
+
+  // --- streams ---------------------------------------------------------------------------------------------------------
+  for (const name of ['createReadStream', 'createWriteStream']) {
+    view[name] = (p: unknown, opts?: any) => {
+      const fd = opts && typeof opts === 'object' ? opts.fd : undefined;
+      const virtual =
+        fd !== undefined
+          ? typeof fd === 'number'
+            ? vfds.has(fd)
+            : vhandles.has(fd)
+          : virt(p) !== null && !(typeof p === 'number' && !vfds.has(p));
+      if (!virtual) return real[name](p, opts);
+      if (isDisposed()) throw disposed();
+      const abs = typeof p === 'number' ? p : (virt(p) ?? p);
+      const stream = v[name](abs, opts);
+      if (typeof opts === 'object' && opts && typeof opts.fd === 'number') vfds.add(opts.fd);
+      return stream;
+    };
+  }
+
+  // --- openAsBlob (memfs has none) ------------------------------------------------------------------------------------------
+  if (typeof real.openAsBlob === 'function') {
+    view.openAsBlob = async (p: unknown, opts?: { type?: string }) => {
+      const abs = virt(p);
+      if (abs === null) return runRealPromise(() => real.openAsBlob(p, opts));
+      const data = runVirtSync(() => vol.readFileSync(abs) as Buffer, { p, abs });
+      return new Blob([data], { type: opts?.type ?? '' });
+    };
+  }
+
+  // --- watching: real paths only -------------------------------------------------------------------------------------------
+  const noWatch = (p: unknown) =>
+    fix(
+      systemError(
+        'ENOSYS',
+        'watch',
+        toPathString(p),
+        undefined,
+        'files inside a codebase zip never change on disk; watching works only for paths outside its root',
+      ),
+      {},
+    );
+  view.watch = (p: unknown, ...rest: any[]) => {
+    if (virt(p) !== null) throw noWatch(p);
+    return runRealSync(() => real.watch(p, ...rest));
+  };
+  view.watchFile = (p: unknown, ...rest: any[]) => {
+    if (virt(p) !== null) throw noWatch(p);
+    return real.watchFile(p, ...rest);
+  };
+  view.unwatchFile = (p: unknown, ...rest: any[]) => {
+    if (virt(p) !== null) return;
+    return real.unwatchFile(p, ...rest);
+  };
+  promises.watch = (p: unknown, ...rest: any[]) => {
+    if (virt(p) !== null) {
+      const err = noWatch(p);
+      return {
+        [Symbol.asyncIterator]() {
+          return this;
+        },
+        next: () => Promise.reject(err),
+        return: () => Promise.resolve({ done: true, value: undefined }),
+      };
+    }
+    return rp.watch(p, ...rest);
+  };
+
+  promises.constants = realFs.constants;
+  view.promises = promises;
+  return view as unknown as CodebaseFs;
+}
