@@ -82,18 +82,26 @@ export async function walkRoot(
     ? { base: '', rules: ignore({ allowRelativePaths: true }).add([...options.patterns]) }
     : undefined;
 
+  // First decisive level wins: the caller's patterns, then the deepest .gitignore up to the root one.
+  // The `ignore` package also matches a path through its parent directories; when a level's match on a path
+  // is only its match on the parent directory (which a higher level re-included, or we would not be here),
+  // git would not apply it to the path, so neither do we.
+  const decide = (level: Level, path: string): boolean | undefined => {
+    const sub = path.slice(level.base.length);
+    const r = level.rules.test(sub);
+    if (r.unignored) return false;
+    if (!r.ignored) return undefined;
+    const cut = sub.lastIndexOf('/', sub.length - 2);
+    if (cut > 0 && r.rule && level.rules.test(sub.slice(0, cut + 1)).rule?.pattern === r.rule.pattern) return undefined;
+    return true;
+  };
   const isIgnored = (rel: string, isDir: boolean, levels: readonly Level[]): boolean => {
     const path = isDir ? `${rel}/` : rel;
-    if (user) {
-      const r = user.rules.test(path);
-      if (r.ignored) return true;
-      if (r.unignored) return false;
-    }
+    const mine = user && decide(user, path);
+    if (mine !== undefined) return mine;
     for (let i = levels.length - 1; i >= 0; i--) {
-      const level = levels[i];
-      const r = level.rules.test(path.slice(level.base.length));
-      if (r.ignored) return true;
-      if (r.unignored) return false;
+      const verdict = decide(levels[i], path);
+      if (verdict !== undefined) return verdict;
     }
     return false;
   };
