@@ -1,0 +1,234 @@
+// The manifest: schema, parse errors, minimal manifests, environment facts, git facts and the patch, progress.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import {
+  type CheckpointProgress,
+  checkpoint,
+  GIT_PATCH_NAME,
+  isCodesaveError,
+  MANIFEST_NAME,
+  ManifestSchema,
+  minimalManifest,
+  parseManifest,
+} from '@codesave/core';
+import { writeZip } from '../src/snapshot/zip.js';
+import { extract, listTree, read, storedFiles, tempDir, writeTree, zipNames } from './snapshot-helpers.js';
+
+const sha = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
+
+function git(cwd: string, ...args: string[]) {
+  return execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], {
+    cwd,
+    encoding: 'utf8',
+  }).trim();
+}
+
+describe('manifest contents', () => {
+  test('every file with size and sha256, content hash, roots, node, package manager, dependency versions', async () => {
+    const root = writeTree(tempDir(), {
+      'package.json': JSON.stringify({
+        name: 'demo',
+        packageManager: 'pnpm@12.4.2',
+        dependencies: { dep: '^1' },
+        devDependencies: { devdep: '^2' },
+      }),
+      'pnpm-lock.yaml': 'lockfileVersion: 9\n',
+      'index.js': 'hello',
+      'node_modules/dep/package.json': '{"name":"dep","version":"1.2.3"}',
+      'node_modules/devdep/package.json': '{"name":"devdep","version":"2.0.1"}',
+    });
+    const zip = join(tempDir(), 's.zip');
+    const result = await checkpoint(root, { output: zip });
+    const m = result.manifest;
+    assert.deepEqual(parseManifest(JSON.parse(read(join(extract(zip), MANIFEST_NAME)))), m);
+    assert.equal(m.formatVersion, 1);
+    assert.equal(m.tool.name, 'codesave');
+    assert.match(m.tool.version, /^\d+\.\d+\.\d+/);
+    assert.equal(m.files.length, 3);
+    const index = m.files.find((f) => f.path === 'index.js')!;
+    assert.deepEqual(index, { path: 'index.js', size: 5, sha256: sha('hello') });
+    const lines = m.files.map((f) => `${f.sha256}  ${f.path}\n`).join('');
+    assert.equal(m.contentHash, sha(lines));
+    assert.deepEqual(m.node, { version: process.version, platform: process.platform, arch: process.arch });
+    assert.deepEqual(m.packageManager, { name: 'pnpm', lockfile: 'pnpm-lock.yaml' });
+    assert.deepEqual(m.dependencies, { dep: '1.2.3', devdep: '2.0.1' });
+    assert.deepEqual(m.importNames, ['demo']);
+    assert.equal(m.git, undefined);
+    assert.equal(result.files, 3);
+    assert.equal(result.bytes, readFileSync(zip).length);
+    assert.equal(result.sha256, sha(readFileSync(zip)));
+  });
+
+  test('package manager from the lockfile when packageManager is absent; unknown without either', async () => {
+    const npm = writeTree(tempDir(), { 'package.json': '{}', 'package-lock.json': '{}' });
+    const yarn = writeTree(tempDir(), { 'package.json': '{}', 'yarn.lock': '' });
+    const none = writeTree(tempDir(), { 'a.js': '' });
+    const out = tempDir();
+    assert.deepEqual((await checkpoint(npm, { output: join(out, 'a.zip') })).manifest.packageManager, {
+      name: 'npm',
+      lockfile: 'package-lock.json',
+    });
+    assert.deepEqual((await checkpoint(yarn, { output: join(out, 'b.zip') })).manifest.packageManager, {
+      name: 'yarn',
+      lockfile: 'yarn.lock',
+    });
+    assert.deepEqual((await checkpoint(none, { output: join(out, 'c.zip') })).manifest.packageManager, {
+      name: 'unknown',
+    });
+  });
+
+  test('parseManifest accepts text, bytes and objects; rejects wrong shapes and newer formats with ERR_MANIFEST_INVALID', async () => {
+    const root = writeTree(tempDir(), { 'a.js': 'x' });
+    const { manifest } = await checkpoint(root, { output: join(tempDir(), 's.zip') });
+    const text = JSON.stringify(manifest);
+    assert.deepEqual(parseManifest(text), manifest);
+    assert.deepEqual(parseManifest(Buffer.from(text)), manifest);
+    assert.deepEqual(parseManifest({ ...manifest, future: 1 }), { ...manifest, future: 1 });
+    const bad = [
+      '{not json',
+      { ...manifest, files: [{ path: 'a.js', size: -1, sha256: 'x' }] },
+      { ...manifest, formatVersion: 99 },
+      { ...manifest, contentHash: undefined },
+      null,
+    ];
+    for (const value of bad) {
+      assert.throws(
+        () => parseManifest(value),
+        (e: unknown) => isCodesaveError(e) && e.code === 'ERR_MANIFEST_INVALID' && e.message.includes(MANIFEST_NAME),
+      );
+    }
+    assert.throws(
+      () => parseManifest({ ...manifest, files: [{ path: 'a.js', size: 1, sha256: 'nothex' }] }),
+      /files\.0\.sha256/,
+    );
+  });
+
+  test('minimalManifest lists the paths of a foreign zip and validates', () => {
+    const m = minimalManifest(['b/x.js', 'a.js', 'codesave.json', 'a.js', 'README.md']);
+    assert.deepEqual(
+      m.files.map((f) => f.path),
+      ['README.md', 'a.js', 'b/x.js'],
+    );
+    assert.equal(m.tool.name, 'unknown');
+    assert.deepEqual(m.importNames, ['a', 'b']);
+    assert.deepEqual(ManifestSchema.parse(m), m);
+  });
+});
+
+describe('git facts', () => {
+  test('a clean work tree: commit and branch, not dirty, no patch', async () => {
+    const root = writeTree(tempDir(), { 'a.js': 'one\n', '.gitignore': 'secret\n', secret: 'x' });
+    git(root, 'init', '-q', '-b', 'trunk');
+    git(root, 'add', '.');
+    git(root, 'commit', '-q', '-m', 'first');
+    const zip = join(tempDir(), 's.zip');
+    const { manifest } = await checkpoint(root, { output: zip });
+    assert.deepEqual(manifest.git, { commit: git(root, 'rev-parse', 'HEAD'), branch: 'trunk', dirty: false });
+    assert.deepEqual(storedFiles(zip), ['.gitignore', 'a.js']);
+  });
+
+  test('a dirty work tree: the diff of tracked files is stored as .codesave/git.patch and applies in reverse', async () => {
+    const root = writeTree(tempDir(), { 'a.js': 'one\n', 'sub/b.js': 'two\n', 'gone.js': 'bye\n' });
+    git(root, 'init', '-q', '-b', 'main');
+    git(root, 'add', '.');
+    git(root, 'commit', '-q', '-m', 'first');
+    writeFileSync(join(root, 'a.js'), 'one changed\n');
+    execFileSync('rm', [join(root, 'gone.js')]);
+    writeFileSync(join(root, 'untracked.js'), 'new\n');
+    const zip = join(tempDir(), 's.zip');
+    const { manifest } = await checkpoint(root, { output: zip });
+    assert.equal(manifest.git?.dirty, true);
+    assert.equal(manifest.git?.patch, GIT_PATCH_NAME);
+    const dir = extract(zip);
+    assert.deepEqual(listTree(dir), ['.codesave/git.patch', 'a.js', 'codesave.json', 'sub/b.js', 'untracked.js']);
+    const patch = read(join(dir, GIT_PATCH_NAME));
+    assert.match(patch, /^diff --git a\/a\.js b\/a\.js/m);
+    assert.match(patch, /^-one$/m);
+    assert.match(patch, /^\+one changed$/m);
+    assert.match(patch, /deleted file mode/);
+    assert.ok(!patch.includes('untracked.js'), 'untracked files are in the snapshot, not in the diff');
+    const entry = manifest.files.find((f) => f.path === GIT_PATCH_NAME)!;
+    assert.equal(entry.sha256, sha(readFileSync(join(dir, GIT_PATCH_NAME))));
+    // Applying the patch in reverse to the snapshot gives back the commit.
+    git(dir, 'init', '-q');
+    git(dir, 'apply', '-R', GIT_PATCH_NAME);
+    assert.equal(read(join(dir, 'a.js')), 'one\n');
+    assert.equal(read(join(dir, 'gone.js')), 'bye\n');
+  });
+
+  test('a subdirectory of a repository: diff paths relative to it; detached HEAD has branch null', async () => {
+    const repo = writeTree(tempDir(), { 'top.js': 'x\n', 'app/a.js': '1\n', 'other/o.js': 'o\n' });
+    git(repo, 'init', '-q');
+    git(repo, 'add', '.');
+    git(repo, 'commit', '-q', '-m', 'c');
+    git(repo, 'checkout', '-q', '--detach');
+    writeFileSync(join(repo, 'app/a.js'), '2\n');
+    writeFileSync(join(repo, 'other/o.js'), 'changed outside the saved directory\n');
+    const zip = join(tempDir(), 's.zip');
+    const { manifest } = await checkpoint(join(repo, 'app'), { output: zip });
+    assert.equal(manifest.git?.branch, null);
+    assert.equal(manifest.git?.dirty, true);
+    const patch = read(join(extract(zip), GIT_PATCH_NAME));
+    assert.match(patch, /^diff --git a\/a\.js b\/a\.js/m);
+    assert.ok(!patch.includes('o.js'));
+    // Clean below app/ even though the repository is dirty elsewhere.
+    writeFileSync(join(repo, 'app/a.js'), '1\n');
+    const clean = await checkpoint(join(repo, 'app'), { output: join(tempDir(), 't.zip') });
+    assert.equal(clean.manifest.git?.dirty, false);
+  });
+
+  test('a repository with no commit yet has no git facts', async () => {
+    const root = writeTree(tempDir(), { 'a.js': 'x' });
+    git(root, 'init', '-q');
+    const { manifest } = await checkpoint(root, { output: join(tempDir(), 's.zip') });
+    assert.equal(manifest.git, undefined);
+  });
+});
+
+describe('progress and streaming', () => {
+  test('onProgress: one scan event, one write event per file in order, then done', async () => {
+    const root = writeTree(tempDir(), { 'a.js': 'aa', 'b/c.js': 'ccc', 'd.txt': 'd' });
+    const events: CheckpointProgress[] = [];
+    await checkpoint(root, { output: join(tempDir(), 's.zip'), onProgress: (p) => events.push({ ...p }) });
+    assert.deepEqual(events, [
+      { phase: 'scan', files: 3, totalFiles: 3, bytes: 0, totalBytes: 6 },
+      { phase: 'write', files: 1, totalFiles: 3, bytes: 2, totalBytes: 6, path: 'a.js' },
+      { phase: 'write', files: 2, totalFiles: 3, bytes: 5, totalBytes: 6, path: 'b/c.js' },
+      { phase: 'write', files: 3, totalFiles: 3, bytes: 6, totalBytes: 6, path: 'd.txt' },
+      { phase: 'done', files: 3, totalFiles: 3, bytes: 6, totalBytes: 6 },
+    ]);
+  });
+
+  test('streamed (large) files and a tiny read-ahead window give the same, valid zip', async () => {
+    const files: Record<string, Buffer> = {};
+    for (let i = 0; i < 40; i++) files[`f${String(i).padStart(2, '0')}.bin`] = Buffer.alloc(3000 + i * 500, i);
+    const root = writeTree(tempDir(), files);
+    const items = Object.entries(files).map(([name, data]) => ({
+      zipPath: name,
+      absPath: join(root, name),
+      size: data.length,
+      executable: false,
+    }));
+    const last = () => ({ zipPath: 'end.txt', buffer: Buffer.from('end'), size: 3, executable: false });
+    const out = tempDir();
+    const mtime = new Date(Date.UTC(2020, 0, 1));
+    const whole = await writeZip(join(out, 'a.zip'), items, last, { mtime });
+    const streamed = await writeZip(join(out, 'b.zip'), items, last, { mtime, streamAbove: 5000, windowBytes: 8000 });
+    assert.deepEqual(
+      streamed.written.map((w) => w.sha256),
+      Object.values(files).map((d) => sha(d)),
+    );
+    assert.deepEqual(
+      whole.written.map((w) => [w.size, w.sha256]),
+      streamed.written.map((w) => [w.size, w.sha256]),
+    );
+    execFileSync('unzip', ['-tq', join(out, 'b.zip')]);
+    assert.equal(zipNames(join(out, 'b.zip')).length, 41);
+    const dir = extract(join(out, 'b.zip'));
+    for (const [name, data] of Object.entries(files)) assert.ok(readFileSync(join(dir, name)).equals(data), name);
+  });
+});
