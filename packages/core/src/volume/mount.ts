@@ -47,7 +47,19 @@ export function mountVolume(archive: Archive, root: string, options: MountOption
     );
   }
   const absRoot = nodePath.resolve(root);
-  const vol = new Volume();
+  // memfs asks the process for uid/gid on every path walk (a syscall each time); answer from a cache
+  const uid = process.getuid?.() ?? 0;
+  const gid = process.getgid?.() ?? 0;
+  const vol = Volume.fromJSON({}, '/', {
+    process: {
+      getuid: () => uid,
+      getgid: () => gid,
+      cwd: () => '/',
+      platform: process.platform,
+      emitWarning: (message: string, type: string) => process.emitWarning(message, type),
+      env: process.env,
+    },
+  });
   const core = (vol as unknown as { _core: { getLinkOrThrow(p: string): { getNode(): MemNode } } })._core;
   const nodeOf = (p: string) => core.getLinkOrThrow(p).getNode();
   vol.mkdirSync(absRoot, { recursive: true, mode: 0o755 });
@@ -55,14 +67,19 @@ export function mountVolume(archive: Archive, root: string, options: MountOption
   const lazy = options.lazy !== false;
   const names = [...archive.entries.keys()].sort();
   const dirTimes: Array<[string, Date]> = [];
+  const made = new Set<string>([absRoot]);
   for (const name of names) {
     const entry = archive.entries.get(name)!;
     const abs = `${absRoot}/${name}`;
     const parent = nodePath.posix.dirname(abs);
-    if (parent !== absRoot) vol.mkdirSync(parent, { recursive: true, mode: 0o755 });
+    if (!made.has(parent)) {
+      vol.mkdirSync(parent, { recursive: true, mode: 0o755 });
+      for (let d = parent; d.length > absRoot.length && !made.has(d); d = nodePath.posix.dirname(d)) made.add(d);
+    }
     if (entry.type === 'directory') {
-      if (!vol.existsSync(abs)) vol.mkdirSync(abs, { mode: 0o755 });
-      vol.chmodSync(abs, entry.mode ?? 0o755);
+      if (!made.has(abs)) vol.mkdirSync(abs, { mode: 0o755 });
+      made.add(abs);
+      if (entry.mode !== undefined && entry.mode !== 0o755) vol.chmodSync(abs, entry.mode);
       dirTimes.push([abs, entry.mtime]);
     } else if (entry.type === 'symlink') {
       vol.symlinkSync(entry.linkTarget!, abs);
