@@ -1,0 +1,189 @@
+/** Getting a run's code back: its `codebase.zip`, or the `code` artifact `run.log_code()` logged. */
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { type CheckpointOptions, CodesaveError, checkpoint, isCodesaveError } from '@codesave/core';
+import { type ArtifactSummary, listOutputArtifacts, listRunFiles, type ResolvedRun, resolveEntity } from './api.js';
+import { downloadArtifactFiles } from './artifact.js';
+import { WandbClient, type WandbClientOptions } from './client.js';
+import { resolvePolicy } from './retry.js';
+import { formatRunPath, parseRunRef, type RunRef } from './run.js';
+import { downloadFile } from './transfer.js';
+
+export interface DownloadFromWandbOptions extends WandbClientOptions {
+  /** The run file to fetch (default `codebase.zip`). */
+  filename?: string;
+  /** Where to write it (default: `<tmpdir>/codesave-wandb/<entity>/<project>/<id>/<filename>`). Replaced atomically. */
+  output?: string;
+  /**
+   * How many times to look again for a file the server lists as not uploaded yet (the real service may list
+   * a new file late). Default 5, 2 s apart (scaled by `retry.timeScale`).
+   */
+  pendingRetries?: number;
+}
+
+function defaultOutput(run: ResolvedRun, filename: string): string {
+  return join(tmpdir(), 'codesave-wandb', run.entity, run.project, run.id, ...filename.split('/'));
+}
+
+function connect(runRef: RunRef | undefined, options: WandbClientOptions) {
+  const target = parseRunRef(runRef, options.env ?? process.env);
+  const client = new WandbClient({
+    ...options,
+    baseUrl: options.baseUrl ?? target.baseUrl,
+    apiKey: options.apiKey ?? target.apiKey,
+  });
+  return { target, client };
+}
+
+/**
+ * Downloads one file of a run (by default its `codebase.zip`), verified against the size and MD5 the server
+ * lists, and returns the path it was written to.
+ *
+ * @throws CodesaveError `ERR_WANDB_NOT_FOUND` (no such run, or no such file in it), `ERR_WANDB_AUTH`,
+ *   `ERR_WANDB_REQUEST`, `ERR_WANDB_TRANSFER`.
+ */
+export async function downloadFromWandb(
+  runRef: RunRef | undefined,
+  options: DownloadFromWandbOptions = {},
+): Promise<string> {
+  const { target, client } = connect(runRef, options);
+  const run = await resolveEntity(client, target);
+  return downloadRunFile(client, run, options);
+}
+
+async function downloadRunFile(
+  client: WandbClient,
+  run: ResolvedRun,
+  options: DownloadFromWandbOptions,
+): Promise<string> {
+  const filename = options.filename ?? 'codebase.zip';
+  const output = resolve(options.output ?? defaultOutput(run, filename));
+  const policy = resolvePolicy(options.retry);
+  const pendingRetries = options.pendingRetries ?? 5;
+  for (let attempt = 0; ; attempt++) {
+    const files = await listRunFiles(client, run, [filename]);
+    if (!files) {
+      throw new CodesaveError(
+        'ERR_WANDB_NOT_FOUND',
+        `W&B run ${formatRunPath(run)} not found (or this key cannot read it)`,
+        {
+          details: { run: formatRunPath(run) },
+        },
+      );
+    }
+    const file = files.find((f) => f.name === filename);
+    const uploaded = file && file.sizeBytes !== null && file.updatedAt !== null;
+    if (file && uploaded) {
+      // As the Python client: the run-file URL with the key (the server redirects to storage), else the signed one.
+      const auth = Boolean(file.url && client.isBaseUrl(file.url));
+      const url = auth ? file.url : (file.directUrl ?? file.url);
+      if (!url) throw new CodesaveError('ERR_WANDB_REQUEST', `W&B gave no download URL for ${filename}`);
+      const got = await downloadFile(client, {
+        url,
+        auth,
+        name: filename,
+        output,
+        md5: file.md5,
+        size: file.sizeBytes,
+      });
+      return got.path;
+    }
+    if (!file || attempt >= pendingRetries) {
+      throw new CodesaveError(
+        'ERR_WANDB_NOT_FOUND',
+        `W&B run ${formatRunPath(run)} has no ${file ? 'uploaded ' : ''}file ${filename}${file ? ' yet' : ''}`,
+        { details: { run: formatRunPath(run), filename, pending: Boolean(file) } },
+      );
+    }
+    await policy.sleep(2000 * policy.timeScale);
+  }
+}
+
+export interface ZipFromWandbArtifactOptions extends WandbClientOptions {
+  /** Where to write the zip (default: `<tmpdir>/codesave-wandb/<entity>/<project>/<id>/code-artifact.zip`). */
+  output?: string;
+  /** Options for the `checkpoint()` of the downloaded files. */
+  checkpoint?: Omit<CheckpointOptions, 'output'>;
+}
+
+/** The run's `source-…` code artifacts; when several versions of one collection, only the newest counts. */
+function codeArtifacts(artifacts: ArtifactSummary[]): ArtifactSummary[] {
+  const byCollection = new Map<string, ArtifactSummary>();
+  for (const a of artifacts) {
+    if (a.type !== 'code' || !a.collection.startsWith('source-') || a.state === 'DELETED') continue;
+    const seen = byCollection.get(a.collection);
+    if (!seen || (a.versionIndex ?? -1) > (seen.versionIndex ?? -1)) byCollection.set(a.collection, a);
+  }
+  return [...byCollection.values()];
+}
+
+/**
+ * For runs that used `run.log_code()` instead of codesave: finds the run's `source-…` code artifact,
+ * downloads its files (each verified against the artifact manifest's MD5) and checkpoints them into a zip.
+ *
+ * @throws CodesaveError `ERR_WANDB_NO_CODE` (no code artifact), `ERR_WANDB_AMBIGUOUS` (several), `ERR_WANDB_NOT_FOUND`, …
+ */
+export async function zipFromWandbArtifact(
+  runRef: RunRef | undefined,
+  options: ZipFromWandbArtifactOptions = {},
+): Promise<string> {
+  const { target, client } = connect(runRef, options);
+  const run = await resolveEntity(client, target);
+  return zipFromArtifact(client, run, options);
+}
+
+async function zipFromArtifact(
+  client: WandbClient,
+  run: ResolvedRun,
+  options: ZipFromWandbArtifactOptions,
+): Promise<string> {
+  const all = await listOutputArtifacts(client, run);
+  if (!all)
+    throw new CodesaveError(
+      'ERR_WANDB_NOT_FOUND',
+      `W&B run ${formatRunPath(run)} not found (or this key cannot read it)`,
+    );
+  const found = codeArtifacts(all);
+  if (found.length === 0) {
+    throw new CodesaveError(
+      'ERR_WANDB_NO_CODE',
+      `W&B run ${formatRunPath(run)} has no codebase.zip and logged no code artifact (run.log_code()): nothing to load`,
+      { details: { run: formatRunPath(run) } },
+    );
+  }
+  if (found.length > 1) {
+    throw new CodesaveError(
+      'ERR_WANDB_AMBIGUOUS',
+      `W&B run ${formatRunPath(run)} logged several code artifacts (${found.map((a) => `${a.collection}:v${a.versionIndex}`).join(', ')}): download the one you want with the W&B client`,
+      { details: { artifacts: found.map((a) => `${a.collection}:v${a.versionIndex}`) } },
+    );
+  }
+  const artifact = found[0];
+  const output = resolve(options.output ?? defaultOutput(run, 'code-artifact.zip'));
+  const temp = await mkdtemp(join(tmpdir(), 'codesave-artifact-'));
+  try {
+    const root = join(temp, 'code');
+    await mkdir(root, { recursive: true });
+    await downloadArtifactFiles(client, artifact.id, root);
+    await mkdir(dirname(output), { recursive: true });
+    const made = await checkpoint(root, { ...options.checkpoint, output });
+    return made.path;
+  } finally {
+    await rm(temp, { recursive: true, force: true });
+  }
+}
+
+export type ZipFromWandbOptions = DownloadFromWandbOptions & ZipFromWandbArtifactOptions;
+
+/** The run's `codebase.zip` (or `filename`) if it has one, else a zip of its code artifact. Returns the zip's path. */
+export async function zipFromWandb(runRef: RunRef | undefined, options: ZipFromWandbOptions = {}): Promise<string> {
+  const { target, client } = connect(runRef, options);
+  const run = await resolveEntity(client, target);
+  try {
+    return await downloadRunFile(client, run, { pendingRetries: 0, ...options });
+  } catch (error) {
+    if (!isCodesaveError(error) || error.code !== 'ERR_WANDB_NOT_FOUND' || !error.details.filename) throw error;
+  }
+  return zipFromArtifact(client, run, options);
+}
