@@ -1,0 +1,3 @@
+/** codebase/: the façades users touch. */
+export { Codebase } from './codebase.js';
+export { type CodebaseOptions, ENTRY_EXTENSIONS, UniqueCodebase, ZipCodebase } from './zip-codebase.js';

@@ -1,0 +1,264 @@
+/**
+ * The façade users touch: open a zip snapshot as an isolated codebase and load its modules.
+ *
+ * A thin layer over the stages: archive (validated entries) → volume (memfs at the virtual root, fs view)
+ * → runtime (resolver, CommonJS registry, ESM seam) in a realm (its own vm.Context; the host's for
+ * {@link Codebase}). Nothing here knows module semantics.
+ */
+import { createHash } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import os from 'node:os';
+import path from 'node:path';
+import { type Archive, type ArchiveOptions, openArchive, verifyArchive } from '../archive/index.js';
+import { CodesaveError } from '../errors.js';
+import type { LoaderHooks } from '../runtime/hooks.js';
+import { Realm } from '../runtime/realm.js';
+import { type CjsModule, type CodesaveWarning, Runtime } from '../runtime/runtime.js';
+import { MANIFEST_NAME, type Manifest, minimalManifest, parseManifest } from '../snapshot/index.js';
+import { type CodebaseFs, type CodebaseVolume, mountVolume } from '../volume/index.js';
+import { fromModule } from './from.js';
+
+/** Extensions `_from` and `import()` of the façade try for extensionless names, after `require`'s own. */
+export const ENTRY_EXTENSIONS = ['.mjs', '.cjs', '.ts', '.mts', '.cts', '.tsx', '.jsx'] as const;
+
+export interface CodebaseOptions
+  extends Pick<ArchiveOptions, 'maxEntries' | 'maxEntrySize' | 'maxTotalSize' | 'eager' | 'inMemoryLimit'> {
+  /** Check every file's sha256 against `codesave.json` before any code runs (default `true`). */
+  verify?: boolean;
+  /** Bound on synchronous evaluation of one outermost module load (ms); exceeding it → `ERR_TIMEOUT`. */
+  timeoutMs?: number;
+  /**
+   * Where bare specifiers not found in the zip or above it are looked for: a `node_modules` folder, or a
+   * project folder (its `node_modules` is used). Searched like `NODE_PATH`.
+   */
+  dependencies?: string | readonly string[];
+  /** Called for each warning (also emitted as a `'warning'` event). */
+  onWarning?: (warning: CodesaveWarning) => void;
+  /**
+   * The virtual root. Default: the zip's absolute path (`/abs/runs/a/codebase.zip`); for bytes,
+   * `<os.tmpdir()>/codesave-<sha256 of the bytes, 16 hex>.zip`.
+   */
+  root?: string;
+  /** Replace the ES module / TypeScript hooks (for the ESM loader and tests). */
+  hooks?: (runtime: Runtime) => LoaderHooks;
+}
+
+type Kind = 'context' | 'host';
+
+/** A zip snapshot loaded into its own realm, file system and module registry. */
+export class ZipCodebase extends EventEmitter implements AsyncDisposable {
+  /** Virtual absolute path of the codebase root, e.g. `/abs/runs/a/codebase.zip`. */
+  readonly root: string;
+  /** The parsed `codesave.json` (or a minimal one for a zip made by another tool). */
+  readonly manifest: Manifest;
+  /** Values recorded by {@link _from}, by their `as` name. */
+  readonly bindings: Record<string, unknown> = Object.create(null);
+  #archive: Archive | undefined;
+  #volume: CodebaseVolume | undefined;
+  #realm: Realm | undefined;
+  #runtime: Runtime | undefined;
+  #fs: CodebaseFs;
+
+  /** Open `source` (a zip path, or its bytes). Verifies hashes first unless `verify: false`. */
+  static async open(source: string | Uint8Array, options: CodebaseOptions = {}): Promise<ZipCodebase> {
+    return openAs(ZipCodebase, 'context', source, options);
+  }
+
+  /** @internal use {@link ZipCodebase.open} */
+  constructor(kind: Kind, root: string, archive: Archive, manifest: Manifest, options: CodebaseOptions) {
+    super();
+    this.root = root;
+    this.manifest = manifest;
+    this.#archive = archive;
+    const realm = new Realm({ kind, timeoutMs: options.timeoutMs, name: `codesave ${root}` });
+    this.#realm = realm;
+    this.#volume = mountVolume(archive, root, {
+      lazy: options.eager !== true,
+      wrapError: (error) => realm.rebuildError(error),
+    });
+    this.#fs = this.#volume.fs;
+    this.#runtime = new Runtime({
+      fs: this.#volume.fs,
+      root,
+      realm,
+      dependencies: options.dependencies,
+      expectedVersions: manifest.dependencies,
+      onWarning: (warning) => {
+        options.onWarning?.(warning);
+        this.emit('warning', warning);
+      },
+      hooks: options.hooks,
+    });
+  }
+
+  /** The file system as the codebase sees it (the volume under {@link root}, the disk elsewhere). */
+  get fs(): CodebaseFs {
+    return this.#fs;
+  }
+
+  /** The module runtime (resolver, registry, realm) — for tools built on codesave. */
+  get runtime(): Runtime {
+    return this.#live();
+  }
+
+  #live(): Runtime {
+    if (!this.#runtime)
+      throw new CodesaveError('ERR_DISPOSED', `The codebase ${this.root} was disposed; open the zip again to use it.`);
+    return this.#runtime;
+  }
+
+  /** `require(request)` with CommonJS semantics, relative to the root (`./src/model`, `lodash`). */
+  require(request: string): any {
+    const runtime = this.#live();
+    if (typeof request !== 'string' || request === '')
+      throw new CodesaveError('ERR_BAD_OPTION', 'require(request): give a module path such as ./src/model');
+    const filename = runtime.resolver.resolveFilename(request, runtime.rootParent());
+    return runtime.load(filename, null, false);
+  }
+
+  /** `import(request)` of any module of the codebase, resolved from the root (bare names are files here first). */
+  async import(request: string): Promise<any> {
+    const runtime = this.#live();
+    const filename = this.resolve(request);
+    const format = runtime.formatOf(filename);
+    if (format === 'builtin') {
+      const value = runtime.builtin(filename) as Record<string, unknown>;
+      return Object.freeze(Object.assign(Object.create(null), value, { default: value }));
+    }
+    if (format === 'json') {
+      const ns = Object.create(null);
+      Object.defineProperty(ns, 'default', { value: runtime.load(filename, null, false), enumerable: true });
+      Object.defineProperty(ns, Symbol.toStringTag, { value: 'Module' });
+      return Object.preventExtensions(ns);
+    }
+    return runtime.hooks.importFile(filename);
+  }
+
+  /** Absolute path of `request` as `_from`/`import` find it (bare names: codebase files, then packages). */
+  resolve(request: string): string {
+    const runtime = this.#live();
+    try {
+      return runtime.resolveEntry(request, ENTRY_EXTENSIONS);
+    } catch (error) {
+      const dotted = !request.includes('/') && request.includes('.') ? request.replaceAll('.', '/') : undefined;
+      if (dotted) {
+        try {
+          return runtime.resolveEntry(dotted, ENTRY_EXTENSIONS);
+        } catch {}
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * Python's `from module import name as as_`: the export `name` of `module`, or else its submodule
+   * `module/name`; recorded in {@link bindings} under `as_` (default `name`).
+   */
+  async _from(module: string, name: string, as_?: string): Promise<any> {
+    this.#live();
+    const value = await fromModule(this, module, name);
+    this.bindings[as_ ?? name] = value;
+    return value;
+  }
+
+  /** Python's `importlib.import_module(name)` (`src.model` or `src/model`): the module's namespace. */
+  async _import(name: string): Promise<any> {
+    return this.import(name);
+  }
+
+  /** Same as {@link _import}. */
+  async importModule(name: string): Promise<any> {
+    return this.import(name);
+  }
+
+  /**
+   * Run a file of the codebase as the main module: `require.main === module`, `module.id === '.'`.
+   * `process.argv` is the caller's to set (the `codesave run` command sets it as Node would).
+   */
+  runMain(file: string): CjsModule {
+    const runtime = this.#live();
+    const filename = runtime.resolveEntry(file.startsWith('/') || file.startsWith('.') ? file : `./${file}`);
+    return runtime.runMain(filename);
+  }
+
+  /** Release the volume, the realm and the registry. Every later call fails with `ERR_DISPOSED`. Idempotent. */
+  async dispose(): Promise<void> {
+    if (!this.#runtime) return;
+    this.#runtime.dispose();
+    this.#realm?.dispose();
+    this.#volume?.dispose();
+    this.#archive?.close();
+    this.#runtime = undefined;
+    this.#realm = undefined;
+    this.#volume = undefined;
+    this.#archive = undefined;
+    for (const key of Object.keys(this.bindings)) delete this.bindings[key];
+    this.removeAllListeners();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.dispose();
+  }
+}
+
+/** The Python tool's name for the same thing. */
+export const UniqueCodebase = ZipCodebase;
+export type UniqueCodebase = ZipCodebase;
+
+/** Shared by `ZipCodebase.open` and `Codebase.open`. */
+export async function openAs<T extends ZipCodebase>(
+  Class: new (kind: Kind, root: string, archive: Archive, manifest: Manifest, options: CodebaseOptions) => T,
+  kind: Kind,
+  source: string | Uint8Array,
+  options: CodebaseOptions,
+): Promise<T> {
+  if (typeof source !== 'string' && !(source instanceof Uint8Array))
+    throw new CodesaveError('ERR_BAD_OPTION', 'open(source): give the path of a .zip file or its bytes.');
+  if (options.timeoutMs !== undefined && !(Number.isFinite(options.timeoutMs) && options.timeoutMs > 0))
+    throw new CodesaveError(
+      'ERR_BAD_OPTION',
+      `timeoutMs must be a positive number of milliseconds, got ${options.timeoutMs}.`,
+    );
+  const root = path.resolve(
+    options.root ??
+      (typeof source === 'string'
+        ? source
+        : path.join(os.tmpdir(), `codesave-${createHash('sha256').update(source).digest('hex').slice(0, 16)}.zip`)),
+  );
+  const archive = await openArchive(source, {
+    maxEntries: options.maxEntries,
+    maxEntrySize: options.maxEntrySize,
+    maxTotalSize: options.maxTotalSize,
+    eager: options.eager,
+    inMemoryLimit: options.inMemoryLimit,
+  });
+  try {
+    const manifest = readManifest(archive);
+    if (options.verify !== false && archive.entries.has(MANIFEST_NAME)) verifyArchive(archive, manifest);
+    return new Class(kind, root, archive, manifest, options);
+  } catch (error) {
+    archive.close();
+    throw error;
+  }
+}
+
+function readManifest(archive: Archive): Manifest {
+  const entry = archive.entries.get(MANIFEST_NAME);
+  if (entry?.type !== 'file') {
+    const files = [...archive.entries.values()].filter((e) => e.type === 'file').map((e) => e.name);
+    return minimalManifest(files);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(archive.read(MANIFEST_NAME).toString('utf8'));
+  } catch (error) {
+    throw new CodesaveError(
+      'ERR_MANIFEST_INVALID',
+      `${MANIFEST_NAME} in the zip is not valid JSON: ${(error as Error).message}`,
+      {
+        cause: error,
+      },
+    );
+  }
+  return parseManifest(value);
+}

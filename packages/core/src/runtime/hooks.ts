@@ -1,0 +1,44 @@
+/**
+ * The seam between the CommonJS runtime and the ES module loader (runtime/esm/, built separately).
+ *
+ * The CJS registry calls these hooks and nothing else of the ESM side:
+ * - `requireEsm`: `require()` of an ES module (`.mjs`, `.js` under `"type": "module"`, or a `.js` that only
+ *   parses as ESM) on a Node that allows it (`nodeFeatures.requireModule`); on older Nodes the registry throws
+ *   `ERR_REQUIRE_ESM` itself and never calls this.
+ * - `importFile`: `import()` of a resolved file, from the façade (`codebase.import()`) or from user code.
+ * - `transformCjs`: source of a file `require` loads as CommonJS whose syntax is not plain JS (`.ts`, `.cts`,
+ *   `.tsx`, `.jsx`) → JavaScript with the same line numbers.
+ *
+ * `createLoaderHooks` is the one place the ESM loader plugs in: replace the default below with the ESM
+ * loader's hooks (`return createEsmHooks(runtime)` from './esm/index.js'). Until then, loading ESM or
+ * TypeScript fails with `CodesaveError('ERR_ESM_UNSUPPORTED')`; `import()` of CommonJS works.
+ */
+import { CodesaveError } from '../errors.js';
+import type { CjsModule, Runtime } from './runtime.js';
+
+export interface LoaderHooks {
+  /** Evaluate the ES module `filename` synchronously and set `module.exports` as Node's require(esm) does. */
+  requireEsm(module: CjsModule, filename: string): void;
+  /** The namespace `import()` of the resolved file `filename` gives (CJS: `{ default, ...named }`). */
+  importFile(filename: string): Promise<object>;
+  /** JavaScript for a `.ts/.cts/.tsx/.jsx` file `require` loads as CommonJS. */
+  transformCjs(source: string, filename: string): string;
+}
+
+export function createLoaderHooks(runtime: Runtime): LoaderHooks {
+  const unsupported = (filename: string, what: string): never => {
+    throw new CodesaveError(
+      'ERR_ESM_UNSUPPORTED',
+      `${what} ${filename} is not supported yet: the ES module / TypeScript loader is not installed in this build.`,
+      { details: { filename } },
+    );
+  };
+  return {
+    requireEsm: (_module, filename) => unsupported(filename, 'Loading the ES module'),
+    importFile: async (filename) => {
+      if (runtime.formatOf(filename) === 'commonjs') return runtime.cjsNamespace(filename);
+      return unsupported(filename, 'Importing the ES module');
+    },
+    transformCjs: (_source, filename) => unsupported(filename, 'Loading the TypeScript/JSX file'),
+  };
+}

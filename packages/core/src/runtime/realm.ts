@@ -1,0 +1,302 @@
+/**
+ * The realm a codebase's code runs in: its own `vm.Context` (one per ZipCodebase), or the host's main context
+ * (host realm mode, `Codebase`). Creating the realm is separate from loading modules: the registry only asks
+ * the realm to compile functions and to run an evaluation (under the optional timeout).
+ *
+ * ## Which globals come from where (context mode)
+ *
+ * The context has its own ECMAScript intrinsics (`Object`, `Array`, `Error`, `JSON`, `Promise`, `Map`, `RegExp`,
+ * `Intl`, `WebAssembly`, `Atomics`, ...): object and array literals, `JSON.parse`, errors thrown by the language
+ * all belong to it, so code that sets globals or patches prototypes affects only its own codebase.
+ * Node's own globals are not part of V8 and are taken from the host:
+ *
+ * | global(s)                                                | from    | why |
+ * | -------------------------------------------------------- | ------- | --- |
+ * | `global`, `globalThis`                                   | context | the codebase's own global object; writes stay in it |
+ * | `process`                                                | host    | one process: `env`, `argv`, `exitCode`, listeners are shared (documented) |
+ * | `Buffer`                                                 | host    | Node's Buffer is bound to the host's `Uint8Array`; see typed arrays |
+ * | `ArrayBuffer`, `SharedArrayBuffer`, `DataView`, all typed arrays | host | every binary value Node hands back (Buffer, `TextEncoder`, `fs`, `crypto`, streams) is a host typed array, so `Buffer.from('x') instanceof Uint8Array` and `encode() instanceof Uint8Array` hold only if these are the host's (Jest's classic cross-realm bug) |
+ * | timers, `queueMicrotask`, `structuredClone`              | host    | bound to the host's event loop; a context has none |
+ * | `console`                                                | host    | the context's V8 console prints nowhere |
+ * | `URL`, `URLSearchParams`, `TextEncoder`/`Decoder`, `atob`/`btoa` | host | Node implementations, not in V8 |
+ * | `fetch`, `Headers`, `Request`, `Response`, `FormData`, `WebSocket`, `EventSource` | host | undici, bound to the host's I/O |
+ * | `AbortController`/`Signal`, `Event`, `EventTarget`, `CustomEvent`, `DOMException` | host | so host APIs (fetch, timers/promises, streams) accept them |
+ * | web streams, `Blob`, `File`, `CompressionStream`, ...     | host    | Node implementations, interoperating with the host's I/O |
+ * | `BroadcastChannel`, `MessageChannel`/`Port`/`Event`      | host    | bound to the host's worker machinery |
+ * | `performance` (+ entry classes), `crypto` (+ classes), `navigator` | host | Node implementations |
+ * | `WebAssembly`                                            | context | part of V8; each codebase gets its own (memory buffers are context `ArrayBuffer`s) |
+ *
+ * Consequences (also in docs/realm.md): values made by host functions have host prototypes: arrays from
+ * `fs.readdirSync` or `structuredClone` are not `instanceof Array` inside the codebase (`Array.isArray` works),
+ * promises from host APIs are host promises (`await` works). Errors thrown by the codebase's `fs` view are
+ * rebuilt in the realm (`rebuildError`) so `err instanceof Error` holds; errors from other builtins keep the
+ * host prototype. `vm` is not a security boundary.
+ */
+import vm from 'node:vm';
+import { CodesaveError } from '../errors.js';
+import { TIMED_ENTRY } from './names.js';
+
+/** Host globals a module sees in Node and which a vm.Context lacks (taken when the host has them). */
+export const HOST_GLOBALS: readonly string[] = [
+  'process',
+  'Buffer',
+  'console',
+  'setTimeout',
+  'clearTimeout',
+  'setInterval',
+  'clearInterval',
+  'setImmediate',
+  'clearImmediate',
+  'queueMicrotask',
+  'structuredClone',
+  'URL',
+  'URLSearchParams',
+  'TextEncoder',
+  'TextDecoder',
+  'atob',
+  'btoa',
+  'fetch',
+  'Headers',
+  'Request',
+  'Response',
+  'FormData',
+  'WebSocket',
+  'EventSource',
+  'AbortController',
+  'AbortSignal',
+  'Event',
+  'EventTarget',
+  'CustomEvent',
+  'DOMException',
+  'Blob',
+  'File',
+  'BroadcastChannel',
+  'MessageChannel',
+  'MessagePort',
+  'MessageEvent',
+  'performance',
+  'Performance',
+  'PerformanceEntry',
+  'PerformanceMark',
+  'PerformanceMeasure',
+  'PerformanceObserver',
+  'PerformanceObserverEntryList',
+  'PerformanceResourceTiming',
+  'crypto',
+  'Crypto',
+  'CryptoKey',
+  'SubtleCrypto',
+  'navigator',
+  'Navigator',
+  'ReadableStream',
+  'ReadableStreamDefaultReader',
+  'ReadableStreamBYOBReader',
+  'ReadableStreamBYOBRequest',
+  'ReadableByteStreamController',
+  'ReadableStreamDefaultController',
+  'TransformStream',
+  'TransformStreamDefaultController',
+  'WritableStream',
+  'WritableStreamDefaultWriter',
+  'WritableStreamDefaultController',
+  'ByteLengthQueuingStrategy',
+  'CountQueuingStrategy',
+  'TextEncoderStream',
+  'TextDecoderStream',
+  'CompressionStream',
+  'DecompressionStream',
+  // binary data: see the table above
+  'ArrayBuffer',
+  'SharedArrayBuffer',
+  'DataView',
+  'Int8Array',
+  'Uint8Array',
+  'Uint8ClampedArray',
+  'Int16Array',
+  'Uint16Array',
+  'Int32Array',
+  'Uint32Array',
+  'Float16Array',
+  'Float32Array',
+  'Float64Array',
+  'BigInt64Array',
+  'BigUint64Array',
+];
+
+const ERROR_NAMES = ['Error', 'TypeError', 'RangeError', 'SyntaxError', 'ReferenceError', 'EvalError', 'URIError'];
+
+export interface RealmIntrinsics {
+  Object: ObjectConstructor;
+  Array: ArrayConstructor;
+  Error: ErrorConstructor;
+  TypeError: TypeErrorConstructor;
+  SyntaxError: SyntaxErrorConstructor;
+  JSON: JSON;
+  Promise: PromiseConstructor;
+  Function: FunctionConstructor;
+}
+
+export interface RealmOptions {
+  /** `'context'`: a new vm.Context (ZipCodebase); `'host'`: the main context (Codebase). */
+  kind: 'context' | 'host';
+  /** Bound on synchronous evaluation of the outermost module load, in milliseconds. */
+  timeoutMs?: number;
+  /** Name shown by debuggers for the context. */
+  name?: string;
+}
+
+export interface CompileOptions {
+  /** Passed to `vm.compileFunction` (the ESM loader's hook for `import()`). */
+  importModuleDynamically?: vm.CompileFunctionOptions['importModuleDynamically'];
+}
+
+export class Realm {
+  readonly kind: 'context' | 'host';
+  /** The vm context, `undefined` in host mode. */
+  context: vm.Context | undefined;
+  /** The realm's `globalThis`. */
+  readonly global: typeof globalThis;
+  readonly intrinsics: RealmIntrinsics;
+  readonly timeoutMs: number | undefined;
+  #depth = 0;
+  #timedScript: vm.Script | undefined;
+  #errorProtos = new Map<object, object>();
+
+  constructor(options: RealmOptions) {
+    this.kind = options.kind;
+    this.timeoutMs = options.timeoutMs;
+    if (options.kind === 'host') {
+      this.global = globalThis;
+    } else {
+      this.context = vm.createContext({}, { name: options.name ?? 'codesave' });
+      this.global = vm.runInContext('globalThis', this.context) as typeof globalThis;
+      installHostGlobals(this.global);
+    }
+    const g = this.global as unknown as Record<string, any>;
+    this.intrinsics = {
+      Object: g.Object,
+      Array: g.Array,
+      Error: g.Error,
+      TypeError: g.TypeError,
+      SyntaxError: g.SyntaxError,
+      JSON: g.JSON,
+      Promise: g.Promise,
+      Function: g.Function,
+    };
+    if (options.kind === 'context') {
+      const host = globalThis as unknown as Record<string, any>;
+      for (const name of ERROR_NAMES) this.#errorProtos.set(host[name].prototype, g[name].prototype);
+    }
+  }
+
+  /** Compile `code` as the body of a function with `params`, in this realm, with `filename` in stack traces. */
+  compileFunction(code: string, params: readonly string[], filename: string, options: CompileOptions = {}): Function {
+    return vm.compileFunction(code, [...params], {
+      filename,
+      ...(this.context ? { parsingContext: this.context } : {}),
+      ...(options.importModuleDynamically ? { importModuleDynamically: options.importModuleDynamically } : {}),
+    });
+  }
+
+  /** Run a script in the realm (sloppy, global scope). */
+  runScript(code: string, filename: string): unknown {
+    const script = new vm.Script(code, { filename });
+    return this.context ? script.runInContext(this.context) : script.runInThisContext();
+  }
+
+  /**
+   * Run `fn` as an evaluation of user code. The outermost one is bounded by `timeoutMs` when set: an endless
+   * loop becomes `CodesaveError('ERR_TIMEOUT')`. Termination skips every `finally` between here and the loop:
+   * callers must repair their state when this throws `ERR_TIMEOUT`.
+   */
+  evaluate<T>(fn: () => T): T {
+    if (this.timeoutMs === undefined || this.#depth > 0) {
+      this.#depth++;
+      try {
+        return fn();
+      } finally {
+        this.#depth--;
+      }
+    }
+    this.#timedScript ??= new vm.Script(`this[${JSON.stringify(TIMED_ENTRY)}]()`, {
+      filename: 'codesave:evaluate',
+    });
+    Object.defineProperty(this.global, TIMED_ENTRY, { value: fn, configurable: true, writable: true });
+    this.#depth++;
+    try {
+      return (
+        this.context
+          ? this.#timedScript.runInContext(this.context, { timeout: this.timeoutMs })
+          : this.#timedScript.runInThisContext({ timeout: this.timeoutMs })
+      ) as T;
+    } catch (error) {
+      if ((error as { code?: unknown })?.code === 'ERR_SCRIPT_EXECUTION_TIMEOUT') {
+        throw new CodesaveError(
+          'ERR_TIMEOUT',
+          `Evaluation of the codebase's code took longer than timeoutMs (${this.timeoutMs} ms) and was stopped. Raise timeoutMs or look for an endless loop at module top level.`,
+          { cause: error, details: { timeoutMs: this.timeoutMs } },
+        );
+      }
+      throw error;
+    } finally {
+      this.#depth = 0;
+      delete (this.global as unknown as Record<string, unknown>)[TIMED_ENTRY];
+    }
+  }
+
+  /** A copy of `items` as an array of this realm (`instanceof Array` holds in user code). */
+  toRealmArray<T>(items: readonly T[]): T[] {
+    return this.context ? this.intrinsics.Array.from(items) : [...items];
+  }
+
+  /** An empty plain object of this realm. */
+  newObject(): Record<string, unknown> {
+    return this.context ? Object.create(this.intrinsics.Object.prototype) : {};
+  }
+
+  /**
+   * Give a host error (from `fs`, say) the prototype of the same error class of this realm, in place, so
+   * `err instanceof Error` holds in user code. Message, code, stack and other properties are kept.
+   */
+  rebuildError<E>(error: E): E {
+    if (this.context && error !== null && typeof error === 'object') {
+      const proto = this.#errorProtos.get(Object.getPrototypeOf(error));
+      if (proto) Object.setPrototypeOf(error, proto);
+    }
+    return error;
+  }
+
+  /** Drop the context (and with it everything the codebase's code created). */
+  dispose(): void {
+    this.context = undefined;
+    this.#timedScript = undefined;
+    this.#errorProtos.clear();
+  }
+}
+
+/** Define Node's host globals on a context's global, lazily for the ones Node itself defines lazily. */
+function installHostGlobals(target: typeof globalThis): void {
+  const host = globalThis as unknown as Record<string, unknown>;
+  for (const name of HOST_GLOBALS) {
+    const descriptor = Object.getOwnPropertyDescriptor(globalThis, name);
+    if (!descriptor) continue;
+    if ('value' in descriptor) {
+      Object.defineProperty(target, name, {
+        value: descriptor.value,
+        writable: true,
+        configurable: true,
+        enumerable: descriptor.enumerable ?? false,
+      });
+    } else {
+      Object.defineProperty(target, name, {
+        get: () => host[name],
+        set(value) {
+          Object.defineProperty(target, name, { value, writable: true, configurable: true, enumerable: true });
+        },
+        configurable: true,
+        enumerable: descriptor.enumerable ?? false,
+      });
+    }
+  }
+  Object.defineProperty(target, 'global', { value: target, writable: true, configurable: true, enumerable: true });
+}

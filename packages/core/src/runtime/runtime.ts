@@ -1,0 +1,660 @@
+/**
+ * One codebase's module registry and CommonJS loader, step by step as Node's `lib/internal/modules/cjs/loader.js`
+ * does it: a `Module` class of its own (so `require('module')`, `require.cache`, `require.main` are the codebase's),
+ * `_load` with the cache, cycles and failed-module eviction, the `.js`/`.json`/`.node` loaders, builtins (the
+ * host's, except `fs`, `fs/promises` and `module`, which see the codebase), and `import()` of CommonJS.
+ *
+ * Resolution is {@link Resolver}'s, code runs in a {@link Realm}, ES modules and TypeScript go through the
+ * {@link LoaderHooks} seam.
+ */
+import { createHash } from 'node:crypto';
+import realFs from 'node:fs';
+import nodeModule from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { init as initLexer, parse as lexCjs } from 'cjs-module-lexer';
+import { CodesaveError } from '../errors.js';
+import { hostBuiltinModules, isBuiltinRequest, loadHostBuiltin, nodeFeatures } from './features.js';
+import type { FsView } from './fs-view.js';
+import { createLoaderHooks, type LoaderHooks } from './hooks.js';
+import { CJS_WRAPPER_PARAMS } from './names.js';
+import * as errors from './node-errors.js';
+import type { Realm } from './realm.js';
+import { type ParentLike, Resolver } from './resolve.js';
+
+/** A warning the runtime reports (also emitted as a `'warning'` event by `ZipCodebase`). */
+export interface CodesaveWarning {
+  code: 'DEPENDENCY_VERSION_MISMATCH';
+  message: string;
+  package: string;
+  expected: string;
+  actual: string;
+  path: string;
+}
+
+export interface RuntimeOptions {
+  /** The file system the codebase sees (the volume view, or the real `node:fs`). */
+  fs: FsView;
+  /** Absolute root of the codebase (its virtual root for a zip). */
+  root: string;
+  realm: Realm;
+  /** Folders searched after the `node_modules` walk-up (as `NODE_PATH`); a project folder means its node_modules. */
+  dependencies?: string | readonly string[];
+  /** Versions the manifest recorded, for dependency warnings. */
+  expectedVersions?: Readonly<Record<string, string>>;
+  onWarning?: (warning: CodesaveWarning) => void;
+  /** Replace the ESM/TS seam (tests, the ESM loader). */
+  hooks?: (runtime: Runtime) => LoaderHooks;
+}
+
+/** The public shape of a codebase's `Module` instances (Node's `module`). */
+export interface CjsModule {
+  id: string;
+  path: string;
+  exports: any;
+  filename: string | null;
+  loaded: boolean;
+  children: CjsModule[];
+  paths: string[];
+  readonly parent: CjsModule | null | undefined;
+  require(id: string): any;
+  load(filename: string): void;
+  _compile(content: string, filename: string): unknown;
+}
+
+export type ModuleFormat = 'commonjs' | 'module' | 'json' | 'addon' | 'builtin';
+
+type Loader = (module: CjsModule, filename: string) => void;
+
+const TS_LIKE = /\.(?:ts|cts|mts|tsx|jsx)$/;
+
+export class Runtime {
+  readonly fs: FsView;
+  readonly root: string;
+  readonly realm: Realm;
+  readonly resolver: Resolver;
+  /** `require.cache` / `Module._cache`: modules by filename. */
+  readonly cache: Record<string, CjsModule>;
+  /** `Module._extensions`. */
+  readonly extensions: Record<string, Loader>;
+  /** The codebase's `Module` class (what `require('module')` returns inside it). */
+  readonly Module: any;
+  hooks: LoaderHooks;
+  mainModule: CjsModule | undefined;
+  #parents = new WeakMap<object, CjsModule | null | undefined>();
+  #relativeResolveCache: Record<string, string> = Object.create(null);
+  #requireDepth = 0;
+  /** Modules whose load began and has not ended, for repair after a timeout. */
+  #loading: CjsModule[] = [];
+  #expected: Readonly<Record<string, string>>;
+  #checkedPackages = new Set<string>();
+  #onWarning: ((warning: CodesaveWarning) => void) | undefined;
+  #disposed = false;
+
+  constructor(options: RuntimeOptions) {
+    this.fs = options.fs;
+    this.root = path.resolve(options.root);
+    this.realm = options.realm;
+    this.#expected = options.expectedVersions ?? {};
+    this.#onWarning = options.onWarning;
+    const realm = this.realm;
+    const hostGlobalPaths = (nodeModule as unknown as { globalPaths: string[] }).globalPaths;
+    const globalPaths = [...toDependencyPaths(options.dependencies), ...hostGlobalPaths];
+    this.resolver = new Resolver({
+      fs: this.fs,
+      ctors: realm.intrinsics,
+      toRealmArray: (items) => realm.toRealmArray(items),
+      globalPaths,
+      requireStack: (parent) => this.#requireStackOf(parent),
+    });
+    this.cache = Object.create(null);
+    this.extensions = Object.create(null);
+    this.extensions['.js'] = (module, filename) => this.#loadJs(module, filename);
+    this.extensions['.json'] = (module, filename) => this.#loadJson(module, filename);
+    this.extensions['.node'] = (module, filename) => this.#loadAddon(module, filename);
+    this.resolver.extensions = () => Object.keys(this.extensions);
+    this.Module = createModuleClass(this, globalPaths);
+    this.hooks = (options.hooks ?? createLoaderHooks)(this);
+  }
+
+  // ---------------------------------------------------------------- Module._load
+
+  /** Node's `Module._load`; the outermost call runs through the realm (timeout) and repairs state on failure. */
+  load(request: string, parent: CjsModule | null, isMain: boolean): any {
+    this.#assertLive();
+    if (this.#requireDepth > 0) return this.#load(request, parent, isMain);
+    const loadingBefore = this.#loading.length;
+    this.resolver.beginStatScope();
+    try {
+      return this.realm.evaluate(() => {
+        this.#requireDepth++;
+        try {
+          return this.#load(request, parent, isMain);
+        } finally {
+          this.#requireDepth--;
+        }
+      });
+    } catch (error) {
+      // After a timeout no `finally` between the loop and here has run: evict what was mid-load.
+      for (const module of this.#loading.splice(loadingBefore)) this.#evict(module);
+      throw error;
+    } finally {
+      this.#requireDepth = 0;
+      this.resolver.endStatScope();
+    }
+  }
+
+  #load(request: string, parent: CjsModule | null, isMain: boolean): any {
+    let relKey: string | undefined;
+    if (parent) {
+      relKey = `${parent.path}\x00${request}`;
+      const filename = this.#relativeResolveCache[relKey];
+      if (filename !== undefined) {
+        const cached = this.cache[filename];
+        if (cached !== undefined) {
+          updateChildren(parent, cached, true);
+          return cached.exports;
+        }
+        delete this.#relativeResolveCache[relKey];
+      }
+    }
+    if (request.startsWith('node:')) {
+      const id = request.slice(5);
+      if (!isBuiltinRequest(request)) throw errors.unknownBuiltin(this.realm.intrinsics, request);
+      return this.builtin(id);
+    }
+    const filename = this.resolver.resolveFilename(request, parent, isMain);
+    const cached = this.cache[filename];
+    if (cached !== undefined) {
+      updateChildren(parent, cached, true);
+      return cached.exports;
+    }
+    if (isBuiltinRequest(filename)) return this.builtin(filename);
+    this.#checkDependency(filename);
+
+    const module: CjsModule = new this.Module(filename, parent);
+    if (isMain) {
+      this.mainModule = module;
+      module.id = '.';
+    }
+    this.cache[filename] = module;
+    if (relKey !== undefined) this.#relativeResolveCache[relKey] = filename;
+    this.#loading.push(module);
+    let threw = true;
+    try {
+      module.load(filename);
+      threw = false;
+    } finally {
+      this.#loading.splice(this.#loading.lastIndexOf(module), 1);
+      if (threw) {
+        this.#evict(module);
+        if (relKey !== undefined) delete this.#relativeResolveCache[relKey];
+      }
+    }
+    return module.exports;
+  }
+
+  /** A module that threw leaves the cache and its parent's children (so the next require fails the same way). */
+  #evict(module: CjsModule): void {
+    if (module.filename !== null && this.cache[module.filename] === module) delete this.cache[module.filename];
+    else if (this.cache[module.id] === module) delete this.cache[module.id];
+    const children = this.#parents.get(module)?.children;
+    if (Array.isArray(children)) {
+      const index = children.indexOf(module);
+      if (index !== -1) children.splice(index, 1);
+    }
+  }
+
+  parentOf(module: CjsModule): CjsModule | null | undefined {
+    return this.#parents.get(module);
+  }
+
+  setParent(module: CjsModule, parent: CjsModule | null | undefined): void {
+    this.#parents.set(module, parent);
+  }
+
+  #requireStackOf(parent: ParentLike): string[] {
+    const stack: string[] = [];
+    if (parent === this.#rootParent) return stack;
+    for (let cursor: any = parent; cursor; cursor = this.#parents.get(cursor)) stack.push(cursor.filename || cursor.id);
+    return stack;
+  }
+
+  // ---------------------------------------------------------------- loaders
+
+  /** How Node would load `filename`. */
+  formatOf(filename: string): ModuleFormat {
+    if (isBuiltinRequest(filename)) return 'builtin';
+    const ext = path.extname(filename);
+    if (ext === '.mjs' || ext === '.mts') return 'module';
+    if (ext === '.cjs' || ext === '.cts') return 'commonjs';
+    if (ext === '.json') return 'json';
+    if (ext === '.node') return 'addon';
+    if (ext === '.js' || ext === '.ts' || ext === '.tsx' || ext === '.jsx')
+      return this.resolver.packageType(filename) === 'module' ? 'module' : 'commonjs';
+    return 'commonjs';
+  }
+
+  #loadJs(module: CjsModule, filename: string): void {
+    const content = this.fs.readFileSync(filename, 'utf8') as string;
+    const ext = path.extname(filename);
+    const esm =
+      ext === '.mjs' ||
+      ext === '.mts' ||
+      ((ext === '.js' || ext === '.ts') && this.resolver.packageType(filename) === 'module');
+    if (esm) {
+      this.#requireEsm(module, filename, content);
+      return;
+    }
+    const source = TS_LIKE.test(filename) ? this.hooks.transformCjs(content, filename) : content;
+    try {
+      module._compile(source, filename);
+    } catch (error) {
+      // Node 20.19+/22.7+: a .js without "type" that only parses as ESM is loaded as ESM.
+      if (
+        nodeFeatures.detectModule &&
+        ext === '.js' &&
+        this.resolver.packageType(filename) === 'none' &&
+        isEsmSyntaxError(error)
+      ) {
+        this.#requireEsm(module, filename, content);
+        return;
+      }
+      throw error;
+    }
+  }
+
+  #requireEsm(module: CjsModule, filename: string, content: string): void {
+    if (!nodeFeatures.requireModule) {
+      const parent = this.#parents.get(module);
+      const pkg = filename.endsWith('.js') ? this.resolver.packages.scope(filename) : null;
+      throw errors.requireEsm(
+        this.realm.intrinsics,
+        filename,
+        /\b(?:import|export)\b/.test(content),
+        parent?.filename ?? undefined,
+        pkg ? pkg.pjsonPath : undefined,
+        path.basename,
+      );
+    }
+    this.hooks.requireEsm(module, filename);
+  }
+
+  #loadJson(module: CjsModule, filename: string): void {
+    const content = this.fs.readFileSync(filename, 'utf8') as string;
+    try {
+      module.exports = this.realm.intrinsics.JSON.parse(content.charCodeAt(0) === 0xfeff ? content.slice(1) : content);
+    } catch (error) {
+      (error as Error).message = `${filename}: ${(error as Error).message}`;
+      throw error;
+    }
+  }
+
+  /**
+   * Native addons are loaded by the host (`process.dlopen`) and shared by every codebase that loads the same
+   * file. One inside the zip is first written to `<tmpdir>/codesave-addons/<sha256>/<name>`.
+   */
+  #loadAddon(module: CjsModule, filename: string): void {
+    let real = filename;
+    if (this.#insideRoot(filename)) {
+      const bytes = this.fs.readFileSync(filename) as Buffer;
+      const dir = path.join(os.tmpdir(), 'codesave-addons', createHash('sha256').update(bytes).digest('hex'));
+      real = path.join(dir, path.basename(filename));
+      if (!realFs.existsSync(real)) {
+        realFs.mkdirSync(dir, { recursive: true });
+        const tmp = `${real}.${process.pid}.tmp`;
+        realFs.writeFileSync(tmp, bytes);
+        realFs.renameSync(tmp, real);
+      }
+    }
+    process.dlopen(module as never, path.toNamespacedPath(real));
+  }
+
+  #insideRoot(filename: string): boolean {
+    return filename === this.root || filename.startsWith(`${this.root}${path.sep}`);
+  }
+
+  /** Run `content` as the CommonJS module `module` (Node's `Module.prototype._compile`). */
+  compile(module: CjsModule, content: string, filename: string): unknown {
+    const fn = this.realm.compileFunction(
+      content.charCodeAt(0) === 0xfeff ? content.slice(1) : content,
+      CJS_WRAPPER_PARAMS,
+      filename,
+    );
+    const require = this.makeRequire(module);
+    return fn.call(module.exports, module.exports, require, module, filename, path.dirname(filename));
+  }
+
+  /** Node's `makeRequireFunction`: `require`, `require.resolve(+paths)`, `.main`, `.cache`, `.extensions`. */
+  makeRequire(module: CjsModule): any {
+    const require = function require(this: unknown, id: string) {
+      return module.require(id);
+    } as any;
+    const runtime = this;
+    function resolve(request: string, options?: { paths?: unknown }) {
+      runtime.#validateString(request, 'request');
+      runtime.resolver.beginStatScope();
+      try {
+        return runtime.resolver.resolveFilename(request, module, false, options);
+      } finally {
+        if (runtime.#requireDepth === 0) runtime.resolver.endStatScope();
+      }
+    }
+    function paths(request: string) {
+      runtime.#validateString(request, 'request');
+      return runtime.resolver.resolveLookupPaths(request, module);
+    }
+    resolve.paths = paths;
+    require.resolve = resolve;
+    require.main = this.mainModule;
+    require.extensions = this.extensions;
+    require.cache = this.cache;
+    if (this.realm.context) {
+      Object.setPrototypeOf(require, this.realm.intrinsics.Function.prototype);
+      Object.setPrototypeOf(resolve, this.realm.intrinsics.Function.prototype);
+      Object.setPrototypeOf(paths, this.realm.intrinsics.Function.prototype);
+    }
+    return require;
+  }
+
+  #validateString(value: unknown, name: string): void {
+    if (typeof value !== 'string') throw errors.invalidArgType(this.realm.intrinsics, name, value);
+  }
+
+  /** `Module.prototype.require`. */
+  requireFrom(module: CjsModule, id: unknown): any {
+    this.#validateString(id, 'id');
+    if (id === '') throw errors.invalidArgValue(this.realm.intrinsics, 'id', id, 'must be a non-empty string');
+    return this.load(id as string, module, false);
+  }
+
+  // ---------------------------------------------------------------- builtins
+
+  /** A builtin as the codebase sees it: the host's, except `fs`, `fs/promises` and `module`. */
+  builtin(id: string): unknown {
+    const bare = id.startsWith('node:') ? id.slice(5) : id;
+    if (bare === 'fs') return this.fs;
+    if (bare === 'fs/promises') return this.fs.promises;
+    if (bare === 'module') return this.Module;
+    return loadHostBuiltin(id);
+  }
+
+  /** `module.createRequire(filename)` for the codebase. */
+  createRequire(filename: string | URL): any {
+    let file = typeof filename === 'string' ? filename : filename.href;
+    if (file.startsWith('file:')) file = new URL(file).pathname;
+    if (!path.isAbsolute(file))
+      throw errors.invalidArgValue(
+        this.realm.intrinsics,
+        'filename',
+        filename,
+        'must be a file URL object, file URL string, or absolute path string',
+      );
+    const proxyPath = file.endsWith('/') ? path.join(file, 'noop.js') : file;
+    const module: CjsModule = new this.Module(proxyPath, null);
+    module.filename = proxyPath;
+    module.paths = this.realm.toRealmArray(this.resolver.nodeModulePaths(path.dirname(proxyPath)));
+    return this.makeRequire(module);
+  }
+
+  // ---------------------------------------------------------------- entry points for the façades
+
+  /** `require(request)` relative to the codebase root, with no parent module (as a main script's). */
+  requireFromRoot(request: string): any {
+    const filename = this.resolveEntry(request);
+    return this.load(filename, null, false);
+  }
+
+  #rootParent: ParentLike | undefined;
+
+  /** A stand-in parent at the root, for resolution only (not part of any require stack). */
+  rootParent(): ParentLike {
+    const filename = path.join(this.root, '[codesave]');
+    this.#rootParent ??= { id: filename, filename, paths: this.resolver.nodeModulePaths(this.root) };
+    return this.#rootParent;
+  }
+
+  /**
+   * Resolve `request` from the root as `require` would (relative, absolute, bare = package), then, for bare
+   * names, as a file of the codebase, trying the entry-point extensions as well.
+   */
+  resolveEntry(request: string, extraExtensions: readonly string[] = []): string {
+    this.#assertLive();
+    const parent = this.rootParent();
+    const isPath =
+      request.startsWith('./') ||
+      request.startsWith('../') ||
+      request === '.' ||
+      request === '..' ||
+      path.isAbsolute(request);
+    this.resolver.beginStatScope();
+    try {
+      const asFile = isPath ? request : `./${request}`;
+      const found = this.resolver.findPath(path.resolve(this.root, asFile), [''], false);
+      if (found) return found;
+      for (const ext of extraExtensions) {
+        const candidate = path.resolve(this.root, asFile) + ext;
+        if (this.resolver.stat(candidate) === 0) return this.resolver.realpath(candidate);
+        const index = path.join(path.resolve(this.root, asFile), `index${ext}`);
+        if (this.resolver.stat(index) === 0) return this.resolver.realpath(index);
+      }
+      return this.resolver.resolveFilename(request, parent);
+    } finally {
+      this.resolver.endStatScope();
+    }
+  }
+
+  /** Run `filename` as the main module (`require.main === module`, `module.id === '.'`). */
+  runMain(filename: string): CjsModule {
+    this.load(filename, null, true);
+    return this.cache[filename] ?? this.mainModule!;
+  }
+
+  /** The namespace `import()` gives for a CommonJS file: `default` = `module.exports` plus lexed names. */
+  async cjsNamespace(filename: string): Promise<object> {
+    const exports = this.load(filename, null, false);
+    const names = new Set<string>();
+    await initLexer();
+    this.#collectCjsNames(filename, names, new Set());
+    if (nodeFeatures.moduleExportsExport) names.add('module.exports');
+    const ns: Record<string, unknown> = Object.create(null);
+    const keys = [...new Set(['default', ...names])].sort();
+    for (const key of keys) {
+      let value: unknown;
+      if (key === 'default' || key === 'module.exports') value = exports;
+      else if (exports != null && Object.hasOwn(exports, key)) {
+        try {
+          value = exports[key];
+        } catch {}
+      }
+      Object.defineProperty(ns, key, { value, enumerable: true, writable: true, configurable: false });
+    }
+    Object.defineProperty(ns, Symbol.toStringTag, { value: 'Module' });
+    return Object.preventExtensions(ns);
+  }
+
+  #collectCjsNames(filename: string, names: Set<string>, seen: Set<string>): void {
+    if (seen.has(filename) || !/\.(?:c?js)$/.test(filename)) return;
+    seen.add(filename);
+    let parsed: { exports: string[]; reexports: string[] };
+    try {
+      parsed = lexCjs(this.fs.readFileSync(filename, 'utf8') as string, filename);
+    } catch {
+      return;
+    }
+    for (const name of parsed.exports) names.add(name);
+    for (const request of parsed.reexports) {
+      try {
+        const resolved = this.resolver.resolve(request, filename, 'require');
+        if (path.isAbsolute(resolved)) this.#collectCjsNames(resolved, names, seen);
+      } catch {}
+    }
+  }
+
+  // ---------------------------------------------------------------- warnings, lifecycle
+
+  /** Once per package: a dependency loaded from outside the codebase whose version differs from the manifest's. */
+  #checkDependency(filename: string): void {
+    if (this.#insideRoot(filename)) return;
+    const marker = `${path.sep}node_modules${path.sep}`;
+    const at = filename.lastIndexOf(marker);
+    if (at === -1) return;
+    const rest = filename.slice(at + marker.length).split(path.sep);
+    const name = rest[0]?.startsWith('@') ? `${rest[0]}/${rest[1]}` : rest[0];
+    if (!name || this.#checkedPackages.has(name)) return;
+    this.#checkedPackages.add(name);
+    const expected = this.#expected[name];
+    if (expected === undefined) return;
+    const pjsonPath = path.join(filename.slice(0, at + marker.length), name, 'package.json');
+    let actual: string | undefined;
+    try {
+      actual = this.resolver.packages.read(pjsonPath)?.version;
+    } catch {}
+    if (actual === undefined || actual === expected) return;
+    this.#onWarning?.({
+      code: 'DEPENDENCY_VERSION_MISMATCH',
+      message: `The codebase was saved with ${name}@${expected} but loads ${name}@${actual} from ${path.dirname(pjsonPath)}.`,
+      package: name,
+      expected,
+      actual,
+      path: pjsonPath,
+    });
+  }
+
+  #assertLive(): void {
+    if (this.#disposed) throw new CodesaveError('ERR_DISPOSED', 'This codebase was disposed; open it again to use it.');
+  }
+
+  get disposed(): boolean {
+    return this.#disposed;
+  }
+
+  dispose(): void {
+    this.#disposed = true;
+    for (const key of Object.keys(this.cache)) delete this.cache[key];
+    this.#relativeResolveCache = Object.create(null);
+    this.#loading = [];
+    this.mainModule = undefined;
+  }
+}
+
+function updateChildren(parent: CjsModule | null | undefined, child: CjsModule, scan: boolean): void {
+  const children = parent?.children;
+  if (children && !(scan && children.includes(child))) children.push(child);
+}
+
+function isEsmSyntaxError(error: unknown): boolean {
+  if (!(error instanceof Error) && (error as { name?: unknown })?.name !== 'SyntaxError') return false;
+  const message = String((error as Error).message);
+  return (
+    message.includes('Cannot use import statement outside a module') ||
+    message.includes("Unexpected token 'export'") ||
+    message.includes("Cannot use 'import.meta' outside a module") ||
+    message.includes('await is only valid in async functions and the top level bodies of modules')
+  );
+}
+
+function toDependencyPaths(dependencies: string | readonly string[] | undefined): string[] {
+  if (dependencies === undefined) return [];
+  const dirs = typeof dependencies === 'string' ? [dependencies] : [...dependencies];
+  return dirs.map((dir) => {
+    const abs = path.resolve(dir);
+    if (path.basename(abs) === 'node_modules') return abs;
+    const nm = path.join(abs, 'node_modules');
+    return realFs.existsSync(nm) ? nm : abs;
+  });
+}
+
+/** The codebase's `Module` class: instances are its modules, statics are `require('module')`'s API. */
+function createModuleClass(runtime: Runtime, globalPaths: string[]): any {
+  const realm = runtime.realm;
+  function Module(this: CjsModule, id = '', parent?: CjsModule | null) {
+    this.id = id;
+    this.path = path.dirname(id);
+    this.exports = realm.newObject();
+    runtime.setParent(this, parent);
+    updateChildren(parent, this, false);
+    this.filename = null;
+    this.loaded = false;
+    this.children = realm.toRealmArray([]);
+  }
+  const proto = Module.prototype as any;
+  Object.defineProperty(proto, 'parent', {
+    get(this: CjsModule) {
+      return runtime.parentOf(this);
+    },
+    set(this: CjsModule, value: CjsModule | null) {
+      runtime.setParent(this, value);
+    },
+    configurable: true,
+  });
+  proto.require = function (this: CjsModule, id: string) {
+    return runtime.requireFrom(this, id);
+  };
+  proto.load = function (this: CjsModule, filename: string) {
+    this.filename = filename;
+    this.paths = realm.toRealmArray(runtime.resolver.nodeModulePaths(path.dirname(filename)));
+    const loader = runtime.extensions[findLongestRegisteredExtension(filename, runtime.extensions)]!;
+    loader(this, filename);
+    this.loaded = true;
+  };
+  proto._compile = function (this: CjsModule, content: string, filename: string) {
+    return runtime.compile(this, content, filename);
+  };
+  const statics: Record<string, unknown> = {
+    Module,
+    _cache: runtime.cache,
+    _extensions: runtime.extensions,
+    _pathCache: Object.create(null),
+    globalPaths: realm.toRealmArray(globalPaths),
+    builtinModules: realm.toRealmArray(hostBuiltinModules),
+    isBuiltin: (id: string) => isBuiltinRequest(id),
+    createRequire: (filename: string | URL) => runtime.createRequire(filename),
+    _load: (request: string, parent: CjsModule | null, isMain: boolean) => runtime.load(request, parent, isMain),
+    _resolveFilename: (request: string, parent: CjsModule | null, isMain?: boolean, options?: { paths?: unknown }) =>
+      runtime.resolver.resolveFilename(request, parent, isMain, options),
+    _resolveLookupPaths: (request: string, parent: CjsModule | null) =>
+      runtime.resolver.resolveLookupPaths(request, parent),
+    _nodeModulePaths: (from: string) => realm.toRealmArray(runtime.resolver.nodeModulePaths(from)),
+    _findPath: (request: string, paths: string[] | null, isMain?: boolean) =>
+      runtime.resolver.findPath(request, paths, isMain),
+    wrapper: realm.toRealmArray(['(function (exports, require, module, __filename, __dirname) { ', '\n});']),
+    wrap: (script: string) => `(function (exports, require, module, __filename, __dirname) { ${script}\n});`,
+  };
+  const host = loadHostBuiltin('module') as Record<string, unknown>;
+  for (const name of [
+    'syncBuiltinESMExports',
+    'findSourceMap',
+    'SourceMap',
+    'register',
+    'enableCompileCache',
+    'constants',
+    'getCompileCacheDir',
+    'stripTypeScriptTypes',
+  ]) {
+    if (host[name] !== undefined) statics[name] = host[name];
+  }
+  for (const [name, value] of Object.entries(statics))
+    Object.defineProperty(Module, name, {
+      value,
+      writable: true,
+      configurable: true,
+      enumerable: !name.startsWith('_'),
+    });
+  if (realm.context) {
+    Object.setPrototypeOf(proto, realm.intrinsics.Object.prototype);
+    Object.setPrototypeOf(Module, realm.intrinsics.Function.prototype);
+  }
+  return Module;
+}
+
+function findLongestRegisteredExtension(filename: string, extensions: Record<string, Loader>): string {
+  const name = path.basename(filename);
+  let index = name.indexOf('.', 1);
+  while (index !== -1) {
+    const ext = name.slice(index);
+    if (extensions[ext]) return ext;
+    index = name.indexOf('.', index + 1);
+  }
+  return '.js';
+}
