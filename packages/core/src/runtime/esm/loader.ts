@@ -1,0 +1,619 @@
+/**
+ * The ES module loader of one codebase: module records, linking (ResolveExport, namespace objects) and the
+ * spec's evaluation algorithm (InnerModuleEvaluation with async parents), so evaluation order, cycles, TDZ
+ * errors and top-level await match Node without `vm.SourceTextModule`. Modules arrive through an
+ * {@link EsmHost}; this file never touches a file system itself.
+ */
+import { dirname } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { initSync as initLexer, parse as parseCjs } from 'cjs-module-lexer';
+import type { EsmTransform } from '../transform/esm.js';
+import type { ModuleHandle } from '../transform/names.js';
+import { createNamespace } from './namespace.js';
+
+/** What the loader needs from the runtime of its codebase. */
+export interface EsmHost {
+  /** Node's resolution with `import` conditions: an absolute path, or `node:<id>` for a builtin. */
+  resolve(specifier: string, parentPath: string | undefined): string;
+  /** How Node would load the file: from its extension, the package `type`, and TS rules. */
+  format(path: string): ModuleFormat;
+  /** The source of a file (the codebase's fs view). */
+  readFile(path: string): string;
+  /** Transforms (cached) an ES module or an ESM-kind TypeScript file. */
+  transform(path: string, source: string): EsmTransform;
+  /** Compiles the transformed script in the realm and returns its value (the generator function). */
+  compile(code: string, path: string, url: string): unknown;
+  /** Runs a CommonJS module through the CJS loader (or returns its cached `module.exports`). */
+  requireCjs(path: string): unknown;
+  /** The module object of a builtin (`fs` is the codebase's view). */
+  builtin(id: string): Record<string, unknown>;
+  /** The realm's global object: errors and promises handed to user code are the realm's. */
+  global: typeof globalThis;
+}
+
+export type ModuleFormat = 'module' | 'commonjs' | 'json' | 'builtin';
+
+type Status = 'new' | 'linked' | 'evaluating' | 'evaluating-async' | 'evaluated';
+
+interface Resolution {
+  module: ModuleRecord;
+  /** An export name of `module`, or `'*'` for its namespace. */
+  name: string;
+}
+
+/** One module of the graph, ESM or synthetic (CommonJS, JSON, builtin). */
+export class ModuleRecord {
+  status: Status = 'new';
+  /** Requested modules, one per module request, in source order. */
+  requested: ModuleRecord[] = [];
+  /** Local export name -> getter (ESM: registered at instantiation; synthetic: reads `values`). */
+  getters: Record<string, () => unknown> = Object.create(null);
+  /** Values of a synthetic module, set when it is evaluated. */
+  values: Record<string, unknown> = Object.create(null);
+  syntheticNames: string[] = [];
+  info: EsmTransform | undefined;
+  generator: Generator | AsyncGenerator | undefined;
+  namespaceObject: object | undefined;
+  /** Evaluation state of the spec's algorithm. */
+  dfsIndex = 0;
+  dfsAncestorIndex = 0;
+  cycleRoot: ModuleRecord | undefined;
+  hasTLA = false;
+  asyncEvaluation = false;
+  asyncEvaluationOrder = 0;
+  pendingAsyncDependencies = 0;
+  asyncParentModules: ModuleRecord[] = [];
+  evaluationError: { error: unknown } | undefined;
+  capability: { promise: Promise<void>; resolve(): void; reject(e: unknown): void } | undefined;
+  instantiated: Promise<unknown> | undefined;
+  instantiatedDone = false;
+
+  constructor(
+    readonly path: string,
+    readonly url: string,
+    readonly format: ModuleFormat,
+  ) {}
+}
+
+let lexerReady = false;
+
+/** Export names Node's CJS loader gives a CommonJS module imported from ESM (lexer + reexports). */
+function cjsExportNames(host: EsmHost, path: string, seen = new Set<string>()): Set<string> {
+  const names = new Set<string>();
+  if (seen.has(path)) return names;
+  seen.add(path);
+  if (!lexerReady) {
+    initLexer();
+    lexerReady = true;
+  }
+  let parsed: { exports: string[]; reexports: string[] };
+  try {
+    parsed = parseCjs(host.readFile(path));
+  } catch {
+    return names;
+  }
+  for (const n of parsed.exports) names.add(n);
+  for (const spec of parsed.reexports) {
+    let target: string;
+    try {
+      target = host.resolve(spec, path);
+    } catch {
+      continue;
+    }
+    if (target.startsWith('node:') || host.format(target) !== 'commonjs') continue;
+    for (const n of cjsExportNames(host, target, seen)) names.add(n);
+  }
+  return names;
+}
+
+export class EsmLoader {
+  readonly registry = new Map<string, ModuleRecord>();
+  private asyncOrder = 1;
+
+  constructor(private readonly host: EsmHost) {}
+
+  private realmError(ctor: 'SyntaxError' | 'TypeError' | 'ReferenceError' | 'Error', message: string, code?: string) {
+    const C = (this.host.global[ctor] ?? globalThis[ctor]) as ErrorConstructor;
+    const e = new C(message) as Error & { code?: string };
+    if (code) e.code = code;
+    return e;
+  }
+
+  // ---------------------------------------------------------------------------------------------- loading
+
+  /** The record for a resolved path, created and its dependencies loaded (synchronously). */
+  private load(path: string, attributes: Record<string, string>, parentUrl: string | undefined): ModuleRecord {
+    const format: ModuleFormat = path.startsWith('node:') ? 'builtin' : this.host.format(path);
+    const url = format === 'builtin' ? path : pathToFileURL(path).href;
+    this.checkAttributes(url, format, attributes, parentUrl);
+    let record = this.registry.get(path);
+    if (record) return record;
+    record = new ModuleRecord(path, url, format);
+    this.registry.set(path, record);
+    if (format === 'module') {
+      try {
+        const info = this.host.transform(path, this.host.readFile(path));
+        record.info = info;
+        record.hasTLA = info.async;
+        record.requested = info.requests.map((r) => this.load(this.resolveFrom(r.specifier, path), r.attributes, url));
+      } catch (error) {
+        this.registry.delete(path);
+        throw error;
+      }
+    } else if (format === 'commonjs') {
+      record.syntheticNames = ['default', ...[...cjsExportNames(this.host, path)].filter((n) => n !== 'default')];
+      if (process.features && (process.features as { require_module?: boolean }).require_module)
+        record.syntheticNames.push('module.exports');
+    } else if (format === 'json') {
+      record.syntheticNames = ['default'];
+    } else {
+      const mod = this.host.builtin(path.slice(5));
+      record.syntheticNames = ['default', ...Object.keys(mod).filter((n) => n !== 'default')];
+    }
+    for (const name of record.syntheticNames) record.getters[name] = () => record.values[name];
+    return record;
+  }
+
+  private checkAttributes(
+    url: string,
+    format: ModuleFormat,
+    attributes: Record<string, string>,
+    parentUrl: string | undefined,
+  ) {
+    for (const key of Object.keys(attributes))
+      if (key !== 'type')
+        throw this.realmError(
+          'TypeError',
+          `Import attribute "${key}" with value "${attributes[key]}" is not supported`,
+          'ERR_IMPORT_ATTRIBUTE_UNSUPPORTED',
+        );
+    const type = attributes.type;
+    if (format === 'json' && type !== 'json')
+      throw this.realmError(
+        'TypeError',
+        `Module "${url}" needs an import attribute of "type: json"`,
+        'ERR_IMPORT_ATTRIBUTE_MISSING',
+      );
+    if (type !== undefined && format !== 'json') {
+      if (type === 'json')
+        throw this.realmError(
+          'TypeError',
+          `Module "${url}" is not of type "json"`,
+          'ERR_IMPORT_ATTRIBUTE_TYPE_INCOMPATIBLE',
+        );
+      throw this.realmError(
+        'TypeError',
+        `Import attribute "type" with value "${type}" is not supported`,
+        'ERR_IMPORT_ATTRIBUTE_UNSUPPORTED',
+      );
+    }
+    void parentUrl;
+  }
+
+  private resolveFrom(specifier: string, parentPath: string | undefined): string {
+    return this.host.resolve(specifier, parentPath);
+  }
+
+  // ---------------------------------------------------------------------------------------------- linking
+
+  private resolveExport(
+    module: ModuleRecord,
+    name: string,
+    resolveSet: { module: ModuleRecord; name: string }[] = [],
+  ): Resolution | null | 'ambiguous' {
+    for (const r of resolveSet) if (r.module === module && r.name === name) return null; // circular import request
+    resolveSet.push({ module, name });
+    const info = module.info;
+    if (!info) return module.syntheticNames.includes(name) ? { module, name } : null;
+    for (const e of info.localExports) if (e.name === name) return { module, name };
+    for (const e of info.indirectExports) {
+      if (e.name !== name) continue;
+      const imported = module.requested[e.request]!;
+      if (e.imported === '*') return { module: imported, name: '*' };
+      return this.resolveExport(imported, e.imported, resolveSet);
+    }
+    if (name === 'default') return null;
+    let star: Resolution | null = null;
+    for (const i of info.starExports) {
+      const resolution = this.resolveExport(module.requested[i]!, name, resolveSet);
+      if (resolution === 'ambiguous') return 'ambiguous';
+      if (resolution === null) continue;
+      if (star === null) star = resolution;
+      else if (star.module !== resolution.module || star.name !== resolution.name) return 'ambiguous';
+    }
+    return star;
+  }
+
+  private exportedNames(module: ModuleRecord, visited = new Set<ModuleRecord>()): string[] {
+    if (visited.has(module)) return [];
+    visited.add(module);
+    const info = module.info;
+    if (!info) return [...module.syntheticNames];
+    const names = [...info.localExports.map((e) => e.name), ...info.indirectExports.map((e) => e.name)];
+    for (const i of info.starExports)
+      for (const n of this.exportedNames(module.requested[i]!, visited))
+        if (n !== 'default' && !names.includes(n)) names.push(n);
+    return names;
+  }
+
+  /** The namespace object of a module (created on first use; names resolved, ambiguous ones left out). */
+  namespace(module: ModuleRecord): object {
+    if (module.namespaceObject) return module.namespaceObject;
+    const readers = new Map<string, () => unknown>();
+    for (const name of this.exportedNames(module)) {
+      const r = this.resolveExport(module, name);
+      if (r && r !== 'ambiguous') readers.set(name, this.reader(r, name));
+    }
+    module.namespaceObject = createNamespace(
+      [...readers.keys()],
+      (name) => readers.get(name)!(),
+      this.host.global.TypeError ?? TypeError,
+    );
+    return module.namespaceObject;
+  }
+
+  /** A function reading a resolved binding live; TDZ errors name `shownName`, as V8 does for the importer. */
+  private reader(r: Resolution, shownName: string): () => unknown {
+    if (r.name === '*') {
+      const target = r.module;
+      return () => this.namespace(target);
+    }
+    const { module, name } = r;
+    return () => {
+      const getter = module.getters[name];
+      if (!getter) throw this.tdz(shownName);
+      try {
+        return getter();
+      } catch (error) {
+        const e = error as { name?: unknown; message?: unknown } | null;
+        if (e?.name === 'ReferenceError' && / before initialization$/.test(String(e.message)))
+          throw this.tdz(shownName);
+        throw error;
+      }
+    };
+  }
+
+  private tdz(name: string): Error {
+    const e = this.realmError('ReferenceError', `Cannot access '${name}' before initialization`);
+    Error.captureStackTrace?.(e, this.tdzCaller);
+    return e;
+  }
+  private readonly tdzCaller = () => undefined;
+
+  /** InnerModuleLinking, without the async part: check imports, build bindings, instantiate (post-order). */
+  private link(module: ModuleRecord, seen = new Set<ModuleRecord>()): void {
+    if (module.status !== 'new' || seen.has(module)) return;
+    seen.add(module);
+    for (const dep of module.requested) this.link(dep, seen);
+    const info = module.info;
+    if (info) {
+      const bindings = Object.create(null) as Record<string, unknown>;
+      for (const imp of info.imports) {
+        const dep = module.requested[imp.request]!;
+        let read: () => unknown;
+        if (imp.imported === '*') read = () => this.namespace(dep);
+        else {
+          const r = this.resolveExport(dep, imp.imported);
+          const request = info.requests[imp.request]!.specifier;
+          if (r === null)
+            throw this.realmError(
+              'SyntaxError',
+              `The requested module '${request}' does not provide an export named '${imp.imported}'`,
+            );
+          if (r === 'ambiguous')
+            throw this.realmError(
+              'SyntaxError',
+              `The requested module '${request}' contains conflicting star exports for name '${imp.imported}'`,
+            );
+          read = this.reader(r, imp.local);
+        }
+        const TypeErr = this.host.global.TypeError ?? TypeError;
+        Object.defineProperty(bindings, imp.local, {
+          get: read,
+          set() {
+            throw new TypeErr('Assignment to constant variable.');
+          },
+          enumerable: true,
+        });
+      }
+      for (const e of info.indirectExports) {
+        const dep = module.requested[e.request]!;
+        if (e.imported === '*') continue;
+        const r = this.resolveExport(dep, e.imported);
+        if (r === null || r === 'ambiguous')
+          throw this.realmError(
+            'SyntaxError',
+            r === null
+              ? `The requested module '${info.requests[e.request]!.specifier}' does not provide an export named '${e.imported}'`
+              : `The requested module '${info.requests[e.request]!.specifier}' contains conflicting star exports for name '${e.imported}'`,
+          );
+      }
+      const fn = this.host.compile(info.code, module.path, module.url) as (
+        handle: ModuleHandle,
+        bindings: object,
+        dynamicImport: (specifier: unknown, options?: unknown) => Promise<object>,
+      ) => Generator | AsyncGenerator;
+      const path = module.path;
+      module.generator = fn.call(undefined, this.handle(module), bindings, (specifier, options) =>
+        this.dynamicImport(specifier, options, path),
+      );
+      const first = module.generator.next();
+      if (module.hasTLA) module.instantiated = first as Promise<unknown>;
+    }
+    module.status = 'linked';
+  }
+
+  private handle(module: ModuleRecord): ModuleHandle {
+    const meta = Object.create(null) as Record<string, unknown>;
+    meta.dirname = dirname(module.path);
+    meta.filename = module.path;
+    meta.resolve = (specifier: string) => {
+      const resolved = this.resolveFrom(String(specifier), module.path);
+      return resolved.startsWith('node:') ? resolved : pathToFileURL(resolved).href;
+    };
+    meta.url = module.url;
+    return {
+      e(getters) {
+        Object.assign(module.getters, getters);
+      },
+      n(fn) {
+        Object.defineProperty(fn, 'name', { value: 'default', configurable: true });
+      },
+      meta,
+    };
+  }
+
+  // ---------------------------------------------------------------------------------------------- evaluation
+
+  private newCapability() {
+    const P = (this.host.global.Promise ?? Promise) as PromiseConstructor;
+    let resolve!: () => void;
+    let reject!: (e: unknown) => void;
+    const promise = new P<void>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    promise.catch(() => {});
+    return { promise, resolve, reject };
+  }
+
+  /** The spec's Evaluate(): a promise settled when the module and its dependencies have run. */
+  private evaluate(start: ModuleRecord): Promise<void> {
+    let module = start;
+    if ((module.status === 'evaluating-async' || module.status === 'evaluated') && module.cycleRoot)
+      module = module.cycleRoot;
+    if (module.capability) return module.capability.promise;
+    const stack: ModuleRecord[] = [];
+    const capability = this.newCapability();
+    module.capability = capability;
+    try {
+      this.innerEvaluation(module, stack, 0);
+    } catch (error) {
+      for (const m of stack) {
+        m.status = 'evaluated';
+        m.evaluationError = { error };
+      }
+      capability.reject(error);
+      return capability.promise;
+    }
+    if (!module.asyncEvaluation) capability.resolve();
+    return capability.promise;
+  }
+
+  private innerEvaluation(module: ModuleRecord, stack: ModuleRecord[], index: number): number {
+    if (module.status === 'evaluating-async' || module.status === 'evaluated') {
+      if (module.evaluationError) throw module.evaluationError.error;
+      return index;
+    }
+    if (module.status === 'evaluating') return index;
+    module.status = 'evaluating';
+    module.dfsIndex = index;
+    module.dfsAncestorIndex = index;
+    module.pendingAsyncDependencies = 0;
+    index++;
+    stack.push(module);
+    for (let required of module.requested) {
+      index = this.innerEvaluation(required, stack, index);
+      if (required.status === 'evaluating')
+        module.dfsAncestorIndex = Math.min(module.dfsAncestorIndex, required.dfsAncestorIndex);
+      else {
+        required = required.cycleRoot ?? required;
+        if (required.evaluationError) throw required.evaluationError.error;
+      }
+      if (required.asyncEvaluation) {
+        module.pendingAsyncDependencies++;
+        required.asyncParentModules.push(module);
+      }
+    }
+    if (module.pendingAsyncDependencies > 0 || module.hasTLA) {
+      module.asyncEvaluation = true;
+      module.asyncEvaluationOrder = this.asyncOrder++;
+      if (module.pendingAsyncDependencies === 0) this.executeAsync(module);
+    } else this.execute(module);
+    if (module.dfsAncestorIndex === module.dfsIndex) {
+      for (;;) {
+        const m = stack.pop()!;
+        m.status = m.asyncEvaluation ? 'evaluating-async' : 'evaluated';
+        m.cycleRoot = module;
+        if (m === module) break;
+      }
+    }
+    return index;
+  }
+
+  /** Runs a module without top-level await (synchronously). */
+  private execute(module: ModuleRecord): void {
+    if (module.generator) {
+      module.generator.next();
+      return;
+    }
+    const values = module.values;
+    if (module.format === 'commonjs') {
+      const exports = this.host.requireCjs(module.path) as Record<string, unknown>;
+      for (const name of module.syntheticNames) {
+        if (name === 'default' || name === 'module.exports') continue;
+        if (exports == null || !Object.hasOwn(exports, name)) continue;
+        try {
+          values[name] = exports[name];
+        } catch {}
+      }
+      values.default = exports;
+      if (module.syntheticNames.includes('module.exports')) values['module.exports'] = exports;
+    } else if (module.format === 'json') {
+      const JSONr = (this.host.global.JSON ?? JSON) as JSON;
+      try {
+        values.default = JSONr.parse(this.host.readFile(module.path));
+      } catch (error) {
+        const e = error as Error;
+        e.message = `${module.path}: ${e.message}`;
+        throw e;
+      }
+    } else {
+      const mod = this.host.builtin(module.path.slice(5));
+      for (const name of module.syntheticNames) values[name] = name === 'default' ? mod : mod[name];
+    }
+  }
+
+  private executeAsync(module: ModuleRecord): void {
+    const run = async () => {
+      if (module.instantiated) await module.instantiated;
+      return module.generator!.next();
+    };
+    // The body starts synchronously when instantiation has completed (the usual case: linking awaited it).
+    const started = module.instantiatedDone ? (module.generator!.next() as Promise<unknown>) : run();
+    Promise.resolve(started).then(
+      () => this.asyncFulfilled(module),
+      (error) => this.asyncRejected(module, error),
+    );
+  }
+
+  private gatherAncestors(module: ModuleRecord, execList: ModuleRecord[]): void {
+    for (const m of module.asyncParentModules) {
+      if (execList.includes(m) || (m.cycleRoot ?? m).evaluationError) continue;
+      m.pendingAsyncDependencies--;
+      if (m.pendingAsyncDependencies === 0) {
+        execList.push(m);
+        if (!m.hasTLA) this.gatherAncestors(m, execList);
+      }
+    }
+  }
+
+  private asyncFulfilled(module: ModuleRecord): void {
+    if (module.status === 'evaluated') return;
+    module.asyncEvaluation = false;
+    module.status = 'evaluated';
+    module.capability?.resolve();
+    const execList: ModuleRecord[] = [];
+    this.gatherAncestors(module, execList);
+    execList.sort((a, b) => a.asyncEvaluationOrder - b.asyncEvaluationOrder);
+    for (const m of execList) {
+      if (m.status === 'evaluated') continue;
+      if (m.hasTLA) this.executeAsync(m);
+      else {
+        try {
+          this.execute(m);
+        } catch (error) {
+          this.asyncRejected(m, error);
+          continue;
+        }
+        m.asyncEvaluation = false;
+        m.status = 'evaluated';
+        m.capability?.resolve();
+      }
+    }
+  }
+
+  private asyncRejected(module: ModuleRecord, error: unknown): void {
+    if (module.status === 'evaluated') return;
+    module.evaluationError = { error };
+    module.status = 'evaluated';
+    for (const m of module.asyncParentModules) this.asyncRejected(m, error);
+    module.capability?.reject(error);
+  }
+
+  // ---------------------------------------------------------------------------------------------- entry points
+
+  /** Loads and links a graph; awaits the instantiation of async modules so their bodies start synchronously. */
+  private async prepare(path: string, attributes: Record<string, string>): Promise<ModuleRecord> {
+    const record = this.load(path, attributes, undefined);
+    const linked: ModuleRecord[] = [];
+    const seen = new Set<ModuleRecord>();
+    const collect = (m: ModuleRecord) => {
+      if (seen.has(m)) return;
+      seen.add(m);
+      if (m.status === 'new') linked.push(m);
+      for (const d of m.requested) collect(d);
+    };
+    collect(record);
+    this.link(record);
+    for (const m of linked)
+      if (m.instantiated) {
+        await m.instantiated;
+        m.instantiatedDone = true;
+      }
+    return record;
+  }
+
+  /** `import(path)` of an absolute path: the namespace object, once the module has evaluated. */
+  async importPath(path: string, attributes: Record<string, string> = {}): Promise<object> {
+    const record = await this.prepare(path, attributes);
+    await this.evaluate(record);
+    return this.namespace(record);
+  }
+
+  /** `import(specifier, options)` from a module (ESM or CommonJS) at `parentPath`: a realm promise. */
+  dynamicImport(specifier: unknown, options: unknown, parentPath: string | undefined): Promise<object> {
+    const P = (this.host.global.Promise ?? Promise) as PromiseConstructor;
+    return new P<object>((resolve, reject) => {
+      try {
+        const attributes = importAttributes(options, this.host.global.TypeError ?? TypeError);
+        const path = this.resolveFrom(String(specifier), parentPath);
+        this.importPath(path, attributes).then(resolve, reject);
+      } catch (error) {
+        reject(error);
+      }
+    });
+  }
+
+  /**
+   * `require()` of an ES module, as Node 22.12+/24 does it: synchronous, refused for a graph with top-level
+   * await (`ERR_REQUIRE_ASYNC_MODULE`). Returns the namespace object.
+   */
+  requireModule(path: string): object {
+    const record = this.load(path, {}, undefined);
+    this.link(record);
+    const hasAsync = (m: ModuleRecord, seen = new Set<ModuleRecord>()): boolean => {
+      if (seen.has(m)) return false;
+      seen.add(m);
+      return m.hasTLA || m.requested.some((d) => hasAsync(d, seen));
+    };
+    if (hasAsync(record))
+      throw this.realmError(
+        'Error',
+        'require() cannot be used on an ESM graph with top-level await. Use import() instead. To see where the' +
+          ' top-level await comes from, use --experimental-print-required-tla.',
+        'ERR_REQUIRE_ASYNC_MODULE',
+      );
+    const promise = this.evaluate(record);
+    if (record.evaluationError) throw record.evaluationError.error;
+    void promise;
+    return this.namespace(record);
+  }
+}
+
+function importAttributes(options: unknown, TypeErr: ErrorConstructor): Record<string, string> {
+  if (options === undefined) return {};
+  if (options === null || typeof options !== 'object')
+    throw Object.assign(new TypeErr('The second argument of import() must be an object'), {
+      code: 'ERR_INVALID_ARG_TYPE',
+    });
+  const w = (options as { with?: unknown }).with;
+  if (w === undefined) return {};
+  if (w === null || typeof w !== 'object') throw new TypeErr("The 'with' option of import() must be an object");
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(w)) {
+    if (typeof v !== 'string') throw new TypeErr('Import attribute value must be a string');
+    out[k] = v;
+  }
+  return out;
+}

@@ -1,0 +1,463 @@
+/**
+ * ES module source -> one script whose value is a generator function (see `names.ts`). Line numbers of the
+ * original are kept (the wrapper sits on a line of its own, compiled with `lineOffset: -1`); removed
+ * `import`/`export` keywords become spaces, so columns move only where an imported name is rewritten.
+ */
+import { type Node, parse } from 'acorn';
+import MagicString from 'magic-string';
+import { CodesaveError } from '../../errors.js';
+import { BINDINGS, DEFAULT_LOCAL, DYNAMIC_IMPORT, M, MODULE } from './names.js';
+
+/** One `import`/`export … from` request, deduplicated by specifier and attributes, in source order. */
+export interface ModuleRequest {
+  specifier: string;
+  attributes: Record<string, string>;
+}
+
+/** What the loader needs to link a transformed module. */
+export interface EsmTransform {
+  /** The script: evaluates to `(function* (__cs_m, __cs_b, __cs_i) {…})`. Compile with `lineOffset: -1`. */
+  code: string;
+  /** The module has top-level await (an `async function*`). */
+  async: boolean;
+  requests: ModuleRequest[];
+  /** `import { imported as local } from requests[request]`; `imported` is `'*'` for a namespace import. */
+  imports: { local: string; request: number; imported: string }[];
+  /** Exports of the module's own bindings (`local` is the name inside the module). */
+  localExports: { name: string; local: string }[];
+  /** `export { imported as name } from`, `export * as name from` (`imported: '*'`), re-exported imports. */
+  indirectExports: { name: string; request: number; imported: string }[];
+  /** `export * from requests[i]`. */
+  starExports: number[];
+}
+
+type AnyNode = Node & Record<string, any>;
+
+const moduleName = (node: AnyNode): string => (node.type === 'Literal' ? String(node.value) : node.name);
+
+/** Transforms an ES module. Throws the realm-independent `SyntaxError` acorn reports, with the file name. */
+export function transformEsm(source: string, filename: string): EsmTransform {
+  let ast: AnyNode;
+  try {
+    ast = parse(source, {
+      ecmaVersion: 'latest',
+      sourceType: 'module',
+      allowHashBang: true,
+      locations: false,
+    }) as AnyNode;
+  } catch (error) {
+    const e = error as SyntaxError & { loc?: { line: number; column: number } };
+    const where = e.loc ? `${filename}:${e.loc.line}:${e.loc.column + 1}` : filename;
+    const err = new SyntaxError(`${e.message.replace(/ \(\d+:\d+\)$/, '')} (${where})`);
+    throw err;
+  }
+  const s = new MagicString(source);
+  const blank = (start: number, end: number): void => {
+    if (end > start) s.overwrite(start, end, source.slice(start, end).replace(/[^\n]/g, ' '));
+  };
+
+  const requests: ModuleRequest[] = [];
+  const requestIndex = new Map<string, number>();
+  const request = (node: AnyNode): number => {
+    const attributes: Record<string, string> = {};
+    for (const a of (node.attributes ?? []) as AnyNode[]) attributes[moduleName(a.key)] = String(a.value.value);
+    const specifier = String(node.source.value);
+    const key = JSON.stringify([specifier, Object.entries(attributes).sort()]);
+    let i = requestIndex.get(key);
+    if (i === undefined) {
+      i = requests.push({ specifier, attributes }) - 1;
+      requestIndex.set(key, i);
+    }
+    return i;
+  };
+
+  const imports: EsmTransform['imports'] = [];
+  const importOf = new Map<string, { request: number; imported: string }>();
+  const localExports: EsmTransform['localExports'] = [];
+  const indirectExports: EsmTransform['indirectExports'] = [];
+  const starExports: number[] = [];
+  const namedLocal: { name: string; local: string }[] = [];
+  let nameDefault = false;
+
+  for (const node of ast.body as AnyNode[]) {
+    switch (node.type) {
+      case 'ImportDeclaration': {
+        const r = request(node);
+        for (const spec of node.specifiers as AnyNode[]) {
+          const imported =
+            spec.type === 'ImportDefaultSpecifier'
+              ? 'default'
+              : spec.type === 'ImportNamespaceSpecifier'
+                ? '*'
+                : moduleName(spec.imported);
+          imports.push({ local: spec.local.name, request: r, imported });
+          importOf.set(spec.local.name, { request: r, imported });
+        }
+        blank(node.start, node.end);
+        break;
+      }
+      case 'ExportAllDeclaration': {
+        const r = request(node);
+        if (node.exported) indirectExports.push({ name: moduleName(node.exported), request: r, imported: '*' });
+        else starExports.push(r);
+        blank(node.start, node.end);
+        break;
+      }
+      case 'ExportNamedDeclaration': {
+        if (node.source) {
+          const r = request(node);
+          for (const spec of node.specifiers as AnyNode[])
+            indirectExports.push({ name: moduleName(spec.exported), request: r, imported: moduleName(spec.local) });
+          blank(node.start, node.end);
+        } else if (node.declaration) {
+          const decl = node.declaration as AnyNode;
+          blank(node.start, decl.start);
+          if (decl.type === 'VariableDeclaration') {
+            for (const d of decl.declarations as AnyNode[])
+              for (const name of patternNames(d.id)) localExports.push({ name, local: name });
+          } else {
+            localExports.push({ name: decl.id.name, local: decl.id.name });
+          }
+        } else {
+          for (const spec of node.specifiers as AnyNode[])
+            namedLocal.push({ name: moduleName(spec.exported), local: moduleName(spec.local) });
+          blank(node.start, node.end);
+        }
+        break;
+      }
+      case 'ExportDefaultDeclaration': {
+        const decl = node.declaration as AnyNode;
+        if ((decl.type === 'FunctionDeclaration' || decl.type === 'ClassDeclaration') && decl.id) {
+          blank(node.start, decl.start);
+          localExports.push({ name: 'default', local: decl.id.name });
+        } else if (decl.type === 'FunctionDeclaration') {
+          // Hoisted like any function declaration; named `default` during instantiation.
+          blank(node.start, decl.start);
+          const paren = source.indexOf('(', decl.start);
+          s.appendLeft(paren, ` ${DEFAULT_LOCAL}`);
+          localExports.push({ name: 'default', local: DEFAULT_LOCAL });
+          nameDefault = true;
+        } else {
+          const anonymous =
+            decl.type === 'ClassDeclaration' ||
+            ((decl.type === 'FunctionExpression' || decl.type === 'ClassExpression') && !decl.id) ||
+            decl.type === 'ArrowFunctionExpression';
+          // `{ default: <anonymous fn/class> }.default` gives it the name `default`, as the spec's NamedEvaluation does.
+          s.overwrite(
+            node.start,
+            decl.start,
+            anonymous ? `const ${DEFAULT_LOCAL} = { default: (` : `const ${DEFAULT_LOCAL} = (`,
+          );
+          const close = anonymous ? ') }.default;' : ');';
+          if (node.end > decl.end) s.overwrite(decl.end, node.end, close);
+          else s.appendLeft(decl.end, close);
+          localExports.push({ name: 'default', local: DEFAULT_LOCAL });
+        }
+        break;
+      }
+    }
+  }
+  for (const { name, local } of namedLocal) {
+    const imp = importOf.get(local);
+    if (imp) indirectExports.push({ name, request: imp.request, imported: imp.imported });
+    else localExports.push({ name, local });
+  }
+
+  const isAsync = rewriteReferences(ast, s, importOf);
+
+  const getters = localExports.map(({ name, local }) => `${JSON.stringify(name)}: () => ${local}`).join(', ');
+  const prologue =
+    `'use strict';(${isAsync ? 'async ' : ''}function* (${MODULE}, ${BINDINGS}, ${DYNAMIC_IMPORT}) {` +
+    `${MODULE}.${M.exports}({ ${getters} });` +
+    (nameDefault ? `${MODULE}.${M.nameDefault}(${DEFAULT_LOCAL});` : '') +
+    'yield;\n';
+  if (source.startsWith('#!')) s.overwrite(0, 2, '//');
+  s.prepend(prologue);
+  s.append('\n})');
+  return {
+    code: s.toString(),
+    async: isAsync,
+    requests,
+    imports,
+    localExports,
+    indirectExports,
+    starExports,
+  };
+}
+
+/** Names bound by a declaration pattern. */
+function patternNames(node: AnyNode, out: string[] = []): string[] {
+  switch (node.type) {
+    case 'Identifier':
+      out.push(node.name);
+      break;
+    case 'ObjectPattern':
+      for (const p of node.properties as AnyNode[]) patternNames(p.type === 'RestElement' ? p.argument : p.value, out);
+      break;
+    case 'ArrayPattern':
+      for (const e of node.elements as (AnyNode | null)[]) if (e) patternNames(e, out);
+      break;
+    case 'RestElement':
+      patternNames(node.argument, out);
+      break;
+    case 'AssignmentPattern':
+      patternNames(node.left, out);
+      break;
+  }
+  return out;
+}
+
+interface Scope {
+  names: Set<string>;
+  parent: Scope | undefined;
+}
+
+const shadowed = (scope: Scope | undefined, name: string): boolean => {
+  for (let s = scope; s; s = s.parent) if (s.names.has(name)) return true;
+  return false;
+};
+
+/** `var` and function-declaration names of a function body (not entering nested functions). */
+function collectVars(node: AnyNode | null | undefined, out: Set<string>, top: boolean): void {
+  if (!node || typeof node.type !== 'string') return;
+  switch (node.type) {
+    case 'VariableDeclaration':
+      if (node.kind === 'var') for (const d of node.declarations) for (const n of patternNames(d.id)) out.add(n);
+      return;
+    case 'FunctionDeclaration':
+      if (top) out.add(node.id.name);
+      return;
+    case 'FunctionExpression':
+    case 'ArrowFunctionExpression':
+    case 'ClassDeclaration':
+    case 'ClassExpression':
+      return;
+  }
+  for (const key of ['body', 'consequent', 'alternate', 'block', 'handler', 'finalizer', 'cases', 'init', 'left']) {
+    const child = node[key];
+    if (Array.isArray(child)) for (const c of child) collectVars(c, out, false);
+    else if (child && typeof child === 'object') collectVars(child, out, false);
+  }
+}
+
+/** Lexical names declared directly in a block's statement list. */
+function blockNames(body: AnyNode[], out: Set<string>): void {
+  for (const st of body) {
+    if (st.type === 'VariableDeclaration' && st.kind !== 'var')
+      for (const d of st.declarations) for (const n of patternNames(d.id)) out.add(n);
+    else if ((st.type === 'ClassDeclaration' || st.type === 'FunctionDeclaration') && st.id) out.add(st.id.name);
+  }
+}
+
+/**
+ * Rewrites every reference to an imported binding into a read of {@link BINDINGS}, `import.meta` and
+ * `import()` into the module handle. Returns whether the module uses top-level await.
+ */
+function rewriteReferences(
+  ast: AnyNode,
+  s: MagicString,
+  importOf: Map<string, { request: number; imported: string }>,
+): boolean {
+  let topLevelAwait = false;
+  const isImport = (name: string, scope: Scope | undefined): boolean => importOf.has(name) && !shadowed(scope, name);
+  const ref = (name: string): string => `${BINDINGS}.${name}`;
+
+  const visitPattern = (node: AnyNode | null, scope: Scope | undefined, fnDepth: number): void => {
+    // A declaration pattern: identifiers are bindings; defaults and computed keys are expressions.
+    if (!node) return;
+    switch (node.type) {
+      case 'ObjectPattern':
+        for (const p of node.properties) {
+          if (p.type === 'RestElement') visitPattern(p.argument, scope, fnDepth);
+          else {
+            if (p.computed) visit(p.key, scope, fnDepth, p, 'key');
+            visitPattern(p.value, scope, fnDepth);
+          }
+        }
+        break;
+      case 'ArrayPattern':
+        for (const e of node.elements) visitPattern(e, scope, fnDepth);
+        break;
+      case 'RestElement':
+        visitPattern(node.argument, scope, fnDepth);
+        break;
+      case 'AssignmentPattern':
+        visitPattern(node.left, scope, fnDepth);
+        visit(node.right, scope, fnDepth, node, 'right');
+        break;
+      case 'Identifier':
+        break;
+      default:
+        // MemberExpression targets in assignment patterns (for-in/of heads).
+        visit(node, scope, fnDepth, undefined, undefined);
+    }
+  };
+
+  const visitFunction = (node: AnyNode, scope: Scope | undefined, fnDepth: number): void => {
+    const names = new Set<string>();
+    if (node.type === 'FunctionExpression' && node.id) names.add(node.id.name);
+    for (const p of node.params) for (const n of patternNames(p)) names.add(n);
+    if (node.body.type === 'BlockStatement') {
+      collectVars(node.body, names, true);
+      for (const st of node.body.body) collectVars(st, names, true);
+      blockNames(node.body.body, names);
+    }
+    const inner: Scope = { names, parent: scope };
+    for (const p of node.params) visitPattern(p, inner, fnDepth + 1);
+    if (node.body.type === 'BlockStatement')
+      for (const st of node.body.body) visit(st, inner, fnDepth + 1, node.body, 'body');
+    else visit(node.body, inner, fnDepth + 1, node, 'body');
+  };
+
+  const visit = (
+    node: AnyNode | null | undefined,
+    scope: Scope | undefined,
+    fnDepth: number,
+    parent: AnyNode | undefined,
+    key: string | undefined,
+  ): void => {
+    if (!node || typeof node.type !== 'string') return;
+    switch (node.type) {
+      case 'Identifier': {
+        if (!isImport(node.name, scope)) return;
+        if (parent?.type === 'Property' && parent.shorthand && key === 'value') {
+          s.overwrite(node.start, node.end, `${node.name}: ${ref(node.name)}`);
+        } else if (
+          (parent?.type === 'CallExpression' && key === 'callee') ||
+          (parent?.type === 'TaggedTemplateExpression' && key === 'tag')
+        ) {
+          s.overwrite(node.start, node.end, `(0, ${ref(node.name)})`);
+        } else s.overwrite(node.start, node.end, ref(node.name));
+        return;
+      }
+      case 'ImportDeclaration':
+      case 'ExportAllDeclaration':
+        return;
+      case 'ExportNamedDeclaration':
+        if (node.declaration) visit(node.declaration, scope, fnDepth, node, 'declaration');
+        return;
+      case 'MetaProperty':
+        if (node.meta.name === 'import') s.overwrite(node.start, node.end, `${MODULE}.${M.meta}`);
+        return;
+      case 'ImportExpression':
+        s.overwrite(node.start, node.start + 6, DYNAMIC_IMPORT);
+        visit(node.source, scope, fnDepth, node, 'source');
+        if (node.options) visit(node.options, scope, fnDepth, node, 'options');
+        return;
+      case 'AwaitExpression':
+        if (fnDepth === 0) topLevelAwait = true;
+        break;
+      case 'MemberExpression':
+        visit(node.object, scope, fnDepth, node, 'object');
+        if (node.computed) visit(node.property, scope, fnDepth, node, 'property');
+        return;
+      case 'Property':
+      case 'MethodDefinition':
+      case 'PropertyDefinition':
+        if (node.computed) visit(node.key, scope, fnDepth, node, 'key');
+        if (node.value) {
+          if (node.type === 'PropertyDefinition') {
+            // Field initialisers behave like methods: `await` there is not top-level.
+            visit(node.value, scope, fnDepth + 1, node, 'value');
+          } else visit(node.value, scope, fnDepth, node, 'value');
+        }
+        return;
+      case 'StaticBlock': {
+        const names = new Set<string>();
+        collectVars({ type: 'BlockStatement', body: node.body } as unknown as AnyNode, names, true);
+        blockNames(node.body, names);
+        const inner: Scope = { names, parent: scope };
+        for (const st of node.body) visit(st, inner, fnDepth + 1, node, 'body');
+        return;
+      }
+      case 'LabeledStatement':
+        visit(node.body, scope, fnDepth, node, 'body');
+        return;
+      case 'BreakStatement':
+      case 'ContinueStatement':
+        return;
+      case 'FunctionDeclaration':
+      case 'FunctionExpression':
+      case 'ArrowFunctionExpression':
+        visitFunction(node, scope, fnDepth);
+        return;
+      case 'ClassDeclaration':
+      case 'ClassExpression': {
+        const inner: Scope = { names: new Set(node.id ? [node.id.name] : []), parent: scope };
+        if (node.superClass) visit(node.superClass, inner, fnDepth, node, 'superClass');
+        for (const m of node.body.body) visit(m, inner, fnDepth, node.body, 'body');
+        return;
+      }
+      case 'VariableDeclaration':
+        for (const d of node.declarations) {
+          visitPattern(d.id, scope, fnDepth);
+          visit(d.init, scope, fnDepth, d, 'init');
+        }
+        return;
+      case 'BlockStatement':
+      case 'StaticBlockBody': {
+        const names = new Set<string>();
+        blockNames(node.body, names);
+        const inner: Scope = names.size ? { names, parent: scope } : (scope as Scope);
+        for (const st of node.body) visit(st, inner, fnDepth, node, 'body');
+        return;
+      }
+      case 'SwitchStatement': {
+        visit(node.discriminant, scope, fnDepth, node, 'discriminant');
+        const names = new Set<string>();
+        for (const c of node.cases) blockNames(c.consequent, names);
+        const inner: Scope = { names, parent: scope };
+        for (const c of node.cases) {
+          visit(c.test, inner, fnDepth, c, 'test');
+          for (const st of c.consequent) visit(st, inner, fnDepth, c, 'consequent');
+        }
+        return;
+      }
+      case 'ForStatement':
+      case 'ForInStatement':
+      case 'ForOfStatement': {
+        const head = node.type === 'ForStatement' ? node.init : node.left;
+        const names = new Set<string>();
+        if (head?.type === 'VariableDeclaration' && head.kind !== 'var')
+          for (const d of head.declarations) for (const n of patternNames(d.id)) names.add(n);
+        const inner: Scope = { names, parent: scope };
+        if (node.type === 'ForOfStatement' && node.await && fnDepth === 0) topLevelAwait = true;
+        if (head?.type === 'VariableDeclaration') visit(head, inner, fnDepth, node, 'init');
+        else if (head) visitPattern(head, inner, fnDepth);
+        for (const k of ['test', 'update', 'right', 'body']) visit(node[k], inner, fnDepth, node, k);
+        return;
+      }
+      case 'CatchClause': {
+        const names = new Set<string>(node.param ? patternNames(node.param) : []);
+        const inner: Scope = { names, parent: scope };
+        if (node.param) visitPattern(node.param, inner, fnDepth);
+        visit(node.body, inner, fnDepth, node, 'body');
+        return;
+      }
+      case 'AssignmentExpression':
+        if (node.left.type === 'Identifier' || node.left.type === 'MemberExpression')
+          visit(node.left, scope, fnDepth, node, 'left');
+        else visitPattern(node.left, scope, fnDepth);
+        visit(node.right, scope, fnDepth, node, 'right');
+        return;
+    }
+    for (const k of Object.keys(node)) {
+      if (k === 'type' || k === 'start' || k === 'end' || k === 'loc' || k === 'range') continue;
+      const child = node[k];
+      if (Array.isArray(child)) for (const c of child) visit(c, scope, fnDepth, node, k);
+      else if (child && typeof child === 'object' && typeof child.type === 'string')
+        visit(child, scope, fnDepth, node, k);
+    }
+  };
+
+  for (const st of ast.body as AnyNode[]) visit(st, undefined, 0, ast, 'body');
+  return topLevelAwait;
+}
+
+/** Wraps a transform failure as a {@link CodesaveError} (syntax errors from user code stay `SyntaxError`s). */
+export function transformFailed(filename: string, cause: unknown): CodesaveError {
+  return new CodesaveError('ERR_TRANSFORM_FAILED', `Could not transform ${filename}: ${String(cause)}`, {
+    cause,
+    details: { path: filename },
+  });
+}

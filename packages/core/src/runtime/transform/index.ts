@@ -1,0 +1,168 @@
+/**
+ * The transform stage: source -> what the loaders run. ES modules (and ESM-kind TypeScript) become the
+ * generator form of `esm.ts`; CommonJS-kind TypeScript/JSX becomes plain CommonJS. Results are cached by
+ * content hash in memory (process-wide, so a second version of a codebase reuses the first's work) and on
+ * disk under `cacheDir`; compiled scripts reuse V8's code cache for the same transformed text.
+ */
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import vm from 'node:vm';
+import { type EsmTransform, transformEsm } from './esm.js';
+import { type TsCompilerOptions, transformTypeScript, typeScriptKind } from './typescript.js';
+
+export type { EsmTransform, ModuleRequest } from './esm.js';
+export { transformEsm } from './esm.js';
+export * as names from './names.js';
+export { type TsCompilerOptions, transformTypeScript, typeScriptKind } from './typescript.js';
+
+/** Bumped whenever the output of a transform changes, so stale disk caches are ignored. */
+const TRANSFORM_VERSION = '1';
+
+export interface TransformCacheOptions {
+  /** Directory for cached transforms and V8 code caches; `false` disables the disk cache. */
+  cacheDir?: string | false;
+}
+
+/** The default cache directory: under the OS temp dir, shared by every process of the user. */
+export function defaultCacheDir(): string {
+  return join(tmpdir(), 'codesave-cache');
+}
+
+const memoryEsm = new Map<string, EsmTransform>();
+const memoryCjs = new Map<string, string>();
+const memoryCodeCache = new Map<string, Buffer>();
+
+const hash = (...parts: string[]): string => {
+  const h = createHash('sha256');
+  for (const p of parts) h.update(p).update('\0');
+  return h.digest('hex').slice(0, 40);
+};
+
+export class Transformer {
+  readonly cacheDir: string | undefined;
+  #dirReady = false;
+  /** Counters for tests and benchmarks. */
+  readonly stats = { transformed: 0, memoryHits: 0, diskHits: 0, codeCacheHits: 0, codeCacheMisses: 0 };
+
+  constructor(options: TransformCacheOptions = {}) {
+    this.cacheDir = options.cacheDir === false ? undefined : (options.cacheDir ?? defaultCacheDir());
+  }
+
+  /** An ES module (`.mjs`, `.js` under `"type": "module"`, `.mts`, ESM-kind `.ts/.tsx`) in generator form. */
+  esm(path: string, source: string, ts: TsCompilerOptions = {}): EsmTransform {
+    const isTs = typeScriptKind(path).ts;
+    const key = hash(
+      'esm',
+      TRANSFORM_VERSION,
+      isTs ? `ts:${path.endsWith('x') ? 'x' : ''}` : 'js',
+      isTs ? JSON.stringify(ts) : '',
+      source,
+    );
+    const cached = memoryEsm.get(key);
+    if (cached) {
+      this.stats.memoryHits++;
+      return cached;
+    }
+    const fromDisk = this.#readDisk(`${key}.json`);
+    if (fromDisk) {
+      this.stats.diskHits++;
+      const value = JSON.parse(fromDisk.toString('utf8')) as EsmTransform;
+      memoryEsm.set(key, value);
+      return value;
+    }
+    this.stats.transformed++;
+    const js = isTs ? transformTypeScript(source, path, 'module', ts).code : source;
+    const value = transformEsm(js, path);
+    memoryEsm.set(key, value);
+    this.#writeDisk(`${key}.json`, JSON.stringify(value));
+    return value;
+  }
+
+  /** A TypeScript/JSX file `require` loads as CommonJS: plain CommonJS JavaScript. */
+  cjs(path: string, source: string, ts: TsCompilerOptions = {}): string {
+    const key = hash('cjs', TRANSFORM_VERSION, path.endsWith('x') ? 'x' : '', JSON.stringify(ts), source);
+    const cached = memoryCjs.get(key);
+    if (cached !== undefined) {
+      this.stats.memoryHits++;
+      return cached;
+    }
+    const fromDisk = this.#readDisk(`${key}.cjs`);
+    if (fromDisk) {
+      this.stats.diskHits++;
+      const value = fromDisk.toString('utf8');
+      memoryCjs.set(key, value);
+      return value;
+    }
+    this.stats.transformed++;
+    const value = transformTypeScript(source, path, 'commonjs', ts).code;
+    memoryCjs.set(key, value);
+    this.#writeDisk(`${key}.cjs`, value);
+    return value;
+  }
+
+  /**
+   * Compiles a script for `context` (the host context when undefined), reusing V8's code cache for the same
+   * text across codebases and processes.
+   */
+  script(code: string, filename: string, lineOffset: number): vm.Script {
+    const key = hash('v8', process.version, code);
+    let cachedData = memoryCodeCache.get(key);
+    if (!cachedData) {
+      const disk = this.#readDisk(`${key}.v8`);
+      if (disk) cachedData = disk;
+    }
+    const script = new vm.Script(code, {
+      filename,
+      lineOffset,
+      ...(cachedData ? { cachedData } : {}),
+    });
+    if (cachedData && !script.cachedDataRejected) {
+      this.stats.codeCacheHits++;
+      memoryCodeCache.set(key, cachedData);
+    } else {
+      this.stats.codeCacheMisses++;
+      // Produced after the first run, when the lazily compiled functions are in it.
+      queueMicrotask(() => {
+        try {
+          const data = script.createCachedData();
+          memoryCodeCache.set(key, data);
+          this.#writeDisk(`${key}.v8`, data);
+        } catch {}
+      });
+    }
+    return script;
+  }
+
+  #readDisk(name: string): Buffer | undefined {
+    if (!this.cacheDir) return undefined;
+    try {
+      return readFileSync(join(this.cacheDir, name.slice(0, 2), name));
+    } catch {
+      return undefined;
+    }
+  }
+
+  #writeDisk(name: string, data: string | Buffer): void {
+    if (!this.cacheDir) return;
+    try {
+      const dir = join(this.cacheDir, name.slice(0, 2));
+      if (!this.#dirReady) mkdirSync(this.cacheDir, { recursive: true });
+      this.#dirReady = true;
+      mkdirSync(dir, { recursive: true });
+      const tmp = join(dir, `${name}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`);
+      writeFileSync(tmp, data);
+      renameSync(tmp, join(dir, name));
+    } catch {
+      // A cache that cannot be written is only slower.
+    }
+  }
+}
+
+/** Drops the process-wide memory caches (tests and benchmarks). */
+export function clearMemoryCaches(): void {
+  memoryEsm.clear();
+  memoryCjs.clear();
+  memoryCodeCache.clear();
+}

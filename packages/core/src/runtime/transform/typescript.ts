@@ -1,0 +1,95 @@
+/**
+ * TypeScript -> JavaScript, as `tsx` (esbuild) would run it. Sucrase strips types keeping every line in place
+ * (fast, and stack traces stay right); esbuild handles what sucrase gets wrong or drops: non-declare
+ * namespaces (sucrase silently removes them), decorators, and ESM syntax in a CommonJS-kind file.
+ */
+import { transformSync } from 'esbuild';
+import { transform as sucrase } from 'sucrase';
+
+/** The parts of a codebase's `tsconfig.json` that change how a file is transpiled. */
+export interface TsCompilerOptions {
+  experimentalDecorators?: boolean;
+  emitDecoratorMetadata?: boolean;
+  useDefineForClassFields?: boolean;
+  verbatimModuleSyntax?: boolean;
+  jsx?: string;
+  jsxFactory?: string;
+  jsxFragmentFactory?: string;
+  jsxImportSource?: string;
+  baseUrl?: string;
+  paths?: Record<string, string[]>;
+  target?: string;
+}
+
+export interface TsOutput {
+  code: string;
+  /** False when esbuild rewrote the file (lines may move; a source map is attached). */
+  linesPreserved: boolean;
+  map?: string;
+}
+
+const NEEDS_ESBUILD = /(?:^|[\s;}])(?:namespace|module)\s+[A-Za-z_$][\w$.]*\s*\{|(?:^|[\s(,;{}])@[A-Za-z_$]/;
+const ESM_SYNTAX = /(?:^|[\s;}])(?:import\s*[\w{*'"]|export\s)/;
+
+/**
+ * Transpiles one TypeScript file. `kind` is the module kind Node/tsx give the file: `module` keeps ESM
+ * syntax (the ESM transform runs next), `commonjs` yields a CommonJS body.
+ */
+export function transformTypeScript(
+  source: string,
+  filename: string,
+  kind: 'module' | 'commonjs',
+  options: TsCompilerOptions = {},
+): TsOutput {
+  const jsx = /\.tsx$/.test(filename);
+  const needsEsbuild = NEEDS_ESBUILD.test(source) || (kind === 'commonjs' && ESM_SYNTAX.test(source));
+  if (!needsEsbuild) {
+    const automatic = options.jsx === 'react-jsx' || options.jsx === 'react-jsxdev';
+    const out = sucrase(source, {
+      transforms: jsx ? ['typescript', 'jsx'] : ['typescript'],
+      disableESTransforms: true,
+      filePath: filename,
+      jsxRuntime: automatic ? 'automatic' : options.jsx === 'preserve' ? 'preserve' : 'classic',
+      production: options.jsx !== 'react-jsxdev',
+      ...(options.jsxImportSource ? { jsxImportSource: options.jsxImportSource } : {}),
+      ...(options.jsxFactory ? { jsxPragma: options.jsxFactory } : {}),
+      ...(options.jsxFragmentFactory ? { jsxFragmentPragma: options.jsxFragmentFactory } : {}),
+      keepUnusedImports: options.verbatimModuleSyntax === true,
+    });
+    return { code: out.code, linesPreserved: true };
+  }
+  const out = transformSync(source, {
+    loader: jsx ? 'tsx' : 'ts',
+    format: kind === 'module' ? 'esm' : 'cjs',
+    target: 'esnext',
+    sourcefile: filename,
+    sourcemap: 'external',
+    tsconfigRaw: { compilerOptions: compilerOptionsForEsbuild(options) },
+  });
+  return { code: out.code, linesPreserved: false, map: out.map };
+}
+
+function compilerOptionsForEsbuild(o: TsCompilerOptions): Record<string, unknown> {
+  const keys = [
+    'experimentalDecorators',
+    'emitDecoratorMetadata',
+    'useDefineForClassFields',
+    'verbatimModuleSyntax',
+    'jsx',
+    'jsxFactory',
+    'jsxFragmentFactory',
+    'jsxImportSource',
+    'target',
+  ] as const;
+  const out: Record<string, unknown> = {};
+  for (const k of keys) if (o[k] !== undefined) out[k] = o[k];
+  return out;
+}
+
+/** Whether a path is TypeScript, and the module kind its extension forces (`undefined`: by package `type`). */
+export function typeScriptKind(path: string): { ts: boolean; forced?: 'module' | 'commonjs' } {
+  if (path.endsWith('.mts')) return { ts: true, forced: 'module' };
+  if (path.endsWith('.cts')) return { ts: true, forced: 'commonjs' };
+  if (path.endsWith('.ts') || path.endsWith('.tsx')) return { ts: true };
+  return { ts: false };
+}
