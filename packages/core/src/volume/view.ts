@@ -184,15 +184,27 @@ export function createFsView(
     h.stat = async (...a: unknown[]) => toStats(await stat(...a));
     return h;
   };
-  const POST: Record<string, (r: any) => any> = {
+  /** lstat of a link: Node reports the target's length as the size; memfs reports 0. */
+  const linkStats = (s: any, abs?: string) => {
+    toStats(s);
+    if (abs && s && typeof s.isSymbolicLink === 'function' && s.isSymbolicLink() && !s.size) {
+      try {
+        s.size = Buffer.byteLength(String(vol.readlinkSync(abs)));
+      } catch {
+        // leave it
+      }
+    }
+    return s;
+  };
+  const POST: Record<string, (r: any, abs?: string) => any> = {
     stat: toStats,
-    lstat: toStats,
+    lstat: linkStats,
     fstat: toStats,
     readdir: toDirents,
     open: trackFd,
     opendir: wrapDir,
   };
-  const PROMISE_POST: Record<string, (r: any) => any> = { ...POST, open: trackHandle };
+  const PROMISE_POST: Record<string, (r: any, abs?: string) => any> = { ...POST, open: trackHandle };
   const identity = (r: any) => r;
 
   const view: Dict = {};
@@ -203,10 +215,10 @@ export function createFsView(
   }
 
   // --- building blocks ----------------------------------------------------------------------------------
-  const runVirtSync = (call: () => any, ctx: Ctx, post: (r: any) => any = identity) => {
+  const runVirtSync = (call: () => any, ctx: Ctx, post: (r: any, abs?: string) => any = identity) => {
     if (isDisposed()) throw disposed();
     try {
-      return post(call());
+      return post(call(), ctx.abs);
     } catch (e) {
       throw fix(e, ctx);
     }
@@ -219,11 +231,11 @@ export function createFsView(
     }
   };
   /** Calls a callback-style function with a callback that fixes errors and post-processes the result. */
-  const runVirtCb = (fn: Fn, args: any[], ctx: Ctx, post: (r: any) => any = identity) => {
+  const runVirtCb = (fn: Fn, args: any[], ctx: Ctx, post: (r: any, abs?: string) => any = identity) => {
     const cb = args[args.length - 1] as Fn;
     if (isDisposed()) return void process.nextTick(cb, disposed());
     args[args.length - 1] = (err: unknown, ...res: any[]) =>
-      err ? cb(fix(err, ctx)) : cb(null, ...(res.length ? [post(res[0]), ...res.slice(1)] : []));
+      err ? cb(fix(err, ctx)) : cb(null, ...(res.length ? [post(res[0], ctx.abs), ...res.slice(1)] : []));
     try {
       fn(...args);
     } catch (e) {
@@ -237,10 +249,10 @@ export function createFsView(
       args[args.length - 1] = (err: unknown, ...res: any[]) => cb(wrapReal(err), ...res);
     return fn(...args);
   };
-  const runVirtPromise = async (call: () => Promise<any>, ctx: Ctx, post: (r: any) => any = identity) => {
+  const runVirtPromise = async (call: () => Promise<any>, ctx: Ctx, post: (r: any, abs?: string) => any = identity) => {
     if (isDisposed()) throw disposed();
     try {
-      return post(await call());
+      return post(await call(), ctx.abs);
     } catch (e) {
       throw fix(e, ctx);
     }
@@ -303,10 +315,68 @@ export function createFsView(
   };
   for (const name of PATH1) definePath(name, false);
   for (const name of PATH_OR_FD) definePath(name, true);
-  const realpathSync = view.realpathSync;
-  realpathSync.native = realpathSync;
-  const realpath = view.realpath;
-  realpath.native = realpath;
+  // Node's JS realpath reports a missing path from lstat; only the .native (libuv) forms say realpath
+  const asLstat = (err: unknown) => {
+    if (!isSystemError(err) || err.syscall !== 'realpath') return err;
+    const out = systemError(err.code!, 'lstat', err.path, err.dest);
+    return out;
+  };
+  const nativeRealpathSync = view.realpathSync;
+  const nativeRealpath = view.realpath;
+  view.realpathSync = (p: unknown, ...rest: any[]) => {
+    if (virt(p) === null) return realFs.realpathSync(p as string, ...rest);
+    try {
+      return nativeRealpathSync(p, ...rest);
+    } catch (e) {
+      throw wrap && isSystemError(e) ? e : asLstat(e);
+    }
+  };
+  view.realpathSync.native = nativeRealpathSync;
+  view.realpath = (p: unknown, ...rest: any[]) => {
+    if (virt(p) === null || !hasCb(rest)) return (realFs.realpath as Fn)(p, ...rest);
+    const cb = rest.pop() as Fn;
+    return nativeRealpath(p, ...rest, (err: unknown, res: unknown) =>
+      cb(err ? (wrap ? err : asLstat(err)) : null, res),
+    );
+  };
+  view.realpath.native = nativeRealpath;
+
+  // mkdir({ recursive }) returns the first directory it created, in the caller's form of the path
+  const firstMissing = (abs: string): string | undefined => {
+    if (vol.existsSync(abs)) return undefined;
+    let cur = abs;
+    for (let up = nodePath.dirname(cur); up !== cur && !vol.existsSync(up); up = nodePath.dirname(cur)) cur = up;
+    return cur;
+  };
+  const created = (p: unknown, abs: string, first: string | undefined) => {
+    if (first === undefined) return undefined;
+    if (typeof p !== 'string') return first;
+    const drop = abs.split('/').length - first.split('/').length;
+    const parts = nodePath.normalize(p).replace(/\/+$/, '').split('/');
+    return parts.slice(0, parts.length - drop).join('/');
+  };
+  const recursive = (opts: unknown) => !!opts && typeof opts === 'object' && (opts as Dict).recursive === true;
+  for (const [holder, key] of [
+    [view, 'mkdirSync'],
+    [view, 'mkdir'],
+    [promises, 'mkdir'],
+  ] as const) {
+    const inner = holder[key];
+    holder[key] = (p: unknown, ...rest: any[]) => {
+      const abs = virt(p);
+      if (abs === null || !recursive(rest[0]) || isDisposed()) return inner(p, ...rest);
+      const first = firstMissing(abs);
+      if (key === 'mkdirSync') {
+        inner(p, ...rest);
+        return created(p, abs, first);
+      }
+      if (key === 'mkdir' && holder === view) {
+        const cb = rest.pop() as Fn;
+        return inner(p, ...rest, (err: unknown) => (err ? cb(err) : cb(null, created(p, abs, first))));
+      }
+      return inner(p, ...rest).then(() => created(p, abs, first));
+    };
+  }
 
   // --- file descriptors ----------------------------------------------------------------------------------------
   for (const name of FD) {
