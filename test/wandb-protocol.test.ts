@@ -1,0 +1,418 @@
+// The client against the strict stand-in: the stand-in refuses what the real service refuses, auth errors
+// say how to fix them without showing the key, retries follow the policy, and broken transfers leave nothing.
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, beforeEach, describe, test } from 'node:test';
+import { isCodesaveError } from '../packages/core/src/index.js';
+import {
+  checkpointToWandb,
+  downloadFromWandb,
+  logCodeArtifact,
+  upsertRun,
+  WandbClient,
+  zipFromWandbArtifact,
+} from '../packages/wandb/src/index.js';
+import { removeDir, standInOptions, tempDir, writeTree } from './wandb/helpers.js';
+import { type StandIn, startStandIn } from './wandb/stand-in.js';
+
+let standIn: StandIn;
+let work: string;
+let project: string;
+
+before(async () => {
+  standIn = await startStandIn();
+  work = await tempDir();
+  project = join(work, 'project');
+  await writeTree(project, { 'index.js': 'exports.v = 1;\n', 'package.json': '{"name":"p"}' });
+});
+after(async () => {
+  await standIn.close();
+  await removeDir(work);
+});
+beforeEach(() => {
+  assert.deepEqual(standIn.pendingFaults(), [], 'a previous test left a fault unconsumed');
+});
+
+const basic = (key: string) => `Basic ${Buffer.from(`api:${key}`).toString('base64')}`;
+
+async function gql(body: unknown, auth: string | undefined = basic(standIn.apiKey)) {
+  const res = await fetch(`${standIn.url}/graphql`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...(auth ? { Authorization: auth } : {}) },
+    body: JSON.stringify(body),
+  });
+  return { status: res.status, body: (await res.json()) as { data?: any; errors?: { message: string }[] } };
+}
+
+describe('the stand-in is strict', () => {
+  test('accepts differently formatted texts: aliases, fragments, @include, variable defaults', async () => {
+    const r = await gql({
+      operationName: 'Viewer',
+      query: `query Viewer($withTeams: Boolean = true) { me: viewer { ...V teams @include(if: $withTeams) { edges { node { name } } } } }
+              fragment V on User { entity id }`,
+    });
+    assert.equal(r.status, 200);
+    assert.equal(r.body.data.me.entity, 'stand-in-user');
+  });
+
+  test('rejects unknown fields, missing required variables, unknown operations, bad auth', async () => {
+    const unknownField = await gql({ operationName: 'Viewer', query: 'query Viewer { viewer { entity apiKeys } }' });
+    assert.equal(unknownField.status, 400);
+    assert.match(unknownField.body.errors![0].message, /apiKeys/);
+    const missingVar = await gql({
+      operationName: 'CreateRunFiles',
+      query: `mutation CreateRunFiles($entity: String!, $project: String!, $run: String!, $files: [String!]!) {
+        createRunFiles(input: {entityName: $entity, projectName: $project, runName: $run, files: $files}) { runID } }`,
+      variables: { entity: 'e', project: 'p', files: [] },
+    });
+    assert.equal(missingVar.status, 400);
+    assert.match(missingVar.body.errors![0].message, /\$run/);
+    const nullable = await gql({
+      operationName: 'RunFiles',
+      query: 'query RunFiles($name: String) { project(name: "p") { run(name: $name) { id } } }',
+    });
+    assert.equal(nullable.status, 400, 'a nullable variable for a non-null argument is invalid');
+    const unknownOp = await gql({ operationName: 'DeleteRun', query: 'query DeleteRun { viewer { id } }' });
+    assert.equal(unknownOp.status, 400);
+    assert.equal((await gql({ operationName: 'Viewer', query: 'query Viewer { viewer { id } }' }, '')).status, 401);
+    assert.equal(
+      (await gql({ operationName: 'Viewer', query: 'query Viewer { viewer { id } }' }, basic('b'.repeat(40)))).status,
+      401,
+    );
+  });
+
+  test('signed URLs refuse an Authorization header and chunked bodies', async () => {
+    const client = new WandbClient(standInOptions(standIn, work));
+    const run = await upsertRun(client, { entity: 'stand-in-user', project: 'strict', id: 's1', live: false });
+    const { createRunFiles } = await import('../packages/wandb/src/api.js');
+    const [file] = await createRunFiles(client, run, ['x.bin']);
+    const withAuth = await fetch(file.uploadUrl!, {
+      method: 'PUT',
+      headers: {
+        Authorization: basic(standIn.apiKey),
+        'Content-Type': 'application/octet-stream',
+        'X-Stand-In-Run': 's1',
+      },
+      body: 'abc',
+    });
+    assert.equal(withAuth.status, 400);
+    const chunked = await fetch(file.uploadUrl!, {
+      method: 'PUT',
+      headers: { 'Content-Type': 'application/octet-stream', 'X-Stand-In-Run': 's1' },
+      body: new Blob(['abc']).stream(),
+      duplex: 'half',
+    } as RequestInit);
+    assert.equal(chunked.status, 411);
+  });
+});
+
+describe('auth', () => {
+  test('no key anywhere: ERR_WANDB_AUTH saying how to fix it, before any request', async () => {
+    const before = standIn.requests.length;
+    await assert.rejects(
+      checkpointToWandb(project, {
+        env: { WANDB_BASE_URL: standIn.url },
+        home: join(work, 'empty-home'),
+        run: 'e/p/r',
+      }),
+      (error: any) => {
+        assert.equal(error.code, 'ERR_WANDB_AUTH');
+        assert.match(error.message, /WANDB_API_KEY/);
+        assert.match(error.message, /wandb login/);
+        assert.match(error.message, new RegExp(`machine 127\\.0\\.0\\.1:${new URL(standIn.url).port}`));
+        return true;
+      },
+    );
+    assert.equal(standIn.requests.length, before);
+  });
+
+  test('a rejected key (401 or viewer: null) is ERR_WANDB_AUTH; the key appears in no error or log', async () => {
+    const key = `local-${'S3CRET'.repeat(8)}`;
+    const logs: string[] = [];
+    const options = {
+      ...standInOptions(standIn, work),
+      env: { WANDB_BASE_URL: standIn.url, WANDB_API_KEY: key },
+      log: (line: string) => logs.push(line),
+    };
+    const errors: any[] = [];
+    for (const call of [
+      () => checkpointToWandb(project, { ...options, run: 'stand-in-user/p/r' }),
+      () => downloadFromWandb('p/r', options),
+    ]) {
+      await call().then(
+        () => assert.fail('should fail'),
+        (e) => errors.push(e),
+      );
+    }
+    const nullViewer = await startStandIn({ viewerNullOnBadKey: true });
+    try {
+      await downloadFromWandb('p/r', { ...options, env: { WANDB_BASE_URL: nullViewer.url, WANDB_API_KEY: key } }).catch(
+        (e) => errors.push(e),
+      );
+      assert.equal(nullViewer.requests[0].status, 200, 'answered viewer: null, not 401');
+    } finally {
+      await nullViewer.close();
+    }
+    assert.equal(errors.length, 3);
+    const base64 = Buffer.from(`api:${key}`).toString('base64');
+    for (const error of errors) {
+      assert.equal(error.code, 'ERR_WANDB_AUTH', error.message);
+      assert.match(error.message, /rejected the W&B API key from WANDB_API_KEY/);
+      const everything =
+        JSON.stringify({ m: error.message, s: error.stack, d: error.details, c: String(error.cause) }) +
+        logs.join('\n');
+      assert.ok(!everything.includes(key) && !everything.includes(base64) && !everything.includes('S3CRET'));
+    }
+  });
+
+  test('a malformed key is refused locally without echoing it', async () => {
+    await assert.rejects(
+      downloadFromWandb('e/p/r', {
+        ...standInOptions(standIn, work),
+        env: { WANDB_BASE_URL: standIn.url, WANDB_API_KEY: 'short-key!' },
+      }),
+      (e: any) => e.code === 'ERR_WANDB_AUTH' && !e.message.includes('short-key!') && /malformed/.test(e.message),
+    );
+  });
+
+  test('the key is read from netrc for host:port; it is never logged on success', async () => {
+    const home = join(work, 'netrc-home');
+    await writeTree(home, {
+      '.netrc': `machine ${new URL(standIn.url).host}\n  login user\n  password ${standIn.apiKey}\n`,
+    });
+    const logs: string[] = [];
+    const result = await checkpointToWandb(project, {
+      env: { WANDB_BASE_URL: standIn.url },
+      home,
+      retry: { timeScale: 0 },
+      log: (line) => logs.push(line),
+      run: 'stand-in-user/netrc/r1',
+    });
+    assert.equal(result.run.id, 'r1');
+    assert.ok(logs.length > 0);
+    assert.ok(!logs.join('\n').includes(standIn.apiKey));
+  });
+});
+
+describe('retries', () => {
+  test('GraphQL 500s and a 429 with Retry-After are retried, waiting what the server asked', async () => {
+    standIn.fail({ on: 'graphql', match: 'UpsertBucket', status: 500, times: 2 });
+    standIn.fail({ on: 'graphql', match: 'CreateRunFiles', status: 429, retryAfter: '7' });
+    const waits: number[] = [];
+    const result = await checkpointToWandb(project, {
+      ...standInOptions(standIn, work),
+      retry: { random: () => 0, sleep: async (ms) => void waits.push(ms) },
+      run: 'stand-in-user/retry/r1',
+    });
+    assert.equal(result.run.id, 'r1');
+    assert.deepEqual(waits, [2000, 4000, 7000]);
+  });
+
+  test('UpsertBucket retries 409; 400 is never retried; giving up is ERR_WANDB_REQUEST', async () => {
+    standIn.fail({ on: 'graphql', match: 'UpsertBucket', status: 409 });
+    await checkpointToWandb(project, { ...standInOptions(standIn, work), run: 'stand-in-user/retry/r2' });
+    const count = standIn.requests.length;
+    standIn.fail({ on: 'graphql', match: 'Viewer', status: 400 });
+    await assert.rejects(downloadFromWandb('p/r', standInOptions(standIn, work)), { code: 'ERR_WANDB_REQUEST' });
+    assert.equal(standIn.requests.length, count + 1);
+    standIn.fail({ on: 'graphql', match: 'Viewer', status: 503, times: 4 });
+    await assert.rejects(
+      downloadFromWandb('p/r', { ...standInOptions(standIn, work), retry: { timeScale: 0, maxRetries: 3 } }),
+      (e: any) => {
+        return e.code === 'ERR_WANDB_REQUEST' && /after 4 attempts: HTTP 503/.test(e.message);
+      },
+    );
+  });
+
+  test('an upload answered 503, then cut, is retried and lands', async () => {
+    standIn.fail({ on: 'upload', match: 'codebase.zip', status: 503 });
+    standIn.fail({ on: 'upload', match: 'codebase.zip', cut: true });
+    const result = await checkpointToWandb(project, {
+      ...standInOptions(standIn, work),
+      run: 'stand-in-user/retry/r3',
+    });
+    const stored = standIn.run('stand-in-user', 'retry', 'r3')!.files.get('codebase.zip')!;
+    assert.equal(stored.content!.length, result.checkpoint.bytes);
+    assert.equal(stored.marked, true);
+  });
+});
+
+describe('downloads', () => {
+  let original: Buffer;
+  before(async () => {
+    await checkpointToWandb(project, { ...standInOptions(standIn, work), run: 'stand-in-user/dl/r1' });
+    original = standIn.run('stand-in-user', 'dl', 'r1')!.files.get('codebase.zip')!.content!;
+  });
+
+  async function leftovers(dir: string) {
+    return existsSync(dir) ? (await readdir(dir)).filter((n) => n.endsWith('.part')) : [];
+  }
+
+  test('a connection cut mid-download is retried; the file is complete', async () => {
+    standIn.fail({ on: 'download', match: 'codebase.zip', cut: true, times: 2 });
+    const dir = join(work, 'dl-cut');
+    const path = await downloadFromWandb('stand-in-user/dl/r1', {
+      ...standInOptions(standIn, work),
+      output: join(dir, 'c.zip'),
+    });
+    assert.deepEqual(await readFile(path), original);
+    assert.deepEqual(await leftovers(dir), []);
+  });
+
+  test('cut every time: ERR_WANDB_TRANSFER, nothing at output, no temp file, an older output untouched', async () => {
+    const dir = join(work, 'dl-cut-always');
+    await writeTree(dir, { 'c.zip': 'previous' });
+    standIn.fail({ on: 'download', match: 'codebase.zip', cut: true, times: 3 });
+    await assert.rejects(
+      downloadFromWandb('stand-in-user/dl/r1', {
+        ...standInOptions(standIn, work),
+        retry: { timeScale: 0, maxRetries: 2 },
+        output: join(dir, 'c.zip'),
+      }),
+      (e: any) => e.code === 'ERR_WANDB_TRANSFER' && /connection lost/.test(e.message),
+    );
+    assert.equal(await readFile(join(dir, 'c.zip'), 'utf8'), 'previous');
+    assert.deepEqual(await leftovers(dir), []);
+    const fresh = join(work, 'dl-cut-fresh');
+    standIn.fail({ on: 'download', match: 'codebase.zip', cut: true, times: 3 });
+    await assert.rejects(
+      downloadFromWandb('stand-in-user/dl/r1', {
+        ...standInOptions(standIn, work),
+        retry: { timeScale: 0, maxRetries: 2 },
+        output: join(fresh, 'c.zip'),
+      }),
+      { code: 'ERR_WANDB_TRANSFER' },
+    );
+    assert.equal(existsSync(join(fresh, 'c.zip')), false);
+    assert.deepEqual(await leftovers(fresh), []);
+  });
+
+  test('a wrong MD5 once is fetched again; always wrong is ERR_WANDB_TRANSFER with no file', async () => {
+    standIn.fail({ on: 'download', match: 'codebase.zip', corrupt: true });
+    const ok = await downloadFromWandb('stand-in-user/dl/r1', {
+      ...standInOptions(standIn, work),
+      output: join(work, 'md5', 'ok.zip'),
+    });
+    assert.deepEqual(await readFile(ok), original);
+    standIn.fail({ on: 'download', match: 'codebase.zip', corrupt: true, times: 3 });
+    await assert.rejects(
+      downloadFromWandb('stand-in-user/dl/r1', {
+        ...standInOptions(standIn, work),
+        output: join(work, 'md5', 'bad.zip'),
+      }),
+      (e: any) => e.code === 'ERR_WANDB_TRANSFER' && /MD5/.test(e.message),
+    );
+    assert.equal(existsSync(join(work, 'md5', 'bad.zip')), false);
+    assert.deepEqual(await leftovers(join(work, 'md5')), []);
+  });
+
+  test('a 5xx on the signed URL and on the /files redirect are retried', async () => {
+    standIn.fail({ on: 'files', match: 'codebase.zip', status: 502 });
+    standIn.fail({ on: 'download', match: 'codebase.zip', status: 503, retryAfter: '1' });
+    const path = await downloadFromWandb('stand-in-user/dl/r1', {
+      ...standInOptions(standIn, work),
+      output: join(work, 'x', 'r.zip'),
+    });
+    assert.deepEqual(await readFile(path), original);
+  });
+
+  test('no such run, no such file: ERR_WANDB_NOT_FOUND', async () => {
+    await assert.rejects(downloadFromWandb('stand-in-user/dl/nope', standInOptions(standIn, work)), {
+      code: 'ERR_WANDB_NOT_FOUND',
+    });
+    await assert.rejects(
+      downloadFromWandb('stand-in-user/dl/r1', { ...standInOptions(standIn, work), filename: 'other.zip' }),
+      { code: 'ERR_WANDB_NOT_FOUND' },
+    );
+  });
+
+  test('an entity the key does not belong to is refused by the server', async () => {
+    await assert.rejects(
+      checkpointToWandb(project, { ...standInOptions(standIn, work), run: 'someone-else/p/r' }),
+      (e: any) => e.code === 'ERR_WANDB_REQUEST' && /permission denied/.test(e.message),
+    );
+  });
+});
+
+describe('registering uploads', () => {
+  test('without MarkRunFilesUploaded the file is marked through file_stream', async () => {
+    const old = await startStandIn({ markRunFilesUploaded: false });
+    try {
+      const result = await checkpointToWandb(project, { ...standInOptions(old, work), run: 'stand-in-user/fs/r1' });
+      assert.equal(result.markedBy, 'file_stream');
+      const run = old.run('stand-in-user', 'fs', 'r1')!;
+      assert.deepEqual(run.fileStream, [{ uploaded: ['codebase.zip'] }]);
+      assert.equal(run.files.get('codebase.zip')!.marked, true);
+      assert.ok(!old.operations().includes('MarkRunFilesUploaded'));
+    } finally {
+      await old.close();
+    }
+  });
+
+  test('an @wandb/sdk run object: its entity/project/id, base URL and key; marked through its file_stream', async () => {
+    const sdkRun = {
+      entity: 'stand-in-user',
+      project: 'sdk',
+      id: 'abcd1234',
+      settings: { baseUrl: standIn.url, apiKey: standIn.apiKey },
+      finish: async () => {},
+    };
+    const result = await checkpointToWandb(project, { env: {}, home: work, retry: { timeScale: 0 }, run: sdkRun });
+    assert.equal(result.markedBy, 'file_stream');
+    assert.equal(standIn.run('stand-in-user', 'sdk', 'abcd1234')!.files.get('codebase.zip')!.marked, true);
+  });
+
+  test('WANDB_ENTITY/PROJECT/RUN_ID name the run when none is given; the default entity comes from Viewer', async () => {
+    const env = {
+      WANDB_BASE_URL: standIn.url,
+      WANDB_API_KEY: standIn.apiKey,
+      WANDB_PROJECT: 'envp',
+      WANDB_RUN_ID: 'envr',
+    };
+    const pushed = await checkpointToWandb(project, { ...standInOptions(standIn, work), env });
+    assert.deepEqual([pushed.run.entity, pushed.run.project, pushed.run.id], ['stand-in-user', 'envp', 'envr']);
+    const n = standIn.operations().length;
+    await downloadFromWandb(undefined, { ...standInOptions(standIn, work), env, output: join(work, 'env', 'c.zip') });
+    assert.equal(standIn.operations()[n], 'Viewer');
+  });
+});
+
+describe('code artifacts', () => {
+  test('asArtifact logs the snapshot files as a code artifact and records config._wandb.code_path', async () => {
+    const result = await checkpointToWandb(project, {
+      ...standInOptions(standIn, work),
+      run: 'stand-in-user/art/r1',
+      asArtifact: true,
+      program: 'src/train.js',
+    });
+    assert.equal(result.artifact?.name, 'source-art-src_train.js');
+    const artifact = standIn.artifacts.get(result.artifact!.id)!;
+    assert.equal(artifact.state, 'COMMITTED');
+    assert.equal(artifact.type, 'code');
+    assert.deepEqual([...artifact.files.keys()].sort(), ['index.js', 'package.json']);
+    const config = JSON.parse(standIn.run('stand-in-user', 'art', 'r1')!.config);
+    assert.equal(config._wandb.value.code_path, 'source-art-src_train.js');
+    const zip = await zipFromWandbArtifact('stand-in-user/art/r1', {
+      ...standInOptions(standIn, work),
+      output: join(work, 'art.zip'),
+    });
+    assert.ok(existsSync(zip));
+  });
+
+  test('no code artifact: ERR_WANDB_NO_CODE; two: ERR_WANDB_AMBIGUOUS', async () => {
+    const client = new WandbClient(standInOptions(standIn, work));
+    const run = await upsertRun(client, { entity: 'stand-in-user', project: 'art', id: 'r2', live: false });
+    await assert.rejects(zipFromWandbArtifact('stand-in-user/art/r2', standInOptions(standIn, work)), {
+      code: 'ERR_WANDB_NO_CODE',
+    });
+    const file = join(work, 'one.js');
+    await writeFile(file, 'x');
+    await logCodeArtifact(client, run, [{ path: 'one.js', file }], 'source-art-a.js');
+    await logCodeArtifact(client, run, [{ path: 'one.js', file }], 'source-art-b.js');
+    await assert.rejects(zipFromWandbArtifact('stand-in-user/art/r2', standInOptions(standIn, work)), (e: any) => {
+      return isCodesaveError(e) && e.code === 'ERR_WANDB_AMBIGUOUS' && /source-art-a\.js/.test(e.message);
+    });
+  });
+});
