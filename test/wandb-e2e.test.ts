@@ -12,6 +12,7 @@ import {
   downloadFromWandb,
   logCodeArtifact,
   WandbClient,
+  WandbCodebase,
   zipFromWandb,
   zipFromWandbArtifact,
 } from '../packages/wandb/src/index.js';
@@ -87,6 +88,74 @@ describe('push then pull', () => {
       output: join(home, 'z.zip'),
     });
     assert.ok((await zipNames(path)).includes('index.js'));
+  });
+});
+
+describe('WandbCodebase', () => {
+  test('opens a pushed run on another machine (fresh env and temp dir) and runs its code', async () => {
+    const home = join(work, 'machine-e');
+    const codebase = await WandbCodebase.open('stand-in-user/models/run1', {
+      wandb: { ...standInOptions(standIn, home), output: join(home, 'runs', 'run1', 'codebase.zip') },
+    });
+    try {
+      assert.equal(codebase.root, join(home, 'runs', 'run1', 'codebase.zip'));
+      const model = codebase.require('./index.js');
+      assert.equal(model.predict(20), 41);
+      assert.equal(
+        codebase.manifest.files.some((f) => f.path === 'secret.txt'),
+        false,
+      );
+    } finally {
+      await codebase[Symbol.asyncDispose]();
+    }
+  });
+
+  test('two runs side by side: each its own version', async () => {
+    const home = join(work, 'machine-f');
+    await writeTree(join(work, 'project-v2'), {
+      'package.json': JSON.stringify({ name: 'model', version: '2.0.0', main: 'index.js' }),
+      'index.js': "const { scale } = require('./lib/scale.js');\nexports.predict = (x) => scale(x) + 2;\n",
+      'lib/scale.js': 'exports.scale = (x) => x * 3;\n',
+    });
+    await checkpointToWandb(join(work, 'project-v2'), {
+      ...standInOptions(standIn, home),
+      run: 'stand-in-user/models/run2',
+    });
+    const open = (id: string) =>
+      WandbCodebase.open(`stand-in-user/models/${id}`, {
+        wandb: { ...standInOptions(standIn, home), output: join(home, id, 'codebase.zip') },
+      });
+    const [v1, v2] = [await open('run1'), await open('run2')];
+    try {
+      assert.equal(v1.require('./index.js').predict(10), 21);
+      assert.equal(v2.require('./index.js').predict(10), 32);
+    } finally {
+      await v1[Symbol.asyncDispose]();
+      await v2[Symbol.asyncDispose]();
+    }
+  });
+
+  test('a run with only a log_code artifact opens too', async () => {
+    const home = join(work, 'machine-g');
+    const src = join(work, 'lc-src');
+    await writeTree(src, { 'main.js': 'exports.answer = () => 42;\n' });
+    const client = new WandbClient(standInOptions(standIn, home));
+    const { upsertRun } = await import('../packages/wandb/src/index.js');
+    const run = await upsertRun(client, { entity: 'stand-in-user', project: 'lc', id: 'r3', live: false });
+    await logCodeArtifact(
+      client,
+      run,
+      [{ path: 'main.js', file: join(src, 'main.js') }],
+      codeArtifactName('lc', 'main.js'),
+    );
+    const codebase = await WandbCodebase.open('stand-in-user/lc/r3', {
+      wandb: { ...standInOptions(standIn, home), output: join(home, 'r3.zip') },
+    });
+    try {
+      assert.equal(codebase.require('./main.js').answer(), 42);
+    } finally {
+      await codebase[Symbol.asyncDispose]();
+    }
   });
 });
 
