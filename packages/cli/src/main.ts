@@ -6,8 +6,8 @@ import { type Command, UsageError } from './command.js';
  * `codesave <dir> -o <zip>` (no command name) is the Python tool's shorthand for `save`.
  */
 const commands: Record<string, () => Promise<Command>> = {
-  // save: () => import('./commands/save.js').then((m) => m.save),
-  // ls: () => import('./commands/ls.js').then((m) => m.ls),
+  save: () => import('./commands/save.js').then((m) => m.save),
+  ls: () => import('./commands/ls.js').then((m) => m.ls),
   // run: () => import('./commands/run.js').then((m) => m.run),
   // push: () => import('./commands/push.js').then((m) => m.push),
   // pull: () => import('./commands/pull.js').then((m) => m.pull),

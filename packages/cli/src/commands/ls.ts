@@ -1,0 +1,194 @@
+/** `codesave ls <zip>`: what a snapshot holds — manifest summary, file tree, sizes. */
+import { stat } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import {
+  type Archive,
+  MANIFEST_NAME,
+  type Manifest,
+  minimalManifest,
+  openArchive,
+  parseManifest,
+  verifyArchive,
+} from '@codesave/core';
+import { type Command, UsageError } from '../command.js';
+import { formatBytes } from '../progress.js';
+
+const usage = `Usage: codesave ls <zip> [options]
+
+Shows what a snapshot holds: its manifest (when, from where, which Node and git commit), and its files as a
+tree with sizes.
+
+Options:
+      --depth <n>   show the tree only n levels deep (directories deeper are summed up)
+      --verify      check every file against the manifest's sha256 (exit 1 if one differs)
+      --json        print { zip, manifest, entries } as JSON
+  -h, --help        show this help`;
+
+export const ls: Command = {
+  name: 'ls',
+  usage,
+  async run(args) {
+    let parsed: ReturnType<typeof parse>;
+    try {
+      parsed = parse(args);
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+    const { values, positionals } = parsed;
+    if (values.help) {
+      console.log(usage);
+      return 0;
+    }
+    if (positionals.length !== 1) throw new UsageError('pass exactly one zip');
+    const depth = values.depth === undefined ? Number.POSITIVE_INFINITY : Number(values.depth);
+    if (values.depth !== undefined && (!Number.isInteger(depth) || depth < 1))
+      throw new UsageError('--depth needs a whole number ≥ 1');
+    const zip = positionals[0];
+    const archive = await openArchive(zip);
+    try {
+      const isSnapshot = archive.entries.has(MANIFEST_NAME);
+      const manifest = isSnapshot
+        ? parseManifest(archive.read(MANIFEST_NAME))
+        : minimalManifest([...archive.entries.values()].filter((e) => e.type !== 'directory').map((e) => e.name));
+      if (values.verify) verifyArchive(archive, manifest);
+      const zipBytes = (await stat(zip)).size;
+      const entries = [...archive.entries.values()]
+        .filter((e) => e.type !== 'directory' && e.name !== MANIFEST_NAME)
+        .map((e) => ({ path: e.name, size: e.size, type: e.type, ...(e.linkTarget ? { link: e.linkTarget } : {}) }))
+        .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+      if (values.json) {
+        const out = {
+          zip: { path: zip, bytes: zipBytes },
+          snapshot: isSnapshot,
+          verified: values.verify ?? false,
+          manifest,
+          entries,
+        };
+        console.log(JSON.stringify(out, null, 2));
+        return 0;
+      }
+      console.log(describe(zip, zipBytes, isSnapshot, manifest, archive, values.verify ?? false));
+      console.log();
+      console.log(tree(entries, depth));
+      return 0;
+    } finally {
+      archive.close();
+    }
+  },
+};
+
+function parse(args: string[]) {
+  return parseArgs({
+    args,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      depth: { type: 'string' },
+      verify: { type: 'boolean' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+}
+
+function describe(
+  zip: string,
+  zipBytes: number,
+  isSnapshot: boolean,
+  m: Manifest,
+  archive: Archive,
+  verified: boolean,
+) {
+  const content = [...archive.entries.values()].reduce(
+    (sum, e) => sum + (e.type !== 'directory' && e.name !== MANIFEST_NAME ? e.size : 0),
+    0,
+  );
+  const count = [...archive.entries.values()].filter((e) => e.type !== 'directory' && e.name !== MANIFEST_NAME).length;
+  const lines = [`${zip}: ${plural(count, 'file')}, ${formatBytes(content)} (${formatBytes(zipBytes)} zipped)`];
+  if (!isSnapshot) {
+    lines.push(`  not a codesave snapshot (no ${MANIFEST_NAME}): nothing to verify`);
+    return lines.join('\n');
+  }
+  const row = (key: string, value: string) => lines.push(`  ${`${key}:`.padEnd(13)} ${value}`);
+  row('saved', `${m.createdAt} by ${m.tool.name} ${m.tool.version}`);
+  row('roots', m.roots.join(', '));
+  if (m.importNames.length) row('import names', m.importNames.join(', '));
+  row('node', `${m.node.version} ${m.node.platform}-${m.node.arch}`);
+  row('packages', `${m.packageManager.name}${m.packageManager.lockfile ? ` (${m.packageManager.lockfile})` : ''}`);
+  const deps = Object.entries(m.dependencies);
+  if (deps.length) {
+    const shown = deps.slice(0, 8).map(([name, version]) => `${name}@${version}`);
+    row(
+      'dependencies',
+      `${shown.join(', ')}${deps.length > shown.length ? `, … ${deps.length - shown.length} more` : ''}`,
+    );
+  }
+  if (m.git) {
+    row(
+      'git',
+      `${m.git.commit.slice(0, 12)}${m.git.branch ? ` on ${m.git.branch}` : ' (detached)'}${m.git.dirty ? `, dirty (diff in ${m.git.patch})` : ', clean'}`,
+    );
+  }
+  const opts = m.options as Record<string, unknown> | undefined;
+  const on = opts ? Object.entries(opts).filter(([, v]) => v !== false && v !== undefined) : [];
+  if (on.length)
+    row('options', on.map(([k, v]) => (v === true ? k : `${k}=${Array.isArray(v) ? v.join(' ') : v}`)).join(', '));
+  if (m.skipped?.count)
+    row('skipped', `${m.skipped.count} files (${formatBytes(m.skipped.bytes)}) left out by filters`);
+  row('content', `sha256 ${m.contentHash}${verified ? ' (every file verified)' : ''}`);
+  return lines.join('\n');
+}
+
+interface Node {
+  name: string;
+  size: number;
+  files: number;
+  link?: string;
+  children?: Map<string, Node>;
+}
+
+/** An indented tree; directories show their file count and total size; past `depth`, directories are summed. */
+export function tree(entries: { path: string; size: number; link?: string }[], depth: number): string {
+  const root: Node = { name: '', size: 0, files: 0, children: new Map() };
+  for (const entry of entries) {
+    const parts = entry.path.split('/');
+    let node = root;
+    node.size += entry.size;
+    node.files++;
+    for (const [i, part] of parts.entries()) {
+      const last = i === parts.length - 1;
+      let child = node.children!.get(part);
+      if (!child) {
+        child = last ? { name: part, size: 0, files: 0 } : { name: part, size: 0, files: 0, children: new Map() };
+        node.children!.set(part, child);
+      }
+      child.size += entry.size;
+      child.files++;
+      if (last && entry.link) child.link = entry.link;
+      node = child;
+    }
+  }
+  const lines: string[] = [];
+  const walk = (node: Node, prefix: string, level: number) => {
+    const children = [...node.children!.values()].sort((a, b) => (a.name < b.name ? -1 : 1));
+    children.forEach((child, i) => {
+      const last = i === children.length - 1;
+      const branch = last ? '└── ' : '├── ';
+      if (child.children) {
+        lines.push(`${prefix}${branch}${child.name}/  (${plural(child.files, 'file')}, ${formatBytes(child.size)})`);
+        if (level < depth) walk(child, prefix + (last ? '    ' : '│   '), level + 1);
+      } else if (child.link !== undefined) {
+        lines.push(`${prefix}${branch}${child.name} -> ${child.link}`);
+      } else {
+        lines.push(`${prefix}${branch}${child.name}  ${formatBytes(child.size)}`);
+      }
+    });
+  };
+  lines.push(`.  (${plural(root.files, 'file')}, ${formatBytes(root.size)})`);
+  walk(root, '', 1);
+  return lines.join('\n');
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
