@@ -220,6 +220,54 @@ test('writes land in the volume and behave as on disk', async () => {
   });
 });
 
+test('more error cases and metadata writes match the disk', async () => {
+  await same({
+    rmMissing: (fs, b) => fs.rmSync(`${b}/nope`),
+    rmForceMissing: (fs, b) => fs.rmSync(`${b}/nope`, { force: true }),
+    rmDirNoRecursive: (fs, b) => fs.rmSync(`${b}/src`),
+    renameMissing: (fs, b) => fs.renameSync(`${b}/nope`, `${b}/other`),
+    copyMissing: (fs, b) => fs.copyFileSync(`${b}/nope`, `${b}/other`),
+    writeIntoMissingDir: (fs, b) => fs.writeFileSync(`${b}/nope/x.txt`, 'x'),
+    openExclusive: (fs, b) => fs.openSync(`${b}/empty.txt`, 'wx'),
+    fileAsDir: (fs, b) => fs.statSync(`${b}/src/index.js/x`),
+    readFileAsDir: (fs, b) => fs.readFileSync(`${b}/src/index.js/`),
+    unlinkDir: (fs, b) => fs.unlinkSync(`${b}/empty`),
+    rmdirFile: (fs, b) => fs.rmdirSync(`${b}/empty.txt`),
+    symlinkExisting: (fs, b) => fs.symlinkSync('x', `${b}/empty.txt`),
+    mkdirNoParent: (fs, b) => fs.mkdirSync(`${b}/a/b`),
+    chmod: (fs, b) => {
+      fs.chmodSync(`${b}/src/index.js`, 0o600);
+      return fs.statSync(`${b}/src/index.js`).mode;
+    },
+    utimes: (fs, b) => {
+      fs.utimesSync(`${b}/src/index.js`, 1_000_000, 2_000_000);
+      const st = fs.statSync(`${b}/src/index.js`);
+      return [st.atimeMs, st.mtimeMs];
+    },
+    mkdtemp: (fs, b) => {
+      const dir = fs.mkdtempSync(`${b}/tmp-`);
+      return [dir.startsWith(`${b}/tmp-`), fs.statSync(dir).isDirectory()];
+    },
+    cpInside: (fs, b) => {
+      fs.cpSync(`${b}/src`, `${b}/src2`, { recursive: true, verbatimSymlinks: true });
+      return [
+        (fs.readdirSync(`${b}/src2`, { recursive: true }) as string[]).sort(),
+        fs.readlinkSync(`${b}/src2/alias.js`),
+      ];
+    },
+    readdirRecursiveTypes: (fs, b) =>
+      (fs.readdirSync(`${b}/src`, { recursive: true, withFileTypes: true }) as import('node:fs').Dirent[])
+        .map(
+          (d) =>
+            `${path.relative(b, d.parentPath)}/${d.name}:${d.isDirectory() ? 'd' : d.isSymbolicLink() ? 'l' : 'f'}`,
+        )
+        .sort(),
+    readdirBuffer: (fs, b) => (fs.readdirSync(`${b}/src`, { encoding: 'buffer' }) as Buffer[]).map(String).sort(),
+    statBigint: (fs, b) => typeof fs.statSync(`${b}/src/index.js`, { bigint: true }).size,
+    statNoThrow: (fs, b) => fs.statSync(`${b}/nope`, { throwIfNoEntry: false }),
+  });
+});
+
 test('file descriptors, FileHandles, streams and opendir', async () => {
   await same({
     fd: (fs, b) => {

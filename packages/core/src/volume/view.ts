@@ -71,6 +71,7 @@ const FD = [
 ];
 const TWO_PATHS = ['rename', 'copyFile', 'link', 'cp'];
 
+const LINUX = process.platform === 'linux';
 const C = realFs.constants as typeof realFs.constants & Record<string, number>;
 const UV: Array<[number, number]> = [
   [realFs.constants.S_IFREG, C.UV_DIRENT_FILE],
@@ -111,7 +112,9 @@ export function createFsView(
     const s = toPathString(p);
     if (s === undefined || s === '' || s.includes('\0')) return null;
     const abs = nodePath.resolve(s);
-    return abs === root || abs.startsWith(rootSlash) ? abs : null;
+    if (abs !== root && !abs.startsWith(rootSlash)) return null;
+    // a trailing slash asks for a directory (ENOTDIR on a file); path.resolve would drop it
+    return abs !== root && (s.endsWith('/') || s.endsWith('/.')) ? `${abs}/` : abs;
   };
 
   const disposed = () =>
@@ -121,10 +124,16 @@ export function createFsView(
   const fix = (err: unknown, ctx: Ctx): unknown => {
     if (!isSystemError(err)) return err;
     let out: NodeJS.ErrnoException & { dest?: string } = err;
-    const shownP = typeof ctx.p === 'string' && ctx.abs && err.path === ctx.abs ? ctx.p : err.path;
+    // Node names the path it was given; memfs sometimes names the missing ancestor instead
+    const ancestor =
+      ctx.abs && typeof err.path === 'string' && err.syscall !== 'lstat' && ctx.abs.startsWith(`${err.path}/`);
+    const given = typeof ctx.p === 'string' ? ctx.p : ctx.abs;
+    const shownP = ancestor ? given : typeof ctx.p === 'string' && ctx.abs && err.path === ctx.abs ? ctx.p : err.path;
     const shownD = typeof ctx.d === 'string' && ctx.dabs && err.dest === ctx.dabs ? ctx.d : err.dest;
-    if (shownP !== err.path || shownD !== err.dest) {
-      out = systemError(err.code!, err.syscall!, shownP, shownD);
+    // memfs answers as macOS does in one place where Linux differs: unlink of a directory
+    const code = LINUX && err.code === 'EPERM' && err.syscall === 'unlink' ? 'EISDIR' : err.code!;
+    if (shownP !== err.path || shownD !== err.dest || code !== err.code) {
+      out = systemError(code, err.syscall!, shownP, shownD);
     }
     return wrap ? wrap(out) : out;
   };
