@@ -9,8 +9,8 @@ const commands: Record<string, () => Promise<Command>> = {
   save: () => import('./commands/save.js').then((m) => m.save),
   ls: () => import('./commands/ls.js').then((m) => m.ls),
   // run: () => import('./commands/run.js').then((m) => m.run),
-  // push: () => import('./commands/push.js').then((m) => m.push),
-  // pull: () => import('./commands/pull.js').then((m) => m.pull),
+  push: () => import('./commands/push.js').then((m) => m.push),
+  pull: () => import('./commands/pull.js').then((m) => m.pull),
 };
 
 const usage = `Usage: codesave <command> [options]

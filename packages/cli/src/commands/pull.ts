@@ -1,0 +1,92 @@
+/** `codesave pull <entity/project/id> -o <zip>`: a run's code as a zip (the Python tool's `code_from_wandb`). */
+import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { downloadFromWandb, zipFromWandb, zipFromWandbArtifact } from '@codesave/wandb';
+import { type Command, UsageError } from '../command.js';
+import { createProgress, formatBytes } from '../progress.js';
+
+const usage = `Usage: codesave pull <entity/project/run_id> [-o <zip>] [options]
+
+Downloads a W&B run's code as a zip (the Python tool's code_from_wandb): its codebase.zip (pushed by codesave), else the "code" artifact
+that run.log_code() logged, checkpointed into a zip. Downloads are verified (size, MD5) and written
+atomically: a failed pull leaves nothing at the output path.
+Auth: WANDB_API_KEY, else the ~/.netrc entry for the server (run "wandb login").
+
+Options:
+  -o, --output <zip>      where to write (default: codebase.zip in the current directory)
+      --filename <name>   fetch this run file only, no artifact fallback (e.g. codebase.zip)
+      --artifact          use the run's code artifact only, even if it has a codebase.zip
+      --base-url <url>    W&B server (default: WANDB_BASE_URL, settings, https://api.wandb.ai)
+      --json              print the result as JSON
+  -h, --help              show this help
+
+Exit codes: 0 pulled, 1 bad arguments, no such run or code, auth or network failure, 2 internal error.`;
+
+function parse(args: string[]) {
+  return parseArgs({
+    args,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      output: { type: 'string', short: 'o' },
+      filename: { type: 'string' },
+      artifact: { type: 'boolean' },
+      'base-url': { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+}
+
+export const pull: Command = {
+  name: 'pull',
+  usage,
+  async run(args) {
+    let parsed: ReturnType<typeof parse>;
+    try {
+      parsed = parse(args);
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+    const { values, positionals } = parsed;
+    if (values.help) {
+      console.log(usage);
+      return 0;
+    }
+    if (positionals.length > 1) throw new UsageError('give one run path: entity/project/run_id');
+    if (values.filename && values.artifact) throw new UsageError('--filename and --artifact exclude each other');
+    const runPath = positionals[0];
+    const output = resolve(values.output ?? 'codebase.zip');
+    const progress = createProgress({ enabled: values.json ? false : undefined });
+    const options = {
+      output,
+      baseUrl: values['base-url'],
+      onProgress: (p: { name: string; transferred: number; total?: number }) =>
+        progress.update(p.transferred, p.total ?? p.transferred, `downloading ${p.name}`, 'bytes'),
+    };
+    let path: string;
+    let source: 'run-file' | 'artifact' | 'run-file-or-artifact';
+    try {
+      if (values.filename) {
+        path = await downloadFromWandb(runPath, { ...options, filename: values.filename });
+        source = 'run-file';
+      } else if (values.artifact) {
+        path = await zipFromWandbArtifact(runPath, options);
+        source = 'artifact';
+      } else {
+        path = await zipFromWandb(runPath, options);
+        source = 'run-file-or-artifact';
+      }
+    } finally {
+      progress.finish();
+    }
+    const { size } = await stat(path);
+    if (values.json) {
+      console.log(JSON.stringify({ path, bytes: size, source }, null, 2));
+      return 0;
+    }
+    console.log(`Pulled ${runPath ?? 'the run'} to ${path} (${formatBytes(size)})`);
+    return 0;
+  },
+};
