@@ -47,9 +47,13 @@ export async function prepare(fixture: string, options: PrepareOptions = {}): Pr
   const parent = fs.mkdtempSync(path.join(tmpBase(), `${fixture}-`));
   const dir = path.join(parent, options.as ?? fixture);
   fs.cpSync(path.join(here, 'fixtures', fixture), dir, { recursive: true });
-  fs.copyFileSync(path.join(here, 'report.cjs'), path.join(dir, '_report.js'));
+  fs.copyFileSync(path.join(here, 'fixtures', '_report.cjs'), path.join(dir, '_report.js'));
+  // Files the linter can't parse (broken JSON on purpose) are stored as `<name>.in`.
+  for (const entry of fs.readdirSync(dir, { recursive: true, encoding: 'utf8' })) {
+    if (entry.endsWith('.in')) fs.renameSync(path.join(dir, entry), path.join(dir, entry.slice(0, -3)));
+  }
   for (const name of options.packages ?? []) {
-    fs.cpSync(path.join(repoNodeModules, name), path.join(dir, 'node_modules', name), {
+    fs.cpSync(packageDir(name), path.join(dir, 'node_modules', name), {
       recursive: true,
       dereference: true,
     });
@@ -58,6 +62,17 @@ export async function prepare(fixture: string, options: PrepareOptions = {}): Pr
   const zip = `${dir}.zip`;
   await checkpoint(dir, { output: zip, includeDependencies: options.zipDependencies !== false });
   return { dir, zip };
+}
+
+/** Where the repo's install keeps `name` (pnpm: top level, or next to a package that depends on it). */
+function packageDir(name: string): string {
+  const top = path.join(repoNodeModules, name);
+  if (fs.existsSync(top)) return top;
+  for (const entry of fs.readdirSync(repoNodeModules)) {
+    const sibling = path.join(fs.realpathSync(path.join(repoNodeModules, entry)), '..', name);
+    if (!entry.startsWith('.') && fs.existsSync(path.join(sibling, 'package.json'))) return sibling;
+  }
+  throw new Error(`${name} is not installed in ${repoNodeModules}`);
 }
 
 /** Node's own run: `node <entry>` in the fixture's folder; the report it prints. */
