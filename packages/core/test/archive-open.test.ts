@@ -446,3 +446,37 @@ test('verifyArchive compares sha256 and size of every listed file, and refuses u
   // a stand-in manifest verifies nothing
   verifyArchive(archive, { files: [], tool: { name: 'unknown' } });
 });
+
+test('bytes prepended to a zip (a shebang line) are skipped, as unzip does', async () => {
+  const zip = zipBytes([
+    { name: 'main.js', data: 'console.log(1)' },
+    { name: 'lib/x.js', data: 'x' },
+  ]);
+  const archive = await openArchive(Buffer.concat([Buffer.from('#!/usr/bin/env codesave run\n'), zip]));
+  assert.equal(archive.read('main.js').toString(), 'console.log(1)');
+  assert.equal(archive.read('lib/x.js').toString(), 'x');
+});
+
+test('a zip written on Windows (no Unix modes, DOS directory bit) opens', async () => {
+  const archive = await openArchive(
+    zipBytes([
+      { name: 'dir/', type: 'dir', both: { madeBy: 0x0014, external: 0x10 } },
+      { name: 'dir/a.js', data: 'a', both: { madeBy: 0x0014, external: 0x20 } },
+    ]),
+  );
+  assert.equal(archive.entries.get('dir')?.type, 'directory');
+  assert.equal(archive.entries.get('dir/a.js')?.type, 'file');
+  assert.equal(archive.entries.get('dir/a.js')?.mode, undefined);
+});
+
+test('error messages say which entry and what to do', async () => {
+  const err = await rejects(
+    openArchive(zipBytes([{ name: '../../etc/cron.d/x', data: 'x' }]), { label: 'upload.zip' }),
+    'ERR_ZIP_UNSAFE_PATH',
+  );
+  assert.match(
+    err.message,
+    /^upload\.zip: entry "\.\.\/\.\.\/etc\/cron\.d\/x" is unsafe: the name has a '\.\.' segment\. Refusing/,
+  );
+  assert.equal(err.details.entry, '../../etc/cron.d/x');
+});

@@ -86,3 +86,24 @@ test('after dispose, virtual paths fail with ERR_DISPOSED; real ones still work'
   await assert.rejects(volume.fs.promises.readFile(`${zip}/src/index.js`), { code: 'ERR_DISPOSED' });
   assert.ok(volume.fs.readFileSync(path.join(zip, '..', 'real2.txt'), { flag: 'a+' }).length === 0);
 });
+
+test('thrown fs errors have stacks that start at the caller, not inside memfs', async () => {
+  const { zip, volume } = await fixture();
+  const err = (() => {
+    try {
+      volume.fs.readFileSync(`${zip}/missing.js`);
+    } catch (e) {
+      return e as Error;
+    }
+  })();
+  assert.ok(err?.stack?.startsWith(`Error: ENOENT: no such file or directory, open '${zip}/missing.js'\n`), err?.stack);
+  assert.ok(!err.stack.includes('jsonjoy'), err.stack);
+  assert.ok(!err.stack.includes('/volume/view'), err.stack);
+  assert.ok(err.stack.includes('volume-mount.test'), err.stack);
+});
+
+test('a volume is disposable with using / Symbol.dispose', async () => {
+  const { zip, volume } = await fixture();
+  volume[Symbol.dispose]();
+  assert.throws(() => volume.fs.statSync(`${zip}/src`), { code: 'ERR_DISPOSED' });
+});

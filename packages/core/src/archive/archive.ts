@@ -237,6 +237,17 @@ function buildUnsafe(src: ByteSource, label: string, path: string | undefined, o
   if (cdOffset + cdSize > cdLimit || cdSize < count * 46) {
     throw corrupt('the central directory does not fit where the end record says it is');
   }
+  // Bytes prepended to a zip (a shebang line, a self-extractor) shift every offset by the same amount;
+  // the central directory then ends before the end record. Read it where it really is, as unzip does.
+  const shift = cdLimit - (cdOffset + cdSize);
+  let prefix = 0;
+  if (shift > 0 && count > 0 && src.read(cdOffset, 4).readUInt32LE(0) !== SIG_CENTRAL) {
+    if (src.read(cdOffset + shift, 4).readUInt32LE(0) !== SIG_CENTRAL) {
+      throw corrupt('the central directory is not where the end record says it is');
+    }
+    prefix = shift;
+    cdOffset += shift;
+  }
   const cd = src.read(cdOffset, cdSize);
 
   // --- central directory ---------------------------------------------------------------------------
@@ -398,7 +409,7 @@ function buildUnsafe(src: ByteSource, label: string, path: string | undefined, o
       mtime: mtimeUnix !== undefined ? new Date(mtimeUnix * 1000) : dosDate(date, time),
       rawName,
       flags,
-      localOffset,
+      localOffset: localOffset + prefix,
       dataStart: -1,
     });
   }

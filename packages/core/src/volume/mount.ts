@@ -22,6 +22,8 @@ export interface CodebaseVolume {
   readonly fs: CodebaseFs;
   /** Frees the volume's memory. Afterwards, calls on paths under `root` fail with `ERR_DISPOSED`. Idempotent. */
   dispose(): void;
+  /** The same as `dispose()`, for `using`. */
+  [Symbol.dispose](): void;
 }
 
 const S_IFLNK = 0o120000;
@@ -111,14 +113,10 @@ export function mountVolume(archive: Archive, root: string, options: MountOption
 
   let disposed = false;
   const fs = createFsView(vol, absRoot, () => disposed, options);
-  return {
-    root: absRoot,
-    vol,
-    fs,
-    dispose() {
-      if (disposed) return;
-      disposed = true;
-      vol.reset();
-    },
+  const dispose = () => {
+    if (disposed) return;
+    disposed = true;
+    vol.reset();
   };
+  return { root: absRoot, vol, fs, dispose, [Symbol.dispose]: dispose };
 }

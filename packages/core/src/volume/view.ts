@@ -589,6 +589,23 @@ export function createFsView(
     return rp.watch(p, ...rest);
   };
 
+  // A thrown fs error's stack starts at the caller, as Node's do, not inside memfs or this file.
+  for (const key of Object.keys(view)) {
+    const inner = view[key];
+    if (typeof inner !== 'function' || /^[A-Z]/.test(key)) continue;
+    const outer = function (this: unknown, ...args: unknown[]) {
+      try {
+        return inner.apply(this, args);
+      } catch (e) {
+        if (e && typeof e === 'object' && typeof (e as Dict).syscall === 'string') Error.captureStackTrace(e, outer);
+        throw e;
+      }
+    };
+    Object.defineProperty(outer, 'name', { value: key });
+    if (typeof inner.native === 'function') outer.native = inner.native;
+    view[key] = outer;
+  }
+
   promises.constants = realFs.constants;
   view.promises = promises;
   return view as unknown as CodebaseFs;
