@@ -391,10 +391,14 @@ test('CRC-32 and deflate damage are found when the entry is read (or at open wit
   await rejects(() => archive.read('nope.js'), 'ERR_ZIP_ENTRY_NOT_FOUND', 'nope.js');
 });
 
-test('eager mode inflates at open and hands each file out once', async () => {
-  const archive = await openArchive(zipBytes([{ name: 'a.js', data: 'A'.repeat(1000) }]), { eager: true });
-  assert.equal(archive.read('a.js').toString(), 'A'.repeat(1000));
-  assert.equal(archive.read('a.js').toString(), 'A'.repeat(1000));
+test('eager mode inflates at open and keeps the contents; lazy mode inflates on each read', async () => {
+  const bytes = zipBytes([{ name: 'a.js', data: 'A'.repeat(1000) }]);
+  const eager = await openArchive(bytes, { eager: true });
+  assert.equal(eager.read('a.js').toString(), 'A'.repeat(1000));
+  assert.equal(eager.read('a.js'), eager.read('a.js'));
+  const lazy = await openArchive(bytes);
+  assert.notEqual(lazy.read('a.js'), lazy.read('a.js'));
+  assert.deepEqual(lazy.read('a.js'), eager.read('a.js'));
 });
 
 test('the fd reader (zips above inMemoryLimit) reads the same', async () => {

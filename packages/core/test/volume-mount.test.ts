@@ -78,6 +78,21 @@ test('files are inflated lazily, once', async () => {
   eager.dispose();
 });
 
+test('writes to a file never change the buffer an eager archive keeps', async () => {
+  const { zip } = await fixture();
+  const archive = await openArchive(zip, { eager: true });
+  const v1 = mountVolume(archive, zip, { lazy: false });
+  const fd = v1.fs.openSync(`${zip}/src/index.js`, 'r+');
+  v1.fs.writeSync(fd, 'XX', 0);
+  v1.fs.closeSync(fd);
+  v1.fs.truncateSync(`${zip}/src/lib/data.json`, 20);
+  assert.equal(v1.fs.readFileSync(`${zip}/src/index.js`, 'utf8'), 'XXdule.exports = 1;\n');
+  assert.equal(archive.read('src/index.js').toString(), 'module.exports = 1;\n');
+  assert.equal(archive.read('src/lib/data.json').toString(), '{"x":1}');
+  const v2 = mountVolume(archive, zip);
+  assert.equal(v2.fs.readFileSync(`${zip}/src/index.js`, 'utf8'), 'module.exports = 1;\n');
+});
+
 test('after dispose, virtual paths fail with ERR_DISPOSED; real ones still work', async () => {
   const { zip, volume } = await fixture();
   volume.dispose();

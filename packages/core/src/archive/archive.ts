@@ -18,7 +18,10 @@ export interface ArchiveOptions {
   maxEntrySize?: number;
   /** Largest uncompressed total. Default 1 GiB. */
   maxTotalSize?: number;
-  /** Inflate and CRC-check every file while opening; `read` then hands each out once without inflating again. */
+  /**
+   * Inflate and CRC-check every file while opening, and keep the contents: `read` then returns the kept
+   * buffer (the same one each time — treat it as read-only) instead of inflating again.
+   */
   eager?: boolean;
   /** A zip file up to this size is read into memory; a larger one is read through a file descriptor. Default 256 MiB. */
   inMemoryLimit?: number;
@@ -57,7 +60,10 @@ export interface Archive {
   readonly entries: ReadonlyMap<string, ArchiveEntry>;
   /** Total uncompressed size of all files, as declared (and enforced when reading). */
   readonly totalSize: number;
-  /** The content of a file (or the target bytes of a symlink): inflated now, size-capped and CRC-checked. */
+  /**
+   * The content of a file (or the target bytes of a symlink): inflated now, size-capped and CRC-checked,
+   * a new buffer each call — except with `eager`, where it is the kept one.
+   */
   read(name: string): Buffer;
   /** Releases the file descriptor (if any). Later `read` calls fail. */
   close(): void;
@@ -589,12 +595,7 @@ function buildUnsafe(src: ByteSource, label: string, path: string | undefined, o
           { details: { entry: name } },
         );
       }
-      const cached = cache.get(e.name);
-      if (cached) {
-        cache.delete(e.name);
-        return cached;
-      }
-      return inflate(e);
+      return cache.get(e.name) ?? inflate(e);
     },
     close() {
       if (closed) return;

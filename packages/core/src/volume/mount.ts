@@ -102,7 +102,8 @@ export function mountVolume(archive: Archive, root: string, options: MountOption
         },
       });
       node.size = entry.size;
-      node.capacity = entry.size;
+      // capacity 0: the first write copies, so a buffer the archive keeps (eager) is never changed in place
+      node.capacity = 0;
       node.mtime = entry.mtime;
       node.atime = entry.mtime;
       if (!lazy) void node.buf;
