@@ -349,6 +349,56 @@ test('file descriptors, FileHandles, streams and opendir', async () => {
         ),
       ),
     exists: (fs, b) => new Promise((resolve) => fs.exists(`${b}/src`, resolve)),
+    readCallbackOptions: (fs, b) =>
+      new Promise((resolve, reject) => {
+        const fd = fs.openSync(`${b}/src/lib/a.js`, 'r');
+        fs.read(fd, { buffer: Buffer.alloc(6), position: 0 }, (err, n, buf) => {
+          fs.closeSync(fd);
+          return err ? reject(err) : resolve([n, buf.toString()]);
+        });
+      }),
+    readvWritev: (fs, b) => {
+      const fd = fs.openSync(`${b}/v.txt`, 'w+');
+      fs.writevSync(fd, [Buffer.from('ab'), Buffer.from('cd')]);
+      const parts = [Buffer.alloc(1), Buffer.alloc(3)];
+      const n = fs.readvSync(fd, parts, 0);
+      fs.closeSync(fd);
+      return [n, parts.map(String)];
+    },
+    streamFromFd: async (fs, b) => {
+      const fd = fs.openSync(`${b}/src/lib/a.js`, 'r');
+      return text(fs.createReadStream('', { fd, encoding: 'utf8' }));
+    },
+    streamFromHandle: async (fs, b) => {
+      const h = await fs.promises.open(`${b}/src/lib/a.js`, 'r');
+      return text(fs.createReadStream('', { fd: h as any, encoding: 'utf8' }));
+    },
+    promisesReadFileHandle: async (fs, b) => {
+      const h = await fs.promises.open(`${b}/src/lib/a.js`, 'r');
+      try {
+        return await fs.promises.readFile(h, 'utf8');
+      } finally {
+        await h.close();
+      }
+    },
+    ftruncateFsync: (fs, b) => {
+      const fd = fs.openSync(`${b}/src/lib/a.js`, 'r+');
+      fs.ftruncateSync(fd, 4);
+      fs.fsyncSync(fd);
+      fs.fdatasyncSync(fd);
+      fs.closeSync(fd);
+      return fs.readFileSync(`${b}/src/lib/a.js`, 'utf8');
+    },
+    closedFd: (fs, b) => {
+      const fd = fs.openSync(`${b}/src/lib/a.js`, 'r');
+      fs.closeSync(fd);
+      try {
+        fs.fstatSync(fd);
+        return 'no error';
+      } catch (e) {
+        return (e as NodeJS.ErrnoException).code;
+      }
+    },
   });
 });
 
