@@ -22,8 +22,9 @@ for (const [i, s] of saved.entries()) {
 }
 
 // 2. Load both into this process, each in its own volume, module registry and realm.
-await using v1 = await ZipCodebase.open(saved[0].path);
-await using v2 = await ZipCodebase.open(saved[1].path);
+// (`await using v1 = …` disposes them automatically where the runtime supports explicit resource management.)
+const v1 = await ZipCodebase.open(saved[0].path);
+const v2 = await ZipCodebase.open(saved[1].path);
 const predictV1 = await v1._from('src', 'predict', 'predict_v1');
 const predictV2 = await v2._from('src', 'predict', 'predict_v2');
 console.log(`v1: ${v1.require('./src').describe()}    v2: ${v2.require('./src').describe()}\n`);
@@ -50,3 +51,5 @@ console.log(line(widths.map((w) => '-'.repeat(w))));
 for (const row of rows) console.log(line(row));
 const changed = rows.filter((r) => r[3]).length;
 console.log(`\n${changed} of ${rows.length} predictions changed between v1 and v2.`);
+
+await Promise.all([v1.dispose(), v2.dispose()]);
