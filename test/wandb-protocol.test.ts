@@ -226,6 +226,18 @@ describe('retries', () => {
     );
   });
 
+  test('timeouts: a GraphQL answer that comes too late is retried', async () => {
+    standIn.fail({ on: 'graphql', match: 'UpsertBucket', delayMs: 1500 });
+    const started = Date.now();
+    const result = await checkpointToWandb(project, {
+      ...standInOptions(standIn, work),
+      timeoutMs: 300,
+      run: 'stand-in-user/retry/t1',
+    });
+    assert.equal(result.run.id, 't1');
+    assert.ok(Date.now() - started < 1500, 'did not wait for the late answer');
+  });
+
   test('an upload answered 503, then cut, is retried and lands', async () => {
     standIn.fail({ on: 'upload', match: 'codebase.zip', status: 503 });
     standIn.fail({ on: 'upload', match: 'codebase.zip', cut: true });
@@ -287,6 +299,17 @@ describe('downloads', () => {
     );
     assert.equal(existsSync(join(fresh, 'c.zip')), false);
     assert.deepEqual(await leftovers(fresh), []);
+  });
+
+  test('a download that stalls is abandoned after the idle timeout and fetched again', async () => {
+    standIn.fail({ on: 'download', match: 'codebase.zip', stall: true });
+    const path = await downloadFromWandb('stand-in-user/dl/r1', {
+      ...standInOptions(standIn, work),
+      timeoutMs: 300,
+      output: join(work, 'stall', 'c.zip'),
+    });
+    assert.deepEqual(await readFile(path), original);
+    assert.deepEqual(await leftovers(join(work, 'stall')), []);
   });
 
   test('a wrong MD5 once is fetched again; always wrong is ERR_WANDB_TRANSFER with no file', async () => {

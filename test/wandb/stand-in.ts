@@ -33,6 +33,10 @@ export interface Fault {
   cut?: boolean;
   /** Download: flip one byte of the body (its MD5 then differs from the listed one). */
   corrupt?: boolean;
+  /** Download: send the headers and half of the body, then go silent (the connection stays open). */
+  stall?: boolean;
+  /** Wait this long before answering (GraphQL): to test client timeouts. */
+  delayMs?: number;
   /** How many requests it hits (default 1). */
   times?: number;
 }
@@ -239,6 +243,14 @@ export class StandIn {
   /** Answers a fault with a status (and Retry-After) or a cut; true when it did. */
   private applyFault(fault: Fault | undefined, req: http.IncomingMessage, res: http.ServerResponse): boolean {
     if (!fault) return false;
+    if (fault.delayMs) {
+      // Answer late with a 200 the client should have given up on.
+      req.resume();
+      setTimeout(() => {
+        if (!res.destroyed) this.json(res, 200, { data: null, errors: [{ message: 'too late' }] });
+      }, fault.delayMs);
+      return true;
+    }
     if (fault.cut && fault.on !== 'download') {
       req.socket.destroy();
       return true;
@@ -373,8 +385,12 @@ export class StandIn {
     const content = target?.read();
     if (!target || !content) return this.json(res, 404, { error: 'no such object' });
     const fault = this.takeFault('download', target.name);
-    if (this.applyFault(fault && !fault.cut && !fault.corrupt ? fault : undefined, req, res)) return;
+    if (this.applyFault(fault && !fault.cut && !fault.corrupt && !fault.stall ? fault : undefined, req, res)) return;
     res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': content.length });
+    if (fault?.stall) {
+      res.write(content.subarray(0, Math.floor(content.length / 2)));
+      return;
+    }
     if (fault?.cut) {
       res.write(content.subarray(0, Math.floor(content.length / 2)));
       setTimeout(() => req.socket.destroy(), 10);
