@@ -8,7 +8,7 @@ import { type Command, UsageError } from './command.js';
 const commands: Record<string, () => Promise<Command>> = {
   save: () => import('./commands/save.js').then((m) => m.save),
   ls: () => import('./commands/ls.js').then((m) => m.ls),
-  // run: () => import('./commands/run.js').then((m) => m.run),
+  run: () => import('./commands/run.js').then((m) => m.run),
   push: () => import('./commands/push.js').then((m) => m.push),
   pull: () => import('./commands/pull.js').then((m) => m.pull),
 };

@@ -1,0 +1,83 @@
+// `codesave run` end to end, through the CLI's entry (bin.ts via tsx, as the package's test command runs).
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { checkpoint } from '../packages/core/src/index.ts';
+
+const repo = fileURLToPath(new URL('..', import.meta.url));
+const bin = path.join(repo, 'packages/cli/src/bin.ts');
+
+function codesave(...args: string[]) {
+  const result = spawnSync(process.execPath, ['--conditions=codesave-source', '--import', 'tsx', bin, ...args], {
+    cwd: repo,
+    encoding: 'utf8',
+    env: { ...process.env, NODE_OPTIONS: '' },
+  });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+const files: Record<string, string> = {
+  'train.js': `console.log(JSON.stringify({ isMain: require.main === module, id: module.id, argv: process.argv.slice(1) }));
+setTimeout(() => { console.log('later'); process.exitCode = Number(process.argv[2] || 0); }, 20);
+`,
+  'src/model.js': `exports.score = async (x, y) => ({ sum: Number(x) + Number(y) });
+exports.greet = (name) => 'hello ' + name;
+`,
+  'fail.js': "throw new RangeError('top-level failure');\n",
+  'exit.js': 'process.exit(7);\n',
+  'loop.js': 'while (true) {}\n',
+};
+
+async function makeZip(): Promise<string> {
+  const parent = fs.mkdtempSync(path.join(os.tmpdir(), 'codesave-run-'));
+  const dir = path.join(parent, 'project');
+  for (const [name, text] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+    fs.writeFileSync(path.join(dir, name), text);
+  }
+  const zip = path.join(parent, 'project.zip');
+  await checkpoint(dir, { output: zip });
+  return zip;
+}
+
+test('codesave run <zip> <file>: main module, argv as Node sets it, async work awaited, exitCode passed through', async () => {
+  const zip = await makeZip();
+  const r = codesave('run', zip, 'train.js', '4', '--flag');
+  assert.equal(r.code, 4, r.stderr);
+  const [first, second] = r.stdout.trim().split('\n');
+  assert.deepEqual(JSON.parse(first!), { isMain: true, id: '.', argv: [path.join(zip, 'train.js'), '4', '--flag'] });
+  assert.equal(second, 'later');
+  assert.equal(codesave('run', zip, 'exit.js').code, 7);
+});
+
+test('codesave run: a thrown error prints its stack with virtual paths and exits 1', async () => {
+  const zip = await makeZip();
+  const r = codesave('run', zip, 'fail.js');
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /RangeError: top-level failure/);
+  assert.ok(r.stderr.includes(`${path.join(zip, 'fail.js')}:1:7`), r.stderr);
+});
+
+test('codesave run <zip> module:fn args: calls the export and prints its awaited result', async () => {
+  const zip = await makeZip();
+  const r = codesave('run', zip, 'src/model:score', '2', '3');
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(JSON.parse(r.stdout), { sum: 5 });
+  assert.equal(codesave('run', zip, 'src/model.js:greet', 'zip').stdout, 'hello zip\n');
+  const missing = codesave('run', zip, 'src/model:nothing');
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /no exported function nothing/);
+});
+
+test('codesave run: --timeout stops an endless loop (exit 1, ERR_TIMEOUT); usage errors exit 1', async () => {
+  const zip = await makeZip();
+  const r = codesave('run', '--timeout', '200', zip, 'loop.js');
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /ERR_TIMEOUT/);
+  assert.equal(codesave('run', zip).code, 1);
+  assert.match(codesave('run', '--help').stdout, /Usage: codesave run/);
+});
