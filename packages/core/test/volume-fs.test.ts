@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { text } from 'node:stream/consumers';
 import { test } from 'node:test';
 import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
 import { type CodebaseFs, mountVolume, openArchive } from '@codesave/core';
 
 const tmp = realFs.realpathSync(realFs.mkdtempSync(path.join(os.tmpdir(), 'codesave-vfs-')));
@@ -34,7 +35,7 @@ let copies = 0;
 /** A fresh real copy and a fresh mounted view, with the base path each one uses. */
 async function sides(): Promise<Array<{ name: string; fs: CodebaseFs; base: string }>> {
   const copy = path.join(tmp, `copy-${copies++}`);
-  realFs.cpSync(source, copy, { recursive: true, verbatimSymlinks: true });
+  realFs.cpSync(source, copy, { recursive: true, verbatimSymlinks: true, preserveTimestamps: true });
   const volume = mountVolume(await openArchive(zipPath), zipPath);
   return [
     { name: 'real', fs: realFs as CodebaseFs, base: copy },
@@ -388,6 +389,23 @@ test('file descriptors, FileHandles, streams and opendir', async () => {
       fs.fdatasyncSync(fd);
       fs.closeSync(fd);
       return fs.readFileSync(`${b}/src/lib/a.js`, 'utf8');
+    },
+    promisified: async (fs, b) => {
+      const fd = fs.openSync(`${b}/src/lib/a.js`, 'r');
+      const { bytesRead, buffer } = await promisify(fs.read)(fd, Buffer.alloc(4), 0, 4, 0);
+      await promisify(fs.close)(fd);
+      return [
+        bytesRead,
+        buffer.toString(),
+        await promisify(fs.exists)(`${b}/src`),
+        (await promisify(fs.stat)(`${b}/src`)).isDirectory(),
+      ];
+    },
+    closeNoCallback: async (fs, b) => {
+      const fd = fs.openSync(`${b}/src/lib/a.js`, 'r');
+      fs.close(fd);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      return 'closed';
     },
     closedFd: (fs, b) => {
       const fd = fs.openSync(`${b}/src/lib/a.js`, 'r');

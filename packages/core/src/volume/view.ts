@@ -7,6 +7,7 @@
 import realFs from 'node:fs';
 import * as nodePath from 'node:path';
 import { fileURLToPath } from 'node:url';
+import * as util from 'node:util';
 import type { Volume } from 'memfs';
 import { CodesaveError } from '../errors.js';
 import { isSystemError, systemError } from './errors.js';
@@ -402,6 +403,11 @@ export function createFsView(
     }
     if (typeof real[name] === 'function') {
       view[name] = (fd: any, ...rest: any[]) => {
+        if (name === 'close' && vfds.has(fd) && !hasCb(rest)) {
+          rest.push((err: unknown) => {
+            if (err) throw err;
+          });
+        }
         if (!vfds.has(fd) || !hasCb(rest)) return runRealCb(real[name], [fd, ...rest]);
         after(fd);
         return runVirtCb(v[name].bind(vol), [fd, ...rest], {}, post);
@@ -603,8 +609,14 @@ export function createFsView(
     };
     Object.defineProperty(outer, 'name', { value: key });
     if (typeof inner.native === 'function') outer.native = inner.native;
+    // util.promisify's markers: read/write/readv/writev resolve to { bytesRead, buffer } and the like
+    const original = real[key];
+    if (typeof original === 'function') {
+      for (const sym of Object.getOwnPropertySymbols(original)) (outer as Dict)[sym] = original[sym];
+    }
     view[key] = outer;
   }
+  view.exists[util.promisify.custom] = (p: unknown) => new Promise((resolve) => view.exists(p, resolve));
 
   promises.constants = realFs.constants;
   view.promises = promises;
