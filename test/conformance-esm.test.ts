@@ -28,6 +28,7 @@ function normalise(text: string, root: string): string {
 }
 
 async function report(args: string[], cwd: string): Promise<Report> {
+  let root = cwd;
   let stdout = '';
   let stderr = '';
   let exitCode = 0;
@@ -39,14 +40,20 @@ async function report(args: string[], cwd: string): Promise<Report> {
     stderr = e.stderr;
     exitCode = e.code;
   }
+  // The zip runner announces the codebase's virtual root on a line of its own.
+  const announced = /^\0ROOT (.*)\n/m.exec(stdout);
+  if (announced) {
+    root = announced[1]!;
+    stdout = stdout.replace(announced[0], '');
+  }
   const errorLine = stderr
     .split('\n')
     .map((l) => /^(?:Uncaught )?([A-Za-z]*Error)(?: \[([A-Z_]+)\])?: (.*)$/.exec(l))
     .find(Boolean);
   return {
-    stdout: normalise(stdout, cwd).split('\n'),
+    stdout: normalise(stdout, root).split('\n'),
     error: errorLine
-      ? normalise(`${errorLine[1]}${errorLine[2] ? ` [${errorLine[2]}]` : ''}: ${errorLine[3]}`, cwd)
+      ? normalise(`${errorLine[1]}${errorLine[2] ? ` [${errorLine[2]}]` : ''}: ${errorLine[3]}`, root)
       : undefined,
     exitCode,
   };
@@ -60,7 +67,15 @@ for (const name of readdirSync(fixtures).sort()) {
     const ts = /\.[cm]?ts$/.test(entry);
     const native = await report([...(ts ? ['--import', 'tsx'] : []), entry], dir);
     const ours = await report(
-      ['--conditions=codesave-source', '--import', 'tsx', join(here, 'conformance-esm', 'run-codesave.ts'), dir, entry],
+      [
+        '--conditions=codesave-source',
+        '--import',
+        'tsx',
+        join(here, 'conformance-esm', 'run-codesave.ts'),
+        dir,
+        entry,
+        process.env.CODESAVE_ESM_HOST ?? 'zip',
+      ],
       dir,
     );
     assert.deepStrictEqual(ours, native);

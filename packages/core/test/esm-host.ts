@@ -4,7 +4,7 @@
  * CommonJS loader. The real host is the runtime's (runtime/esm/index.ts); this one keeps the loader's tests
  * independent of it.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { builtinModules, createRequire } from 'node:module';
 import { dirname, join, resolve as resolvePath } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -102,8 +102,7 @@ export function testHost(
           if (json.exports) {
             const t = exportsMap(json, `.${m[2]}`, { conditions, unsafe: true })?.[0];
             found = t ? join(dir, t) : undefined;
-          } else
-            found = file(join(dir, m[2] || (mode === 'import' && json.module ? '' : (json.main ?? 'index.js'))), true);
+          } else found = file(join(dir, m[2] ? m[2].slice(1) : (json.main ?? 'index.js')), true);
           break;
         }
         if (d === dirname(d)) break;
@@ -116,7 +115,7 @@ export function testHost(
       e.code = mode === 'import' ? 'ERR_MODULE_NOT_FOUND' : 'MODULE_NOT_FOUND';
       throw e;
     }
-    return found;
+    return realpathSync(found);
   };
   const cjsCache = new Map<string, { exports: unknown }>();
   const format = (p: string) => moduleFormat(p, pkgType);

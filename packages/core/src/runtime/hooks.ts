@@ -14,6 +14,7 @@
  * TypeScript fails with `CodesaveError('ERR_ESM_UNSUPPORTED')`; `import()` of CommonJS works.
  */
 import { CodesaveError } from '../errors.js';
+import { createEsmHooks } from './esm/index.js';
 import type { CjsModule, Runtime } from './runtime.js';
 
 export interface LoaderHooks {
@@ -23,9 +24,16 @@ export interface LoaderHooks {
   importFile(filename: string): Promise<object>;
   /** JavaScript for a `.ts/.cts/.tsx/.jsx` file `require` loads as CommonJS. */
   transformCjs(source: string, filename: string): string;
+  /** `import(specifier, options)` written in the CommonJS module `parentFilename` (rewritten by the runtime). */
+  importFrom?(specifier: unknown, options: unknown, parentFilename: string): Promise<object>;
 }
 
 export function createLoaderHooks(runtime: Runtime): LoaderHooks {
+  return createEsmHooks(runtime);
+}
+
+/** The hooks of a build without the ES module loader (kept for tests of the CommonJS side alone). */
+export function createCjsOnlyHooks(runtime: Runtime): LoaderHooks {
   const unsupported = (filename: string, what: string): never => {
     throw new CodesaveError(
       'ERR_ESM_UNSUPPORTED',

@@ -21,6 +21,8 @@ import { CJS_WRAPPER_PARAMS } from './names.js';
 import * as errors from './node-errors.js';
 import type { Realm } from './realm.js';
 import { type ParentLike, Resolver } from './resolve.js';
+import { rewriteDynamicImport } from './transform/cjs-import.js';
+import { DYNAMIC_IMPORT } from './transform/names.js';
 
 /** A warning the runtime reports (also emitted as a `'warning'` event by `ZipCodebase`). */
 export interface CodesaveWarning {
@@ -316,13 +318,15 @@ export class Runtime {
 
   /** Run `content` as the CommonJS module `module` (Node's `Module.prototype._compile`). */
   compile(module: CjsModule, content: string, filename: string): unknown {
-    const fn = this.realm.compileFunction(
-      content.charCodeAt(0) === 0xfeff ? content.slice(1) : content,
-      CJS_WRAPPER_PARAMS,
-      filename,
-    );
+    const source = content.charCodeAt(0) === 0xfeff ? content.slice(1) : content;
+    // `import()` in vm-compiled code needs --experimental-vm-modules: rewritten to a call of one more parameter.
+    const rewritten = rewriteDynamicImport(source);
+    const params = rewritten === undefined ? CJS_WRAPPER_PARAMS : [...CJS_WRAPPER_PARAMS, DYNAMIC_IMPORT];
+    const fn = this.realm.compileFunction(rewritten ?? source, params, filename);
     const require = this.makeRequire(module);
-    return fn.call(module.exports, module.exports, require, module, filename, path.dirname(filename));
+    const dynamicImport = (specifier: unknown, options?: unknown) =>
+      this.hooks.importFrom!(specifier, options, filename);
+    return fn.call(module.exports, module.exports, require, module, filename, path.dirname(filename), dynamicImport);
   }
 
   /** Node's `makeRequireFunction`: `require`, `require.resolve(+paths)`, `.main`, `.cache`, `.extensions`. */

@@ -7,6 +7,7 @@
 import { dirname } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { initSync as initLexer, parse as parseCjs } from 'cjs-module-lexer';
+import { nodeFeatures } from '../features.js';
 import type { EsmTransform } from '../transform/esm.js';
 import type { ModuleHandle } from '../transform/names.js';
 import { createNamespace } from './namespace.js';
@@ -122,10 +123,10 @@ export class EsmLoader {
   // ---------------------------------------------------------------------------------------------- loading
 
   /** The record for a resolved path, created and its dependencies loaded (synchronously). */
-  private load(path: string, attributes: Record<string, string>, parentUrl: string | undefined): ModuleRecord {
+  private load(path: string, attributes: Record<string, string>): ModuleRecord {
     const format: ModuleFormat = path.startsWith('node:') ? 'builtin' : this.host.format(path);
     const url = format === 'builtin' ? path : pathToFileURL(path).href;
-    this.checkAttributes(url, format, attributes, parentUrl);
+    this.checkAttributes(url, format, attributes);
     let record = this.registry.get(path);
     if (record) return record;
     record = new ModuleRecord(path, url, format);
@@ -135,15 +136,14 @@ export class EsmLoader {
         const info = this.host.transform(path, this.host.readFile(path));
         record.info = info;
         record.hasTLA = info.async;
-        record.requested = info.requests.map((r) => this.load(this.resolveFrom(r.specifier, path), r.attributes, url));
+        record.requested = info.requests.map((r) => this.load(this.resolveFrom(r.specifier, path), r.attributes));
       } catch (error) {
         this.registry.delete(path);
         throw error;
       }
     } else if (format === 'commonjs') {
       record.syntheticNames = ['default', ...[...cjsExportNames(this.host, path)].filter((n) => n !== 'default')];
-      if (process.features && (process.features as { require_module?: boolean }).require_module)
-        record.syntheticNames.push('module.exports');
+      if (nodeFeatures.moduleExportsExport) record.syntheticNames.push('module.exports');
     } else if (format === 'json') {
       record.syntheticNames = ['default'];
     } else {
@@ -154,12 +154,9 @@ export class EsmLoader {
     return record;
   }
 
-  private checkAttributes(
-    url: string,
-    format: ModuleFormat,
-    attributes: Record<string, string>,
-    parentUrl: string | undefined,
-  ) {
+  /** Import attributes as the running Node checks them (codes and texts changed between Node 20 and 22). */
+  private checkAttributes(url: string, format: ModuleFormat, attributes: Record<string, string>) {
+    const modern = nodeFeatures.major >= 22;
     for (const key of Object.keys(attributes))
       if (key !== 'type')
         throw this.realmError(
@@ -169,25 +166,35 @@ export class EsmLoader {
         );
     const type = attributes.type;
     if (format === 'json' && type !== 'json')
+      throw modern
+        ? this.realmError(
+            'TypeError',
+            `Module "${url}" needs an import attribute of "type: json"`,
+            'ERR_IMPORT_ATTRIBUTE_MISSING',
+          )
+        : this.realmError(
+            'TypeError',
+            `Module "${url}" needs an import attribute of type "json"`,
+            'ERR_IMPORT_ASSERTION_TYPE_MISSING',
+          );
+    if (type === undefined || format === 'json') return;
+    if (type === 'json')
       throw this.realmError(
         'TypeError',
-        `Module "${url}" needs an import attribute of "type: json"`,
-        'ERR_IMPORT_ATTRIBUTE_MISSING',
+        `Module "${url}" is not of type "json"`,
+        modern ? 'ERR_IMPORT_ATTRIBUTE_TYPE_INCOMPATIBLE' : 'ERR_IMPORT_ASSERTION_TYPE_FAILED',
       );
-    if (type !== undefined && format !== 'json') {
-      if (type === 'json')
-        throw this.realmError(
+    throw modern
+      ? this.realmError(
           'TypeError',
-          `Module "${url}" is not of type "json"`,
-          'ERR_IMPORT_ATTRIBUTE_TYPE_INCOMPATIBLE',
+          `Import attribute "type" with value "${type}" is not supported in ${url}`,
+          'ERR_IMPORT_ATTRIBUTE_UNSUPPORTED',
+        )
+      : this.realmError(
+          'TypeError',
+          `Import attribute type "${type}" is unsupported`,
+          'ERR_IMPORT_ASSERTION_TYPE_UNSUPPORTED',
         );
-      throw this.realmError(
-        'TypeError',
-        `Import attribute "type" with value "${type}" is not supported`,
-        'ERR_IMPORT_ATTRIBUTE_UNSUPPORTED',
-      );
-    }
-    void parentUrl;
   }
 
   private resolveFrom(specifier: string, parentPath: string | undefined): string {
@@ -298,7 +305,12 @@ export class EsmLoader {
           if (r === null)
             throw this.realmError(
               'SyntaxError',
-              `The requested module '${request}' does not provide an export named '${imp.imported}'`,
+              dep.format === 'commonjs'
+                ? `Named export '${imp.imported}' not found. The requested module '${request}' is a CommonJS module, ` +
+                    'which may not support all module.exports as named exports.\nCommonJS modules can always be ' +
+                    `imported via the default export, for example using:\n\nimport pkg from '${request}';\n` +
+                    `const { ${imp.imported} } = pkg;\n`
+                : `The requested module '${request}' does not provide an export named '${imp.imported}'`,
             );
           if (r === 'ambiguous')
             throw this.realmError(
@@ -535,7 +547,7 @@ export class EsmLoader {
 
   /** Loads and links a graph; awaits the instantiation of async modules so their bodies start synchronously. */
   private async prepare(path: string, attributes: Record<string, string>): Promise<ModuleRecord> {
-    const record = this.load(path, attributes, undefined);
+    const record = this.load(path, attributes);
     const linked: ModuleRecord[] = [];
     const seen = new Set<ModuleRecord>();
     const collect = (m: ModuleRecord) => {
@@ -580,7 +592,7 @@ export class EsmLoader {
    * await (`ERR_REQUIRE_ASYNC_MODULE`). Returns the namespace object.
    */
   requireModule(path: string): object {
-    const record = this.load(path, {}, undefined);
+    const record = this.load(path, {});
     this.link(record);
     const hasAsync = (m: ModuleRecord, seen = new Set<ModuleRecord>()): boolean => {
       if (seen.has(m)) return false;

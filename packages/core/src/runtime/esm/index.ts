@@ -1,0 +1,248 @@
+/**
+ * The ES module / TypeScript side of a codebase's runtime: plugs the {@link EsmLoader} into the runtime's
+ * {@link LoaderHooks} seam. Resolution is the runtime's (`import` mode) plus what tsx adds for TypeScript
+ * importers (`./x.js` naming `./x.ts`, extensionless relative imports, tsconfig `paths`); CommonJS, JSON and
+ * builtins go through the runtime; code runs in the runtime's realm.
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { LoaderHooks } from '../hooks.js';
+import type { Runtime } from '../runtime.js';
+import { type TransformCacheOptions, Transformer } from '../transform/index.js';
+import type { TsCompilerOptions } from '../transform/typescript.js';
+import { type EsmHost, EsmLoader, type ModuleFormat } from './loader.js';
+import { createNamespace } from './namespace.js';
+
+export { moduleFormat } from './format.js';
+export { type EsmHost, EsmLoader, type ModuleFormat, ModuleRecord } from './loader.js';
+
+let cacheOptions: TransformCacheOptions = fromEnvironment();
+
+function fromEnvironment(): TransformCacheOptions {
+  const dir = process.env.CODESAVE_CACHE_DIR;
+  if (dir === undefined || dir === '') return {};
+  return { cacheDir: dir === '0' || dir === 'false' ? false : dir };
+}
+
+/**
+ * Where transformed modules and V8 code caches are kept on disk for codebases opened from now on
+ * (`cacheDir: false` disables the disk cache; default `<os tmpdir>/codesave-cache`, or `$CODESAVE_CACHE_DIR`).
+ */
+export function configureTransformCache(options: TransformCacheOptions): void {
+  cacheOptions = { ...options };
+}
+
+const TS_FILE = /\.[cm]?tsx?$/;
+const JS_TO_TS: Record<string, string[]> = {
+  '.js': ['.ts', '.tsx'],
+  '.jsx': ['.tsx'],
+  '.mjs': ['.mts'],
+  '.cjs': ['.cts'],
+};
+const EXTENSIONLESS = ['.ts', '.tsx', '.js', '.jsx', '.mts', '.mjs', '.cts', '.cjs', '.json'];
+
+interface TsConfig {
+  dir: string;
+  options: TsCompilerOptions;
+}
+
+/** Strips comments and trailing commas: tsconfig.json is JSONC. */
+function parseJsonc(text: string): unknown {
+  let out = '';
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === '"') {
+      const start = i;
+      for (i++; i < text.length && text[i] !== '"'; i++) if (text[i] === '\\') i++;
+      out += text.slice(start, i + 1);
+    } else if (c === '/' && text[i + 1] === '/') {
+      while (i < text.length && text[i] !== '\n') i++;
+      out += '\n';
+    } else if (c === '/' && text[i + 1] === '*') {
+      i += 2;
+      while (i < text.length && !(text[i] === '*' && text[i + 1] === '/')) i++;
+      i++;
+    } else out += c;
+  }
+  return JSON.parse(out.replace(/,(\s*[}\]])/g, '$1'));
+}
+
+/** The ESM/TypeScript hooks of one runtime (what `createLoaderHooks` installs). */
+export function createEsmHooks(runtime: Runtime): LoaderHooks & { loader: EsmLoader; transformer: Transformer } {
+  const transformer = new Transformer(cacheOptions);
+  const tsconfigs = new Map<string, TsConfig | undefined>();
+  const readText = (file: string): string | undefined => {
+    try {
+      return runtime.fs.readFileSync(file, 'utf8') as string;
+    } catch {
+      return undefined;
+    }
+  };
+  const loadTsconfig = (file: string, depth = 0): TsCompilerOptions | undefined => {
+    const text = readText(file);
+    if (text === undefined) return undefined;
+    let json: { extends?: string | string[]; compilerOptions?: TsCompilerOptions };
+    try {
+      json = parseJsonc(text) as typeof json;
+    } catch {
+      return undefined;
+    }
+    let base: TsCompilerOptions = {};
+    const parents = json.extends === undefined ? [] : Array.isArray(json.extends) ? json.extends : [json.extends];
+    for (const parent of parents) {
+      if (depth > 8 || !parent.startsWith('.')) continue;
+      const parentFile = path.resolve(path.dirname(file), parent.endsWith('.json') ? parent : `${parent}.json`);
+      const inherited = loadTsconfig(parentFile, depth + 1);
+      if (inherited?.baseUrl) inherited.baseUrl = path.resolve(path.dirname(parentFile), inherited.baseUrl);
+      base = { ...base, ...inherited };
+    }
+    const own = { ...json.compilerOptions };
+    if (own.baseUrl) own.baseUrl = path.resolve(path.dirname(file), own.baseUrl);
+    return { ...base, ...own };
+  };
+  /** The nearest tsconfig.json above `file` (cached per directory). */
+  const tsconfigOf = (file: string): TsConfig | undefined => {
+    const dir = path.dirname(file);
+    if (tsconfigs.has(dir)) return tsconfigs.get(dir);
+    const candidate = path.join(dir, 'tsconfig.json');
+    const options = loadTsconfig(candidate);
+    const found =
+      options !== undefined
+        ? { dir, options }
+        : dir === path.dirname(dir)
+          ? undefined
+          : tsconfigOf(path.join(dir, 'x'));
+    tsconfigs.set(dir, found);
+    return found;
+  };
+  const tsOptions = (file: string): TsCompilerOptions => tsconfigOf(file)?.options ?? {};
+
+  const isFile = (file: string): boolean => {
+    try {
+      return runtime.fs.statSync(file).isFile();
+    } catch {
+      return false;
+    }
+  };
+  const realpath = (file: string): string => {
+    try {
+      return runtime.fs.realpathSync(file) as string;
+    } catch {
+      return file;
+    }
+  };
+  /** tsx's additions for a relative/absolute path that Node could not resolve. */
+  const tsFile = (base: string): string | undefined => {
+    const ext = path.extname(base);
+    for (const alt of JS_TO_TS[ext] ?? []) {
+      const candidate = base.slice(0, -ext.length) + alt;
+      if (isFile(candidate)) return realpath(candidate);
+    }
+    for (const alt of EXTENSIONLESS) if (isFile(base + alt)) return realpath(base + alt);
+    for (const alt of EXTENSIONLESS) {
+      const index = path.join(base, `index${alt}`);
+      if (isFile(index)) return realpath(index);
+    }
+    return undefined;
+  };
+  const resolveImport = (specifier: string, parentPath: string | undefined): string => {
+    const parent = parentPath ?? path.join(runtime.root, '[codesave]');
+    try {
+      const resolved = runtime.resolver.resolve(specifier, parent, 'import');
+      return resolved.startsWith('node:') || path.isAbsolute(resolved) ? resolved : `node:${resolved}`;
+    } catch (error) {
+      if (parentPath === undefined || !TS_FILE.test(parentPath)) throw error;
+      if (specifier.startsWith('./') || specifier.startsWith('../') || specifier.startsWith('/')) {
+        const found = tsFile(path.resolve(path.dirname(parentPath), specifier));
+        if (found) return found;
+      } else if (specifier.startsWith('file:')) {
+        const found = tsFile(fileURLToPath(specifier));
+        if (found) return found;
+      } else {
+        const found = resolvePaths(specifier, parentPath);
+        if (found) return found;
+      }
+      throw error;
+    }
+  };
+  /** tsconfig `paths` (relative to `baseUrl`, or the tsconfig's directory). */
+  const resolvePaths = (specifier: string, parentPath: string): string | undefined => {
+    const config = tsconfigOf(parentPath);
+    const paths = config?.options.paths;
+    if (!config || !paths) return undefined;
+    const base = config.options.baseUrl ?? config.dir;
+    for (const [pattern, targets] of Object.entries(paths)) {
+      const star = pattern.indexOf('*');
+      let match: string | undefined;
+      if (star < 0) match = pattern === specifier ? '' : undefined;
+      else if (
+        specifier.startsWith(pattern.slice(0, star)) &&
+        specifier.endsWith(pattern.slice(star + 1)) &&
+        specifier.length >= pattern.length - 1
+      )
+        match = specifier.slice(star, specifier.length - (pattern.length - star - 1));
+      if (match === undefined) continue;
+      for (const target of targets) {
+        const candidate = path.resolve(base, target.replace('*', match));
+        if (isFile(candidate)) return realpath(candidate);
+        const found = tsFile(candidate);
+        if (found) return found;
+      }
+    }
+    return undefined;
+  };
+
+  const toFormat = (file: string): ModuleFormat => {
+    const format = runtime.formatOf(file);
+    return format === 'addon' ? 'commonjs' : format;
+  };
+  const host: EsmHost = {
+    resolve: resolveImport,
+    format: toFormat,
+    readFile: (file) => runtime.fs.readFileSync(file, 'utf8') as string,
+    transform: (file, source) => transformer.esm(file, source, TS_FILE.test(file) ? tsOptions(file) : {}),
+    compile: (code, _file, url) => {
+      const script = transformer.script(code, url, -1);
+      const context = runtime.realm.context;
+      return context ? script.runInContext(context) : script.runInThisContext();
+    },
+    requireCjs: (file) => runtime.load(file, null, false),
+    builtin: (id) => runtime.builtin(id) as Record<string, unknown>,
+    global: runtime.realm.global,
+  };
+  const loader = new EsmLoader(host);
+  return {
+    loader,
+    transformer,
+    requireEsm(module, filename) {
+      module.exports = requireEsmExports(
+        loader.requireModule(filename) as Record<string, unknown>,
+        runtime.realm.intrinsics.TypeError,
+      );
+    },
+    importFile(filename) {
+      return loader.importPath(filename);
+    },
+    importFrom(specifier, options, parentFilename) {
+      return loader.dynamicImport(specifier, options, parentFilename);
+    },
+    transformCjs(source, filename) {
+      return transformer.cjs(filename, source, tsOptions(filename));
+    },
+  };
+}
+
+/**
+ * What `require(esm)` returns, as Node does it: the export named `'module.exports'` when there is one; else the
+ * namespace, or, when it has a default export and no `__esModule` export, a namespace of a facade module that
+ * adds `__esModule: true` (so transpiled CommonJS consumers find `default`).
+ */
+function requireEsmExports(namespace: Record<string, unknown>, TypeErr: ErrorConstructor): unknown {
+  if ('module.exports' in namespace) return namespace['module.exports'];
+  if (!('default' in namespace) || '__esModule' in namespace) return namespace;
+  return createNamespace(
+    [...Object.keys(namespace), '__esModule'],
+    (name) => (name === '__esModule' ? true : namespace[name]),
+    TypeErr,
+  );
+}
