@@ -11,6 +11,7 @@ import { text } from 'node:stream/consumers';
 import { test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
+import * as vm from 'node:vm';
 import { type CodebaseFs, mountVolume, openArchive } from '@codesave/core';
 
 const tmp = realFs.realpathSync(realFs.mkdtempSync(path.join(os.tmpdir(), 'codesave-vfs-')));
@@ -126,6 +127,11 @@ test('reads: contents, stats, directory listings, links', async () => {
     access: (fs, b) => fs.accessSync(`${b}/src/index.js`, fs.constants.R_OK),
     url: (fs, b) => fs.readFileSync(pathToFileURL(`${b}/src/lib/a.js`), 'utf8'),
     bufferPath: (fs, b) => fs.readFileSync(Buffer.from(`${b}/src/lib/a.js`), 'utf8'),
+    otherRealmBytesPath: (fs, b) =>
+      fs.readFileSync(
+        vm.runInNewContext('new Uint8Array(bytes)', { bytes: [...Buffer.from(`${b}/src/lib/a.js`)] }),
+        'utf8',
+      ),
     relative: (fs, b) => {
       const cwd = process.cwd();
       process.chdir(path.dirname(b));

@@ -102,7 +102,8 @@ export function createFsView(
 
   const toPathString = (p: unknown): string | undefined => {
     if (typeof p === 'string') return p;
-    if (Buffer.isBuffer(p)) return p.toString('utf8');
+    // any Uint8Array, also one made in a codebase's realm (Node accepts those as paths too)
+    if (util.types.isUint8Array(p)) return Buffer.from(p.buffer, p.byteOffset, p.byteLength).toString('utf8');
     if (p && typeof p === 'object' && typeof (p as URL).href === 'string' && typeof (p as URL).protocol === 'string') {
       return (p as URL).protocol === 'file:' ? fileURLToPath((p as URL).href) : undefined;
     }
