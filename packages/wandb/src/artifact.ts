@@ -195,6 +195,9 @@ export async function logCodeArtifact(
   return { id: artifact.id, name, digest, deduplicated: false };
 }
 
+/** Parallel downloads of artifact files. */
+const ARTIFACT_DOWNLOADS = 6;
+
 interface ManifestEntry {
   digest: string;
   size?: number;
@@ -261,27 +264,29 @@ export async function downloadArtifactFiles(client: WandbClient, id: string, dir
   }
 
   const paths = Object.keys(contents).sort();
-  for (const path of paths) {
+  // Check everything before writing anything.
+  const jobs = paths.map((path) => {
     const entry = contents[path];
     if (!isSafeRelativePath(path)) {
       throw new CodesaveError('ERR_ZIP_UNSAFE_PATH', `artifact ${id} lists an unsafe path "${path}"`, {
         details: { path },
       });
     }
-    if (entry.ref)
+    if (entry.ref) {
       throw new CodesaveError(
         'ERR_WANDB_TRANSFER',
         `artifact file "${path}" is a reference to ${entry.ref}, not stored in W&B`,
       );
+    }
     const url = urls.get(path);
     if (!url) throw new CodesaveError('ERR_WANDB_TRANSFER', `W&B gave no download URL for artifact file "${path}"`);
-    await downloadFile(client, {
-      url,
-      name: path,
-      output: join(dir, ...path.split('/')),
-      md5: entry.digest,
-      size: entry.size,
-    });
-  }
+    return { url, name: path, output: join(dir, ...path.split('/')), md5: entry.digest, size: entry.size };
+  });
+  // A few downloads at a time: code artifacts are many small files.
+  let next = 0;
+  const worker = async () => {
+    while (next < jobs.length) await downloadFile(client, jobs[next++]);
+  };
+  await Promise.all(Array.from({ length: Math.min(ARTIFACT_DOWNLOADS, jobs.length) }, worker));
   return paths;
 }
