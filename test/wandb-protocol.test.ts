@@ -341,6 +341,16 @@ describe('downloads', () => {
     assert.deepEqual(await readFile(path), original);
   });
 
+  test('an output that cannot be written is ERR_WANDB_TRANSFER, not a crash', async () => {
+    const dir = join(work, 'is-a-dir');
+    await writeTree(dir, { 'c.zip/inside': 'x' });
+    await assert.rejects(
+      downloadFromWandb('stand-in-user/dl/r1', { ...standInOptions(standIn, work), output: join(dir, 'c.zip') }),
+      (e: any) => e.code === 'ERR_WANDB_TRANSFER' && /cannot write/.test(e.message),
+    );
+    assert.deepEqual(await leftovers(dir), []);
+  });
+
   test('no such run, no such file: ERR_WANDB_NOT_FOUND', async () => {
     await assert.rejects(downloadFromWandb('stand-in-user/dl/nope', standInOptions(standIn, work)), {
       code: 'ERR_WANDB_NOT_FOUND',

@@ -149,6 +149,13 @@ describe('run references', () => {
     });
     assert.equal(parseRunRef('https://wandb.ai/e/p/runs/abc', {}).id, 'abc');
     assert.equal(parseRunRef('e/p/runs/abc', {}).project, 'p');
+    assert.deepEqual(
+      (({ entity, project, id }) => [entity, project, id])(
+        parseRunRef('https://wandb.ai/e/p/runs/abc/overview?nw=1', {}),
+      ),
+      ['e', 'p', 'abc'],
+    );
+    assert.equal(parseRunRef('runs/p/abc', {}).entity, 'runs');
     assert.deepEqual(parseRunRef('p/abc', { WANDB_ENTITY: 'env-e' }).entity, 'env-e');
     assert.deepEqual(parseRunRef(undefined, { WANDB_PROJECT: 'p', WANDB_RUN_ID: 'r' }), {
       entity: undefined,

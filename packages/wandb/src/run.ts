@@ -39,10 +39,14 @@ export function parseRunRef(ref: RunRef | undefined, env: Record<string, string 
   let apiKey: string | undefined;
   if (typeof ref === 'string') {
     let text = ref.trim();
-    if (/^https?:\/\//.test(text)) text = new URL(text).pathname;
+    const isUrl = /^https?:\/\//.test(text);
+    if (isUrl) text = new URL(text).pathname;
     const parts = text.split('/').filter(Boolean);
-    const runs = parts.indexOf('runs');
-    if (runs >= 0) parts.splice(runs, 1);
+    // A run page URL: /entity/project/runs/id[/overview|/files|…]; a path may also spell entity/project/runs/id.
+    if ((isUrl && parts.length >= 4 && parts[2] === 'runs') || (parts.length === 4 && parts[2] === 'runs')) {
+      parts.splice(2, 1);
+      parts.length = 3;
+    }
     if (parts.length === 3) [entity, project, id] = parts;
     else if (parts.length === 2) [project, id] = parts;
     else if (parts.length === 1) [id] = parts;

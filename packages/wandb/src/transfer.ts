@@ -182,7 +182,15 @@ export async function downloadFile(client: WandbClient, request: DownloadRequest
           }
           throw new TransientError(message);
         }
-        await rename(temp, output);
+        try {
+          await rename(temp, output);
+        } catch (error) {
+          const code = (error as NodeJS.ErrnoException).code;
+          throw new CodesaveError('ERR_WANDB_TRANSFER', `cannot write ${output}: ${code ?? (error as Error).message}`, {
+            cause: error,
+            details: { path: output },
+          });
+        }
         return { path: output, bytes: got.bytes, md5: got.md5 };
       } finally {
         await unlink(temp).catch(() => {});
