@@ -232,3 +232,33 @@ describe('progress and streaming', () => {
     for (const [name, data] of Object.entries(files)) assert.ok(readFileSync(join(dir, name)).equals(data), name);
   });
 });
+
+describe('read back by the archive stage', () => {
+  test('openArchive + verifyArchive accept a snapshot with links, an executable and a git patch', async () => {
+    const { openArchive, verifyArchive } = await import('@codesave/core');
+    const root = writeTree(tempDir(), { 'a.js': 'one\n', 'lib/b.js': 'two\n', 'alias.js': { link: 'lib/b.js' } });
+    git(root, 'init', '-q');
+    git(root, 'add', '.');
+    git(root, 'commit', '-q', '-m', 'c');
+    writeFileSync(join(root, 'a.js'), 'changed\n');
+    const zip = join(tempDir(), 's.zip');
+    const { manifest } = await checkpoint(root, { output: zip });
+    const archive = await openArchive(zip);
+    try {
+      const stored = parseManifest(archive.read(MANIFEST_NAME));
+      assert.deepEqual(stored, manifest);
+      assert.equal(archive.entries.get('alias.js')?.type, 'symlink');
+      assert.equal(archive.entries.get('alias.js')?.linkTarget, 'lib/b.js');
+      assert.equal(archive.read('lib/b.js').toString(), 'two\n');
+      assert.ok(archive.entries.has(GIT_PATCH_NAME));
+      verifyArchive(archive, stored);
+      const tampered = {
+        ...stored,
+        files: stored.files.map((f) => (f.path === 'a.js' ? { ...f, sha256: sha('x') } : f)),
+      };
+      assert.throws(() => verifyArchive(archive, tampered), { code: 'ERR_ZIP_HASH_MISMATCH' });
+    } finally {
+      archive.close();
+    }
+  });
+});

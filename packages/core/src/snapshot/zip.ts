@@ -75,7 +75,7 @@ export async function writeZip(
   options: ZipWriteOptions,
 ): Promise<{ written: WrittenItem[]; bytes: number; sha256: string }> {
   const level = options.compressionLevel ?? 6;
-  const streamAbove = options.streamAbove ?? 8 * 1024 * 1024;
+  const streamAbove = options.streamAbove ?? 16 * 1024 * 1024;
   const windowBytes = options.windowBytes ?? 64 * 1024 * 1024;
   const mtime = dosStableDate(options.mtime);
   const zip = new ZipFile();
@@ -163,7 +163,7 @@ export async function writeZip(
     });
 
     // Reads run ahead of the writer, at most `concurrency` files and `windowBytes` bytes.
-    const concurrency = 16;
+    const concurrency = 64;
     const reads: (Promise<Buffer> | undefined)[] = new Array(items.length);
     let nextRead = 0;
     let readAheadBytes = 0;
