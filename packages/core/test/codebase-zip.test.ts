@@ -150,6 +150,7 @@ test('Codebase: host realm (instanceof and deepStrictEqual work), still its own 
   await using a = await Codebase.open(zip);
   await using b = await Codebase.open(zip);
   const list = a.require('./src/model').list;
+  // biome-ignore lint/suspicious/useIsArray: the realm of the array is what is tested
   assert.ok(list instanceof Array);
   assert.deepStrictEqual(a.require('./data.json'), { items: [1, 2, 3] });
   assert.notEqual(a.require('./state'), b.require('./state'));
@@ -160,6 +161,7 @@ test('ZipCodebase results are of the codebase realm: deepStrictEqual fails acros
   const zip = await zipOf(model);
   await using v1 = await ZipCodebase.open(zip);
   const data = v1.require('./data.json');
+  // biome-ignore lint/suspicious/useIsArray: the realm of the array is what is tested
   assert.ok(!(data.items instanceof Array));
   assert.ok(Array.isArray(data.items));
   assert.throws(() => assert.deepStrictEqual(data, { items: [1, 2, 3] }));

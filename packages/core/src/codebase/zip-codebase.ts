@@ -17,6 +17,7 @@ import { type CjsModule, type CodesaveWarning, Runtime } from '../runtime/runtim
 import { MANIFEST_NAME, type Manifest, minimalManifest, parseManifest } from '../snapshot/index.js';
 import { type CodebaseFs, type CodebaseVolume, mountVolume } from '../volume/index.js';
 import { fromModule } from './from.js';
+import { createLoaderFs } from './loader-fs.js';
 
 /** Extensions `_from` and `import()` of the façade try for extensionless names, after `require`'s own. */
 export const ENTRY_EXTENSIONS = ['.mjs', '.cjs', '.ts', '.mts', '.cts', '.tsx', '.jsx'] as const;
@@ -77,8 +78,10 @@ export class ZipCodebase extends EventEmitter implements AsyncDisposable {
       wrapError: (error) => realm.rebuildError(error),
     });
     this.#fs = this.#volume.fs;
+    const hasSymlinks = [...archive.entries.values()].some((entry) => entry.type === 'symlink');
     this.#runtime = new Runtime({
       fs: this.#volume.fs,
+      loaderFs: createLoaderFs(root, this.#volume.vol, hasSymlinks),
       root,
       realm,
       dependencies: options.dependencies,

@@ -90,7 +90,8 @@ export class Resolver {
     if (cached !== undefined) return cached;
     let result: number;
     try {
-      result = this.fs.statSync(filename).isDirectory() ? STAT_DIR : STAT_FILE;
+      const stats = this.fs.statSync(filename, { throwIfNoEntry: false });
+      result = stats === undefined ? STAT_MISSING : stats.isDirectory() ? STAT_DIR : STAT_FILE;
     } catch {
       result = STAT_MISSING;
     }

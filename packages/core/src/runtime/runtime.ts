@@ -37,6 +37,11 @@ export interface CodesaveWarning {
 export interface RuntimeOptions {
   /** The file system the codebase sees (the volume view, or the real `node:fs`). */
   fs: FsView;
+  /**
+   * What the loader itself reads modules through (default `fs`): the same files, possibly by a faster path
+   * (the codebase passes the volume directly for paths under the root). User code always gets `fs`.
+   */
+  loaderFs?: FsView;
   /** Absolute root of the codebase (its virtual root for a zip). */
   root: string;
   realm: Realm;
@@ -92,6 +97,8 @@ export class Runtime {
   #checkedPackages = new Set<string>();
   #onWarning: ((warning: CodesaveWarning) => void) | undefined;
   #disposed = false;
+  #loaderFs: FsView;
+  #makeRequire: Function | undefined;
 
   constructor(options: RuntimeOptions) {
     this.fs = options.fs;
@@ -102,8 +109,10 @@ export class Runtime {
     const realm = this.realm;
     const hostGlobalPaths = (nodeModule as unknown as { globalPaths: string[] }).globalPaths;
     const globalPaths = [...toDependencyPaths(options.dependencies), ...hostGlobalPaths];
+    const loaderFs = options.loaderFs ?? this.fs;
+    this.#loaderFs = loaderFs;
     this.resolver = new Resolver({
-      fs: this.fs,
+      fs: loaderFs,
       ctors: realm.intrinsics,
       toRealmArray: (items) => realm.toRealmArray(items),
       globalPaths,
@@ -238,7 +247,7 @@ export class Runtime {
   }
 
   #loadJs(module: CjsModule, filename: string): void {
-    const content = this.fs.readFileSync(filename, 'utf8') as string;
+    const content = this.#loaderFs.readFileSync(filename, 'utf8') as string;
     const ext = path.extname(filename);
     const esm =
       ext === '.mjs' ||
@@ -283,7 +292,7 @@ export class Runtime {
   }
 
   #loadJson(module: CjsModule, filename: string): void {
-    const content = this.fs.readFileSync(filename, 'utf8') as string;
+    const content = this.#loaderFs.readFileSync(filename, 'utf8') as string;
     try {
       module.exports = this.realm.intrinsics.JSON.parse(content.charCodeAt(0) === 0xfeff ? content.slice(1) : content);
     } catch (error) {
@@ -299,7 +308,7 @@ export class Runtime {
   #loadAddon(module: CjsModule, filename: string): void {
     let real = filename;
     if (this.#insideRoot(filename)) {
-      const bytes = this.fs.readFileSync(filename) as Buffer;
+      const bytes = this.#loaderFs.readFileSync(filename) as Buffer;
       const dir = path.join(os.tmpdir(), 'codesave-addons', createHash('sha256').update(bytes).digest('hex'));
       real = path.join(dir, path.basename(filename));
       if (!realFs.existsSync(real)) {
@@ -331,34 +340,30 @@ export class Runtime {
 
   /** Node's `makeRequireFunction`: `require`, `require.resolve(+paths)`, `.main`, `.cache`, `.extensions`. */
   makeRequire(module: CjsModule): any {
-    const require = function require(this: unknown, id: string) {
-      return module.require(id);
-    } as any;
-    const runtime = this;
-    function resolve(request: string, options?: { paths?: unknown }) {
-      runtime.#validateString(request, 'request');
-      runtime.resolver.beginStatScope();
-      try {
-        return runtime.resolver.resolveFilename(request, module, false, options);
-      } finally {
-        if (runtime.#requireDepth === 0) runtime.resolver.endStatScope();
-      }
+    // Built by a factory compiled in the realm, so `require instanceof Function` holds inside the codebase.
+    this.#makeRequire ??= this.realm.compileFunction(
+      REQUIRE_FACTORY,
+      ['impl'],
+      'codesave:require',
+    )(requireImpl(this)) as Function;
+    return this.#makeRequire(module, this.mainModule, this.extensions, this.cache);
+  }
+
+  /** `require.resolve(request, options)` of `module`. */
+  resolveFrom(module: CjsModule, request: unknown, options?: { paths?: unknown }): string {
+    this.#validateString(request, 'request');
+    this.resolver.beginStatScope();
+    try {
+      return this.resolver.resolveFilename(request as string, module, false, options);
+    } finally {
+      if (this.#requireDepth === 0) this.resolver.endStatScope();
     }
-    function paths(request: string) {
-      runtime.#validateString(request, 'request');
-      return runtime.resolver.resolveLookupPaths(request, module);
-    }
-    resolve.paths = paths;
-    require.resolve = resolve;
-    require.main = this.mainModule;
-    require.extensions = this.extensions;
-    require.cache = this.cache;
-    if (this.realm.context) {
-      Object.setPrototypeOf(require, this.realm.intrinsics.Function.prototype);
-      Object.setPrototypeOf(resolve, this.realm.intrinsics.Function.prototype);
-      Object.setPrototypeOf(paths, this.realm.intrinsics.Function.prototype);
-    }
-    return require;
+  }
+
+  /** `require.resolve.paths(request)` of `module`. */
+  lookupPathsFrom(module: CjsModule, request: unknown): string[] | null {
+    this.#validateString(request, 'request');
+    return this.resolver.resolveLookupPaths(request as string, module);
   }
 
   #validateString(value: unknown, name: string): void {
@@ -482,7 +487,7 @@ export class Runtime {
     seen.add(filename);
     let parsed: { exports: string[]; reexports: string[] };
     try {
-      parsed = lexCjs(this.fs.readFileSync(filename, 'utf8') as string, filename);
+      parsed = lexCjs(this.#loaderFs.readFileSync(filename, 'utf8') as string, filename);
     } catch {
       return;
     }
@@ -540,6 +545,29 @@ export class Runtime {
     this.#loading = [];
     this.mainModule = undefined;
   }
+}
+
+/** Body of the realm-side factory of `require` functions (see `makeRequire`). */
+const REQUIRE_FACTORY = `'use strict';
+return function makeRequire(mod, main, extensions, cache) {
+  const require = function require(id) { return impl.require(mod, id); };
+  function resolve(request, options) { return impl.resolve(mod, request, options); }
+  function paths(request) { return impl.paths(mod, request); }
+  resolve.paths = paths;
+  require.resolve = resolve;
+  require.main = main;
+  require.extensions = extensions;
+  require.cache = cache;
+  return require;
+};`;
+
+function requireImpl(runtime: Runtime) {
+  return {
+    require: (module: CjsModule, id: unknown) => runtime.requireFrom(module, id),
+    resolve: (module: CjsModule, request: unknown, options?: { paths?: unknown }) =>
+      runtime.resolveFrom(module, request, options),
+    paths: (module: CjsModule, request: unknown) => runtime.lookupPathsFrom(module, request),
+  };
 }
 
 function updateChildren(parent: CjsModule | null | undefined, child: CjsModule, scan: boolean): void {
