@@ -106,12 +106,7 @@ export function createEsmHooks(runtime: Runtime): LoaderHooks & { loader: EsmLoa
     if (tsconfigs.has(dir)) return tsconfigs.get(dir);
     const candidate = path.join(dir, 'tsconfig.json');
     const options = loadTsconfig(candidate);
-    const found =
-      options !== undefined
-        ? { dir, options }
-        : dir === path.dirname(dir)
-          ? undefined
-          : tsconfigOf(path.join(dir, 'x'));
+    const found = options !== undefined ? { dir, options } : dir === path.dirname(dir) ? undefined : tsconfigOf(dir);
     tsconfigs.set(dir, found);
     return found;
   };
@@ -200,9 +195,14 @@ export function createEsmHooks(runtime: Runtime): LoaderHooks & { loader: EsmLoa
     resolve: resolveImport,
     format: toFormat,
     readFile: (file) => runtime.fs.readFileSync(file, 'utf8') as string,
-    transform: (file, source) => transformer.esm(file, source, TS_FILE.test(file) ? tsOptions(file) : {}),
-    compile: (code, _file, url) => {
-      const script = transformer.script(code, url, -1);
+    transform: (file, source) => {
+      if (!TS_FILE.test(file)) return transformer.esm(file, source);
+      registerTypeScriptExtensions();
+      return transformer.esm(file, source, tsOptions(file));
+    },
+    compile: (code, file, url) => {
+      // Stack frames: Node shows ES modules by URL; tsx's source maps show TypeScript files by path.
+      const script = transformer.script(code, TS_FILE.test(file) ? file : url, -1);
       const context = runtime.realm.context;
       return context ? script.runInContext(context) : script.runInThisContext();
     },
@@ -211,6 +211,15 @@ export function createEsmHooks(runtime: Runtime): LoaderHooks & { loader: EsmLoa
     global: runtime.realm.global,
   };
   const loader = new EsmLoader(host);
+  /**
+   * Once the codebase runs TypeScript, `require` resolves `.ts/.tsx/.cts/.mts` like `.js`, as under tsx (which
+   * adds them to `require.extensions`). A JavaScript-only codebase keeps Node's own list.
+   */
+  const registerTypeScriptExtensions = () => {
+    const js = runtime.extensions['.js'];
+    if (!js) return;
+    for (const ext of ['.ts', '.tsx', '.cts', '.mts']) runtime.extensions[ext] ??= js;
+  };
   return {
     loader,
     transformer,
@@ -227,6 +236,7 @@ export function createEsmHooks(runtime: Runtime): LoaderHooks & { loader: EsmLoa
       return loader.dynamicImport(specifier, options, parentFilename);
     },
     transformCjs(source, filename) {
+      registerTypeScriptExtensions();
       return transformer.cjs(filename, source, tsOptions(filename));
     },
   };
