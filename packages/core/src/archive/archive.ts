@@ -170,20 +170,14 @@ function build(src: ByteSource, label: string, path: string | undefined, options
   }
 }
 
-function buildUnsafe(src: ByteSource, label: string, path: string | undefined, options: ArchiveOptions): Archive {
-  const maxEntries = options.maxEntries ?? DEFAULT_MAX_ENTRIES;
-  const maxEntrySize = options.maxEntrySize ?? DEFAULT_MAX_ENTRY_SIZE;
-  const maxTotalSize = options.maxTotalSize ?? DEFAULT_MAX_TOTAL_SIZE;
-  const corrupt = (what: string, details?: Record<string, unknown>) =>
-    fail(
-      'ERR_ZIP_CORRUPT',
-      label,
-      what,
-      'The file is not a valid zip, or is damaged: download or copy it again.',
-      details,
-    );
+interface Reading {
+  src: ByteSource;
+  label: string;
+  corrupt: (what: string, details?: Record<string, unknown>) => CodesaveError;
+}
 
-  // --- end of central directory ------------------------------------------------------------------
+/** Finds the central directory through the end record (and the zip64 one), checking it fits. */
+function findDirectory({ src, label, corrupt }: Reading, maxEntries: number) {
   if (src.size < 22) throw corrupt(`not a zip (only ${src.size} bytes)`);
   const tailLen = Math.min(src.size, 22 + 0xffff + 20);
   const tailStart = src.size - tailLen;
@@ -254,11 +248,20 @@ function buildUnsafe(src: ByteSource, label: string, path: string | undefined, o
     prefix = shift;
     cdOffset += shift;
   }
-  const cd = src.read(cdOffset, cdSize);
 
-  // --- central directory ---------------------------------------------------------------------------
+  return { count, cdOffset, cdSize, prefix };
+}
+
+/** Parses and checks every central-directory entry: name, flags, method, type, sizes, duplicates. */
+function readDirectory(
+  { label, corrupt }: Reading,
+  cd: Buffer,
+  count: number,
+  prefix: number,
+  maxEntrySize: number,
+  maxTotalSize: number,
+) {
   const entries = new Map<string, Located>();
-  const links = new Map<string, string>();
   let total = 0;
   let p = 0;
   for (let i = 0; i < count; i++) {
@@ -308,7 +311,8 @@ function buildUnsafe(src: ByteSource, label: string, path: string | undefined, o
         mtimeUnix = data.readUInt32LE(1);
       }
     }
-    const decoded = unicodeName ?? (flags & 0x800 ? decodeUtf8(rawName) : decodeUtf8(rawName));
+    // UTF-8 whether or not the writer set flag 11 (Info-ZIP often does not); legacy CP437 names are refused
+    const decoded = unicodeName ?? decodeUtf8(rawName);
     const shown = decoded ?? rawName.toString('latin1');
     if (decoded === undefined) {
       throw fail(
@@ -421,7 +425,11 @@ function buildUnsafe(src: ByteSource, label: string, path: string | undefined, o
   }
   if (p !== cd.length) throw corrupt('the central directory has trailing bytes the end record does not account for');
 
-  // --- parents must be directories -------------------------------------------------------------------
+  return { entries, total };
+}
+
+/** A path inside a file or a symlink would be written through it: refuse. */
+function checkParents(entries: ReadonlyMap<string, Located>, label: string) {
   for (const entry of entries.values()) {
     let slash = entry.name.lastIndexOf('/');
     while (slash > 0) {
@@ -442,8 +450,10 @@ function buildUnsafe(src: ByteSource, label: string, path: string | undefined, o
       slash = parent.lastIndexOf('/');
     }
   }
+}
 
-  // --- local headers: consistent with the directory, no overlapping data ------------------------------
+/** Each local header must agree with its directory entry, and no two entries may share bytes. */
+function checkLocalHeaders({ src, label, corrupt }: Reading, entries: ReadonlyMap<string, Located>, cdOffset: number) {
   const ordered = [...entries.values()].sort((a, b) => a.localOffset - b.localOffset);
   let prevEnd = 0;
   let prevName = '';
@@ -506,6 +516,27 @@ function buildUnsafe(src: ByteSource, label: string, path: string | undefined, o
     prevName = e.name;
     if (prevEnd > cdOffset) throw corrupt(`the data of '${e.name}' runs into the central directory`, where);
   }
+}
+
+function buildUnsafe(src: ByteSource, label: string, path: string | undefined, options: ArchiveOptions): Archive {
+  const maxEntries = options.maxEntries ?? DEFAULT_MAX_ENTRIES;
+  const maxEntrySize = options.maxEntrySize ?? DEFAULT_MAX_ENTRY_SIZE;
+  const maxTotalSize = options.maxTotalSize ?? DEFAULT_MAX_TOTAL_SIZE;
+  const corrupt = (what: string, details?: Record<string, unknown>) =>
+    fail(
+      'ERR_ZIP_CORRUPT',
+      label,
+      what,
+      'The file is not a valid zip, or is damaged: download or copy it again.',
+      details,
+    );
+
+  const reading: Reading = { src, label, corrupt };
+  const { count, cdOffset, cdSize, prefix } = findDirectory(reading, maxEntries);
+  const cd = src.read(cdOffset, cdSize);
+  const { entries, total } = readDirectory(reading, cd, count, prefix, maxEntrySize, maxTotalSize);
+  checkParents(entries, label);
+  checkLocalHeaders(reading, entries, cdOffset);
 
   // --- the reader ------------------------------------------------------------------------------------
   let closed = false;
@@ -556,6 +587,7 @@ function buildUnsafe(src: ByteSource, label: string, path: string | undefined, o
     );
 
   // symlink targets: read now, then checked (including chains through other links)
+  const links = new Map<string, string>();
   for (const e of entries.values()) {
     if (e.type !== 'symlink') continue;
     const target = decodeUtf8(inflate(e));
