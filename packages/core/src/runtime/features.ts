@@ -23,6 +23,11 @@ export const nodeFeatures = Object.freeze({
   /** CJS namespaces (import() of CommonJS) carry a `'module.exports'` export (Node 23+, 22.12+? measured: 24 yes). */
   moduleExportsExport: major >= 23,
   /**
+   * `err.path` of a `MODULE_NOT_FOUND` for an `exports` target that is missing: the package folder (measured on
+   * 24) instead of its package.json (measured on 20). `imports` targets give the package.json on both.
+   */
+  exportsNotFoundPathIsDir: major >= 22,
+  /**
    * Extensions `require` tries, in order. Node's own defaults: measured `.js .json .node` on 20 and 24
    * (the host's `Module._extensions` can't be read instead: a loader such as tsx adds to it).
    */

@@ -215,7 +215,7 @@ export class Resolver {
         return this.#finalize(
           this.#packageImportsResolve(request, pkg, parent.filename, 'require'),
           path.dirname(pkg.pjsonPath),
-          request,
+          'imports',
         );
       }
     }
@@ -241,15 +241,16 @@ export class Resolver {
     else return false;
     const pkgDir = path.dirname(pkg.pjsonPath);
     const target = this.#packageExportsResolve(pkg, expansion, parentPath, 'require');
-    return this.#finalize(target, pkgDir, request);
+    return this.#finalize(target, pkgDir, 'exports');
   }
 
   /** `finalizeEsmResolution` + `createEsmNotFoundErr` of Node's CJS loader. */
-  #finalize(resolved: string, pkgDir: string, request: string): string {
+  #finalize(resolved: string, pkgDir: string, kind: 'exports' | 'imports'): string {
     const actual = this.#tryFile(resolved);
     if (actual) return actual;
-    void request;
-    throw errors.esmNotFound(this.#ctors, resolved, path.resolve(pkgDir, 'package.json'));
+    const errPath =
+      kind === 'exports' && nodeFeatures.exportsNotFoundPathIsDir ? pkgDir : path.resolve(pkgDir, 'package.json');
+    throw errors.esmNotFound(this.#ctors, resolved, errPath);
   }
 
   #resolveExports(nmPath: string, request: string): string | undefined {
@@ -260,7 +261,7 @@ export class Resolver {
     const pkg = this.packages.read(path.join(pkgPath, 'package.json'));
     if (pkg && pkg.exports != null) {
       const target = this.#packageExportsResolve(pkg, `.${expansion}`, undefined, 'require');
-      return this.#finalize(target, pkgPath, request);
+      return this.#finalize(target, pkgPath, 'exports');
     }
     return undefined;
   }
