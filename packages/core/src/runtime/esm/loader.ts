@@ -364,6 +364,8 @@ export class EsmLoader {
       return resolved.startsWith('node:') ? resolved : pathToFileURL(resolved).href;
     };
     meta.url = module.url;
+    // Node 24.2+: true only for the process's entry module, which a codebase's module never is.
+    if (nodeFeatures.major > 24 || (nodeFeatures.major === 24 && nodeFeatures.minor >= 2)) meta.main = false;
     return {
       e(getters) {
         Object.assign(module.getters, getters);
