@@ -18,7 +18,9 @@ const saved = [await checkpoint(project, { output: path.join(out, 'v1.zip') })];
 await cp(path.join(here, 'changes', 'v2'), project, { recursive: true });
 saved.push(await checkpoint(project, { output: path.join(out, 'v2.zip') }));
 for (const [i, s] of saved.entries()) {
-  console.log(`saved v${i + 1}: ${path.relative(here, s.path)}  ${s.files} files, ${s.bytes} bytes, sha256 ${s.sha256.slice(0, 12)}`);
+  console.log(
+    `saved v${i + 1}: ${path.relative(here, s.path)}  ${s.files} files, ${s.bytes} bytes, sha256 ${s.sha256.slice(0, 12)}`,
+  );
 }
 
 // 2. Load both into this process, each in its own volume, module registry and realm.
@@ -45,7 +47,11 @@ const rows = inputs.map((text) => {
 });
 const header = ['input', 'v1', 'v2', ''];
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-const line = (cells) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
+const line = (cells) =>
+  cells
+    .map((c, i) => c.padEnd(widths[i]))
+    .join('  ')
+    .trimEnd();
 console.log(line(header));
 console.log(line(widths.map((w) => '-'.repeat(w))));
 for (const row of rows) console.log(line(row));

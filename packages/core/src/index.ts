@@ -16,6 +16,18 @@ export {
 export { Codebase, type CodebaseOptions, ENTRY_EXTENSIONS, UniqueCodebase, ZipCodebase } from './codebase/index.js';
 export { assertRealmEqual, type RealmDifference, realmDifference, realmEqual } from './compare/realm-equal.js';
 export { CodesaveError, type CodesaveErrorCode, isCodesaveError } from './errors.js';
+export { nodeFeatures } from './runtime/features.js';
+export type { FsView } from './runtime/fs-view.js';
+export type { LoaderHooks } from './runtime/hooks.js';
+export { HOST_GLOBALS, Realm, type RealmOptions } from './runtime/realm.js';
+export { type ResolveMode, Resolver } from './runtime/resolve.js';
+export {
+  type CjsModule,
+  type CodesaveWarning,
+  type ModuleFormat,
+  Runtime,
+  type RuntimeOptions,
+} from './runtime/runtime.js';
 export * from './snapshot/index.js';
 export {
   type CodebaseFs,
@@ -25,9 +37,3 @@ export {
   type MountOptions,
   mountVolume,
 } from './volume/index.js';
-export { nodeFeatures } from './runtime/features.js';
-export type { FsView } from './runtime/fs-view.js';
-export type { LoaderHooks } from './runtime/hooks.js';
-export { HOST_GLOBALS, Realm, type RealmOptions } from './runtime/realm.js';
-export { type ResolveMode, Resolver } from './runtime/resolve.js';
-export { type CjsModule, type CodesaveWarning, type ModuleFormat, Runtime, type RuntimeOptions } from './runtime/runtime.js';
