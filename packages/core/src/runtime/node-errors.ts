@@ -124,7 +124,10 @@ export function invalidArgType(ctors: ErrorCtors, name: string, value: unknown):
 
 export function invalidArgValue(ctors: ErrorCtors, name: string, value: unknown, reason: string): Error {
   const shown = typeof value === 'string' ? `'${value}'` : String(value);
-  return nodeError(new ctors.TypeError(`The ${name.includes('.') ? 'property' : 'argument'} '${name}' ${reason}. Received ${shown}`), 'ERR_INVALID_ARG_VALUE');
+  return nodeError(
+    new ctors.TypeError(`The ${name.includes('.') ? 'property' : 'argument'} '${name}' ${reason}. Received ${shown}`),
+    'ERR_INVALID_ARG_VALUE',
+  );
 }
 
 export function requireEsm(
