@@ -1,0 +1,61 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import { clearMemoryCaches, Transformer } from '../src/runtime/transform/index.js';
+import { transformTypeScript, typeScriptKind } from '../src/runtime/transform/typescript.js';
+
+test('module kind from the extension (.mts ESM, .cts CJS, .ts/.tsx by package type)', () => {
+  assert.deepStrictEqual(typeScriptKind('/a/x.mts'), { ts: true, forced: 'module' });
+  assert.deepStrictEqual(typeScriptKind('/a/x.cts'), { ts: true, forced: 'commonjs' });
+  assert.deepStrictEqual(typeScriptKind('/a/x.tsx'), { ts: true });
+  assert.deepStrictEqual(typeScriptKind('/a/x.js'), { ts: false });
+});
+
+test('sucrase for the common case: types stripped, enums and parameter properties compiled, lines kept', () => {
+  const src =
+    'interface A { x: number }\nexport enum E { A, B }\nexport class P {\n  constructor(public x: number) {}\n}\nthrow new Error();\n';
+  const out = transformTypeScript(src, '/a/x.ts', 'module');
+  assert.equal(out.linesPreserved, true);
+  assert.equal(out.code.split('\n').length, src.split('\n').length);
+  assert.equal(out.code.split('\n')[5], 'throw new Error();');
+  assert.match(out.code, /this\.x = x/);
+  assert.doesNotMatch(out.code, /interface/);
+});
+
+test('esbuild where sucrase falls short: namespaces, decorators, ESM syntax in a CommonJS-kind file', () => {
+  const ns = transformTypeScript('export namespace N { export const x = 1; }', '/a/x.ts', 'module');
+  assert.equal(ns.linesPreserved, false);
+  assert.match(ns.code, /N\.x = 1|x = 1/);
+  const dec = transformTypeScript('function d(c: any) {}\n@d class A {}', '/a/x.ts', 'module', {
+    experimentalDecorators: true,
+  });
+  assert.match(dec.code, /__decorate/);
+  const cjs = transformTypeScript("import { a } from './a';\nexport const b: number = a;", '/a/x.cts', 'commonjs');
+  assert.match(cjs.code, /require\("\.\/a"\)/);
+});
+
+test('transforms are cached in memory and on disk by content hash', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'codesave-tcache-'));
+  try {
+    clearMemoryCaches();
+    const first = new Transformer({ cacheDir: dir });
+    const source = `export const x: number = ${Math.random()};`;
+    const a = first.esm('/v1/x.ts', source);
+    assert.equal(first.stats.transformed, 1);
+    assert.deepStrictEqual(first.esm('/v2/x.ts', source), a);
+    assert.equal(first.stats.memoryHits, 1);
+    clearMemoryCaches();
+    const second = new Transformer({ cacheDir: dir });
+    assert.deepStrictEqual(second.esm('/v3/x.ts', source), a);
+    assert.equal(second.stats.diskHits, 1);
+    assert.equal(second.stats.transformed, 0);
+    const off = new Transformer({ cacheDir: false });
+    clearMemoryCaches();
+    off.esm('/v4/x.ts', source);
+    assert.equal(off.stats.transformed, 1);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
