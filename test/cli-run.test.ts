@@ -30,6 +30,8 @@ exports.greet = (name) => 'hello ' + name;
   'fail.js': "throw new RangeError('top-level failure');\n",
   'exit.js': 'process.exit(7);\n',
   'loop.js': 'while (true) {}\n',
+  'esm.mjs':
+    "await new Promise((r) => setTimeout(r, 10));\nconsole.log(process.argv.slice(2).join(','), import.meta.filename);\nprocess.exitCode = 5;\n",
 };
 
 async function makeZip(): Promise<string> {
@@ -52,6 +54,13 @@ test('codesave run <zip> <file>: main module, argv as Node sets it, async work a
   assert.deepEqual(JSON.parse(first!), { isMain: true, id: '.', argv: [path.join(zip, 'train.js'), '4', '--flag'] });
   assert.equal(second, 'later');
   assert.equal(codesave('run', zip, 'exit.js').code, 7);
+});
+
+test('codesave run <zip> <file.mjs>: an ES module entry is imported (top-level await), exit code passed through', async () => {
+  const zip = await makeZip();
+  const r = codesave('run', zip, 'esm.mjs', 'a', 'b');
+  assert.equal(r.code, 5, r.stderr);
+  assert.equal(r.stdout, `a,b ${path.join(zip, 'esm.mjs')}\n`);
 });
 
 test('codesave run: a thrown error prints its stack with virtual paths and exits 1', async () => {

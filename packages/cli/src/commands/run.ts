@@ -89,7 +89,10 @@ export const run: Command = {
     process.argv = [process.argv[0]!, path.resolve(codebase.root, relative), ...parsed.args];
     try {
       if (fn === undefined) {
-        codebase.runMain(relative);
+        // As `node file`: CommonJS runs as the main module; an ES module (top-level await allowed) is imported.
+        const filename = codebase.resolve(relative);
+        if (codebase.runtime.formatOf(filename) === 'module') await codebase.import(filename);
+        else codebase.runMain(relative);
       } else {
         const ns = await codebase.import(module);
         const target = fn in ns ? ns[fn] : ns.default?.[fn];
