@@ -36,7 +36,7 @@ test('esbuild where sucrase falls short: namespaces, decorators, ESM syntax in a
   assert.match(cjs.code, /require\("\.\/a"\)/);
 });
 
-test('transforms are cached in memory and on disk by content hash', () => {
+test('transforms are cached in memory and on disk by content hash', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'codesave-tcache-'));
   try {
     clearMemoryCaches();
@@ -46,6 +46,7 @@ test('transforms are cached in memory and on disk by content hash', () => {
     assert.equal(first.stats.transformed, 1);
     assert.deepStrictEqual(first.esm('/v2/x.ts', source), a);
     assert.equal(first.stats.memoryHits, 1);
+    await new Promise((r) => setTimeout(r, 200)); // disk writes are batched, asynchronous
     clearMemoryCaches();
     const second = new Transformer({ cacheDir: dir });
     assert.deepStrictEqual(second.esm('/v3/x.ts', source), a);

@@ -5,7 +5,8 @@
  * disk under `cacheDir`; compiled scripts reuse V8's code cache for the same transformed text.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import vm from 'node:vm';
@@ -46,7 +47,6 @@ const hash = (...parts: string[]): string => {
 
 export class Transformer {
   readonly cacheDir: string | undefined;
-  #dirReady = false;
   /** Counters for tests and benchmarks. */
   readonly stats = { transformed: 0, memoryHits: 0, diskHits: 0, codeCacheHits: 0, codeCacheMisses: 0 };
 
@@ -150,20 +150,37 @@ export class Transformer {
     }
   }
 
+  /** Queues a cache file; written after the current load (a burst of sync writes would slow the load itself). */
   #writeDisk(name: string, data: string | Buffer): void {
     if (!this.cacheDir) return;
-    try {
-      const dir = join(this.cacheDir, name.slice(0, 2));
-      if (!this.#dirReady) mkdirSync(this.cacheDir, { recursive: true });
-      this.#dirReady = true;
-      mkdirSync(dir, { recursive: true });
-      const tmp = join(dir, `${name}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`);
-      writeFileSync(tmp, data);
-      renameSync(tmp, join(dir, name));
-    } catch {
-      // A cache that cannot be written is only slower.
-    }
+    pendingWrites.push([this.cacheDir, name, data]);
+    if (pendingWrites.length === 1) setImmediate(flushWrites);
   }
+}
+
+const pendingWrites: [dir: string, name: string, data: string | Buffer][] = [];
+const readyDirs = new Set<string>();
+
+/** Writes the queued cache files off the main thread (libuv's pool), one after another. */
+function flushWrites(): void {
+  const batch = pendingWrites.splice(0);
+  const write = async (): Promise<void> => {
+    for (const [cacheDir, name, data] of batch) {
+      try {
+        const dir = join(cacheDir, name.slice(0, 2));
+        if (!readyDirs.has(dir)) {
+          await mkdir(dir, { recursive: true });
+          readyDirs.add(dir);
+        }
+        const tmp = join(dir, `${name}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`);
+        await writeFile(tmp, data);
+        await rename(tmp, join(dir, name));
+      } catch {
+        // A cache that cannot be written is only slower.
+      }
+    }
+  };
+  void write();
 }
 
 /** Drops the process-wide memory caches (tests and benchmarks). */
