@@ -68,6 +68,7 @@ export class ModuleRecord {
   capability: { promise: Promise<void>; resolve(): void; reject(e: unknown): void } | undefined;
   instantiated: Promise<unknown> | undefined;
   instantiatedDone = false;
+  exportIndex: Map<string, { request: number; imported: string } | null> | undefined;
 
   constructor(
     readonly path: string,
@@ -203,6 +204,18 @@ export class EsmLoader {
 
   // ---------------------------------------------------------------------------------------------- linking
 
+  /** A module's own and indirect exports by name (built once). */
+  private exportIndex(module: ModuleRecord): Map<string, { request: number; imported: string } | null> {
+    if (module.exportIndex) return module.exportIndex;
+    const index = new Map<string, { request: number; imported: string } | null>();
+    const info = module.info!;
+    for (const e of info.localExports) if (!index.has(e.name)) index.set(e.name, null);
+    for (const e of info.indirectExports) if (!index.has(e.name)) index.set(e.name, e);
+    module.exportIndex = index;
+    return index;
+  }
+
+  /** The spec's ResolveExport. */
   private resolveExport(
     module: ModuleRecord,
     name: string,
@@ -212,12 +225,12 @@ export class EsmLoader {
     resolveSet.push({ module, name });
     const info = module.info;
     if (!info) return module.syntheticNames.includes(name) ? { module, name } : null;
-    for (const e of info.localExports) if (e.name === name) return { module, name };
-    for (const e of info.indirectExports) {
-      if (e.name !== name) continue;
-      const imported = module.requested[e.request]!;
-      if (e.imported === '*') return { module: imported, name: '*' };
-      return this.resolveExport(imported, e.imported, resolveSet);
+    const own = this.exportIndex(module).get(name);
+    if (own === null) return { module, name };
+    if (own !== undefined) {
+      const imported = module.requested[own.request]!;
+      if (own.imported === '*') return { module: imported, name: '*' };
+      return this.resolveExport(imported, own.imported, resolveSet);
     }
     if (name === 'default') return null;
     let star: Resolution | null = null;
@@ -236,11 +249,10 @@ export class EsmLoader {
     visited.add(module);
     const info = module.info;
     if (!info) return [...module.syntheticNames];
-    const names = [...info.localExports.map((e) => e.name), ...info.indirectExports.map((e) => e.name)];
+    const names = new Set(this.exportIndex(module).keys());
     for (const i of info.starExports)
-      for (const n of this.exportedNames(module.requested[i]!, visited))
-        if (n !== 'default' && !names.includes(n)) names.push(n);
-    return names;
+      for (const n of this.exportedNames(module.requested[i]!, visited)) if (n !== 'default') names.add(n);
+    return [...names];
   }
 
   /** The namespace object of a module (created on first use; names resolved, ambiguous ones left out). */
