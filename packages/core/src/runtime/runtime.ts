@@ -216,6 +216,18 @@ export class Runtime {
     }
   }
 
+  #modulePaths = new Map<string, string[]>();
+
+  /** A fresh realm array of `Module._nodeModulePaths(dir)` (computed once per folder, copied per module). */
+  modulePathsOf(dir: string): string[] {
+    let paths = this.#modulePaths.get(dir);
+    if (!paths) {
+      paths = this.realm.toRealmArray(this.resolver.nodeModulePaths(dir));
+      this.#modulePaths.set(dir, paths);
+    }
+    return paths.slice();
+  }
+
   parentOf(module: CjsModule): CjsModule | null | undefined {
     return this.#parents.get(module);
   }
@@ -543,6 +555,7 @@ export class Runtime {
     for (const key of Object.keys(this.cache)) delete this.cache[key];
     this.#relativeResolveCache = Object.create(null);
     this.#loading = [];
+    this.#modulePaths.clear();
     this.mainModule = undefined;
   }
 }
@@ -625,7 +638,7 @@ function createModuleClass(runtime: Runtime, globalPaths: string[]): any {
   };
   proto.load = function (this: CjsModule, filename: string) {
     this.filename = filename;
-    this.paths = realm.toRealmArray(runtime.resolver.nodeModulePaths(path.dirname(filename)));
+    this.paths = runtime.modulePathsOf(path.dirname(filename));
     const loader = runtime.extensions[findLongestRegisteredExtension(filename, runtime.extensions)]!;
     loader(this, filename);
     this.loaded = true;
