@@ -277,9 +277,21 @@ export class Realm {
 /** Define Node's host globals on a context's global, lazily for the ones Node itself defines lazily. */
 function installHostGlobals(target: typeof globalThis): void {
   const host = globalThis as unknown as Record<string, unknown>;
-  for (const name of HOST_GLOBALS) {
+  // In the host's own order, so `Object.keys(globalThis)` lists them as Node does.
+  const wanted = new Set([...HOST_GLOBALS, 'global']);
+  for (const name of Object.getOwnPropertyNames(globalThis)) {
+    if (!wanted.has(name)) continue;
     const descriptor = Object.getOwnPropertyDescriptor(globalThis, name);
     if (!descriptor) continue;
+    if (name === 'global') {
+      Object.defineProperty(target, 'global', {
+        value: target,
+        writable: true,
+        configurable: true,
+        enumerable: descriptor.enumerable ?? true,
+      });
+      continue;
+    }
     if ('value' in descriptor) {
       Object.defineProperty(target, name, {
         value: descriptor.value,
@@ -298,5 +310,6 @@ function installHostGlobals(target: typeof globalThis): void {
       });
     }
   }
-  Object.defineProperty(target, 'global', { value: target, writable: true, configurable: true, enumerable: true });
+  if (!Object.hasOwn(target, 'global'))
+    Object.defineProperty(target, 'global', { value: target, writable: true, configurable: true, enumerable: true });
 }
