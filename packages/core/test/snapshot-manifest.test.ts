@@ -262,3 +262,75 @@ describe('read back by the archive stage', () => {
     }
   });
 });
+
+describe('zip format', () => {
+  test('forced zip64 records (every entry and the end of the directory) read back with unzip and the archive stage', async () => {
+    const { openArchive } = await import('@codesave/core');
+    const root = writeTree(tempDir(), {
+      'a.txt': 'hello '.repeat(1000),
+      'b.bin': Buffer.alloc(20_000, 7),
+      'c.txt': '',
+    });
+    const items = ['a.txt', 'b.bin', 'c.txt'].map((name) => ({
+      zipPath: name,
+      absPath: join(root, name),
+      size: readFileSync(join(root, name)).length,
+      executable: false,
+    }));
+    const last = () => ({ zipPath: 'end.txt', buffer: Buffer.from('end'), size: 3, executable: false });
+    const out = tempDir();
+    const mtime = new Date(Date.UTC(2024, 1, 29, 12, 30, 44));
+    for (const [name, streamAbove] of [
+      ['buffered.zip', undefined],
+      ['streamed.zip', 100],
+    ] as const) {
+      const zip = join(out, name);
+      await writeZip(zip, items, last, { mtime, forceZip64: true, streamAbove });
+      execFileSync('unzip', ['-tq', zip]);
+      const verbose = execFileSync('zipinfo', ['-v', zip], { encoding: 'utf8' });
+      assert.match(verbose, /minimum software version required to extract: +4\.5/, name);
+      const bytes = readFileSync(zip);
+      assert.ok(bytes.includes(Buffer.from([0x50, 0x4b, 0x06, 0x06])), 'zip64 end of central directory record');
+      assert.ok(bytes.includes(Buffer.from([0x50, 0x4b, 0x06, 0x07])), 'zip64 end of central directory locator');
+      const dir = extract(zip);
+      for (const item of items) assert.ok(readFileSync(join(dir, item.zipPath)).equals(readFileSync(item.absPath)));
+      const archive = await openArchive(zip);
+      try {
+        assert.equal(archive.read('a.txt').toString(), 'hello '.repeat(1000));
+        assert.equal(archive.entries.get('b.bin')?.size, 20_000);
+      } finally {
+        archive.close();
+      }
+      assert.match(execFileSync('zipinfo', ['-T', zip], { encoding: 'utf8' }), /20240229\.123044 a\.txt/);
+    }
+  });
+
+  test('incompressible and empty files are stored, the rest deflated; pooled deflate equals one-shot deflate', async () => {
+    const { deflateRawSync, inflateRawSync } = await import('node:zlib');
+    const random = (await import('node:crypto')).randomBytes(5000);
+    const text = Buffer.from('the same words again and again '.repeat(500));
+    const root = writeTree(tempDir(), { 'random.bin': random, 'text.txt': text, 'empty.txt': '' });
+    const zip = join(tempDir(), 's.zip');
+    await checkpoint(root, { output: zip });
+    const methods = Object.fromEntries(
+      execFileSync('zipinfo', [zip], { encoding: 'utf8' })
+        .split('\n')
+        .filter((l) => /^-/.test(l))
+        .map((l) => {
+          const parts = l.trim().split(/\s+/);
+          return [parts.at(-1), parts[5]];
+        }),
+    );
+    assert.deepEqual(methods, {
+      'empty.txt': 'stor',
+      'random.bin': 'stor',
+      'text.txt': 'defN',
+      'codesave.json': 'defN',
+    });
+    // The deflated bytes in the zip are exactly zlib's one-shot raw deflate at level 6.
+    const bytes = readFileSync(zip);
+    const expected = deflateRawSync(text, { level: 6 });
+    assert.ok(bytes.includes(expected));
+    assert.ok(inflateRawSync(expected).equals(text));
+  });
+});

@@ -6,7 +6,7 @@
  * and reported; a broken one is an error.
  */
 import type { Dirent, Stats } from 'node:fs';
-import { lstat, readdir, readFile, readlink, realpath, stat } from 'node:fs/promises';
+import { lstatSync, readdirSync, readFileSync, readlinkSync, realpathSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import ignore, { type Ignore } from 'ignore';
 import { CodesaveError } from '../errors.js';
@@ -77,7 +77,12 @@ export async function walkRoot(
   files: WalkEntry[],
   skipped: SkippedFile[],
 ): Promise<void> {
-  const rootReal = await realpath(root);
+  let rootReal: string;
+  try {
+    rootReal = realpathSync(root);
+  } catch (cause) {
+    throw unreadable(root, cause);
+  }
   const user: Level | undefined = options.patterns.length
     ? { base: '', rules: ignore({ allowRelativePaths: true }).add([...options.patterns]) }
     : undefined;
@@ -108,10 +113,13 @@ export async function walkRoot(
 
   const links: WalkEntry[] = [];
 
-  const visit = async (dir: string, rel: string, parentLevels: readonly Level[]): Promise<void> => {
+  // Synchronous system calls, directory by directory (an explicit stack, no recursion): for many small files
+  // this is several times faster than a promise per lstat. The event loop gets a turn every 64 directories.
+  const stack: [string, string, readonly Level[]][] = [];
+  const visit = (dir: string, rel: string, parentLevels: readonly Level[]): void => {
     let dirents: Dirent[];
     try {
-      dirents = await readdir(dir, { withFileTypes: true });
+      dirents = readdirSync(dir, { withFileTypes: true });
     } catch (cause) {
       throw unreadable(dir, cause);
     }
@@ -119,13 +127,12 @@ export async function walkRoot(
     if (options.gitignore && dirents.some((d) => d.name === '.gitignore' && !d.isDirectory())) {
       let text: string;
       try {
-        text = await readFile(join(dir, '.gitignore'), 'utf8');
+        text = readFileSync(join(dir, '.gitignore'), 'utf8');
       } catch (cause) {
         throw unreadable(join(dir, '.gitignore'), cause);
       }
       levels = [...parentLevels, { base: rel ? `${rel}/` : '', rules: ignore({ allowRelativePaths: true }).add(text) }];
     }
-    const tasks: Promise<void>[] = [];
     for (const dirent of dirents) {
       const name = dirent.name;
       if (NEVER.has(name) || name.endsWith(TEMP_SUFFIX)) continue;
@@ -136,23 +143,22 @@ export async function walkRoot(
       if (isIgnored(childRel, isDir, levels)) continue;
       const zipPath = options.prefix + childRel;
       if (isDir) {
-        tasks.push(visit(abs, childRel, levels));
+        stack.push([abs, childRel, levels]);
       } else if (dirent.isFile()) {
-        tasks.push(addFile(abs, zipPath, name));
+        addFile(abs, zipPath, name);
       } else if (dirent.isSymbolicLink()) {
-        tasks.push(addLink(abs, zipPath));
+        addLink(abs, zipPath);
       } else {
         skipped.push({ path: zipPath, size: 0, reason: 'special-file' });
       }
     }
-    await Promise.all(tasks);
   };
 
-  const addFile = async (abs: string, zipPath: string, name: string, known?: Stats): Promise<void> => {
+  const addFile = (abs: string, zipPath: string, name: string, known?: Stats): void => {
     let st = known;
     if (!st) {
       try {
-        st = await lstat(abs);
+        st = lstatSync(abs);
       } catch (cause) {
         throw unreadable(abs, cause);
       }
@@ -166,12 +172,12 @@ export async function walkRoot(
     }
   };
 
-  const addLink = async (abs: string, zipPath: string): Promise<void> => {
+  const addLink = (abs: string, zipPath: string): void => {
     let text: string;
     let target: string;
     try {
-      text = await readlink(abs);
-      target = await realpath(abs);
+      text = readlinkSync(abs);
+      target = realpathSync(abs);
     } catch (cause) {
       const code = (cause as NodeJS.ErrnoException).code;
       if (code === 'ENOENT' || code === 'ELOOP' || code === 'ENOTDIR') {
@@ -194,16 +200,20 @@ export async function walkRoot(
 
   let rootStat: Stats;
   try {
-    rootStat = await stat(rootReal);
+    rootStat = statSync(rootReal);
   } catch (cause) {
     throw unreadable(root, cause);
   }
   if (rootStat.isDirectory()) {
-    await visit(rootReal, '', []);
+    stack.push([rootReal, '', []]);
+    for (let n = 1; stack.length; n++) {
+      visit(...stack.pop()!);
+      if (n % 64 === 0) await new Promise((resolve) => setImmediate(resolve));
+    }
   } else {
     // A single file given as an extra library: stored under its own name.
     const name = options.prefix.replace(/\/$/, '');
-    await addFile(rootReal, name, name, rootStat);
+    addFile(rootReal, name, name, rootStat);
   }
 
   // Keep a link only when what it points at is in the snapshot (a file, or a directory with files in it).

@@ -1,14 +1,20 @@
 /**
- * Deterministic zip writing with yazl: entries in the order given (the caller sorts them), one fixed timestamp,
- * fixed permission bits (0644, 0755 for executables, 0777 for links), no directory entries, no extra fields
- * that carry time — so the bytes depend only on the paths and contents (and the zlib that deflates them).
- * Files are read a bounded window ahead of the writer and hashed as they are read; large files stream.
+ * Deterministic zip writing. Entries go out in the order given (the caller sorts them), all with one DOS
+ * timestamp computed from UTC fields (so no time zone can change it), fixed permission bits (0644, 0755 for
+ * executables, 0777 for links), the UTF-8 name flag, no directory entries and no extra fields except zip64
+ * ones — so the bytes depend only on the paths and contents (and the zlib that deflates them).
+ *
+ * Files up to `streamAbove` bytes are read a bounded window ahead of the writer and deflated on libuv's thread
+ * pool in parallel; each is hashed (sha256 and CRC-32) from the bytes read. Larger files stream through one
+ * deflate stream with a data descriptor. An entry whose deflated form is not smaller is stored instead.
+ * Zip64 records are written when a size, an offset or the entry count needs them (see docs/decisions.md for
+ * why this is not yazl: quadratic in the number of entries, and it keeps every deflated entry until the end).
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { Transform } from 'node:stream';
-import { ZipFile } from 'yazl';
+import { createReadStream, readFileSync } from 'node:fs';
+import { type FileHandle, open, readFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import * as zlib from 'node:zlib';
 import { CodesaveError } from '../errors.js';
 
 /** One zip entry: a file on disk, a symbolic link, or bytes made here (the manifest, the git patch). */
@@ -29,44 +35,161 @@ export interface WrittenItem {
 }
 
 export interface ZipWriteOptions {
-  /** The instant stored as every entry's modification time. */
+  /** The instant stored as every entry's modification time (its UTC fields; DOS range 1980–2107, clamped). */
   mtime: Date;
-  /** zlib level, 0–9 (default 6, as `zip`). */
+  /** zlib level, 0–9 (default 6, which gives the size `zip -r` gives). */
   compressionLevel?: number;
-  /** Files up to this size are read whole (and deflated on the thread pool); larger ones stream. */
+  /** Files up to this size are read whole and deflated in parallel; larger ones stream (default 16 MiB). */
   streamAbove?: number;
-  /** Most bytes read ahead of the writer at once. */
+  /** Most bytes read ahead of the writer at once (default 64 MiB). */
   windowBytes?: number;
+  /** Write zip64 records for every entry and the end of the directory, needed or not (for tests). */
+  forceZip64?: boolean;
   /** Called after each item's bytes are hashed, in order. */
   onItem?: (written: WrittenItem, index: number) => void;
 }
 
-const FILE_DATA_DONE = 3; // yazl's Entry.FILE_DATA_DONE (yazl 3.x): the entry's bytes are in the output stream.
+const MAX32 = 0xffffffff;
+const MAX16 = 0xffff;
+const UTF8_FLAG = 0x0800;
+const DESCRIPTOR_FLAG = 0x0008;
+const MADE_BY_UNIX = (3 << 8) | 63;
 
-/**
- * A date whose local-time fields equal `instant`'s UTC fields: yazl encodes the DOS timestamp from local time,
- * so this makes the stored fields the same in every time zone.
- */
-export function dosStableDate(instant: Date): Date {
-  const t = Math.max(instant.getTime(), Date.UTC(1980, 0, 1));
-  const u = new Date(t);
-  return new Date(
-    u.getUTCFullYear(),
-    u.getUTCMonth(),
-    u.getUTCDate(),
-    u.getUTCHours(),
-    u.getUTCMinutes(),
-    u.getUTCSeconds(),
-  );
+/** The DOS date and time fields for `instant`'s UTC wall time, clamped to the range DOS can hold. */
+export function dosDateTime(instant: Date): { date: number; time: number } {
+  const t = Math.min(Math.max(instant.getTime(), Date.UTC(1980, 0, 1)), Date.UTC(2107, 11, 31, 23, 59, 58));
+  const d = new Date(t);
+  return {
+    date: ((d.getUTCFullYear() - 1980) << 9) | ((d.getUTCMonth() + 1) << 5) | d.getUTCDate(),
+    time: (d.getUTCHours() << 11) | (d.getUTCMinutes() << 5) | (d.getUTCSeconds() >> 1),
+  };
 }
 
-function sha256(data: Buffer | string): string {
-  return createHash('sha256').update(data).digest('hex');
+// CRC-32: zlib's own when this Node has it (20.15+, 22.2+), else a table.
+let table: Int32Array | undefined;
+function crc32(data: Uint8Array, previous = 0): number {
+  const native = (zlib as { crc32?: (data: Uint8Array, value?: number) => number }).crc32;
+  if (native) return native(data, previous);
+  if (!table) {
+    table = new Int32Array(256);
+    for (let n = 0; n < 256; n++) {
+      let c = n;
+      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+      table[n] = c;
+    }
+  }
+  let crc = ~previous;
+  for (let i = 0; i < data.length; i++) crc = table[(crc ^ data[i]) & 0xff] ^ (crc >>> 8);
+  return ~crc >>> 0;
+}
+
+/**
+ * Raw deflate on libuv's thread pool through a few long-lived zlib streams, each reset between files: a fresh
+ * zlib context per file (what `zlib.deflateRaw` does) costs more than deflating a typical small source file.
+ * The output of a reset stream given the whole file and `Z_FINISH` is the same as a one-shot deflate.
+ */
+class DeflatePool {
+  private readonly idle: zlib.DeflateRaw[] = [];
+  private readonly waiting: ((lane: zlib.DeflateRaw) => void)[] = [];
+  private readonly all: zlib.DeflateRaw[] = [];
+  constructor(
+    private readonly level: number,
+    private readonly size: number,
+  ) {}
+  async deflate(data: Buffer): Promise<Buffer> {
+    const lane = await this.acquire();
+    try {
+      return await new Promise<Buffer>((ok, ko) => {
+        const chunks: Buffer[] = [];
+        const onData = (chunk: Buffer) => chunks.push(chunk);
+        const onError = (error: Error) => {
+          lane.off('data', onData);
+          ko(error);
+        };
+        lane.on('data', onData);
+        lane.once('error', onError);
+        lane.write(data);
+        lane.flush(zlib.constants.Z_FINISH, () => {
+          lane.off('data', onData);
+          lane.off('error', onError);
+          ok(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks));
+        });
+      });
+    } finally {
+      lane.reset();
+      this.release(lane);
+    }
+  }
+  close(): void {
+    for (const lane of this.all) lane.destroy();
+  }
+  private acquire(): Promise<zlib.DeflateRaw> {
+    const lane = this.idle.pop();
+    if (lane) return Promise.resolve(lane);
+    if (this.all.length < this.size) {
+      const fresh = zlib.createDeflateRaw({ level: this.level });
+      this.all.push(fresh);
+      return Promise.resolve(fresh);
+    }
+    return new Promise((ok) => this.waiting.push(ok));
+  }
+  private release(lane: zlib.DeflateRaw): void {
+    const next = this.waiting.shift();
+    if (next) next(lane);
+    else this.idle.push(lane);
+  }
+}
+
+interface Central {
+  name: Buffer;
+  flags: number;
+  method: number;
+  crc: number;
+  csize: number;
+  usize: number;
+  offset: number;
+  mode: number;
+  zip64: boolean;
+}
+
+/** Buffered, hashed, sequential writes to a file handle. */
+class Output {
+  bytes = 0;
+  private readonly hash = createHash('sha256');
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  constructor(private readonly handle: FileHandle) {}
+  async write(chunk: Buffer): Promise<void> {
+    this.hash.update(chunk);
+    this.bytes += chunk.length;
+    this.pending.push(chunk);
+    this.pendingBytes += chunk.length;
+    if (this.pendingBytes >= 1 << 20) await this.flush();
+  }
+  async flush(): Promise<void> {
+    if (!this.pendingBytes) return;
+    const data = this.pending.length === 1 ? this.pending[0] : Buffer.concat(this.pending, this.pendingBytes);
+    this.pending = [];
+    this.pendingBytes = 0;
+    let done = 0;
+    while (done < data.length) done += (await this.handle.write(data, done, data.length - done)).bytesWritten;
+  }
+  digest(): string {
+    return this.hash.digest('hex');
+  }
+}
+
+interface Prepared {
+  data: Buffer;
+  /** Deflated bytes, or undefined to store `data`. */
+  deflated?: Buffer;
+  crc: number;
+  sha256: string;
 }
 
 /**
  * Writes `items` (already sorted), then the entry returned by `last` (which may use every item's hash) to
- * `outPath`. Resolves to the per-item facts, the zip's size and its sha256.
+ * `outPath`, which must not exist. Resolves to the per-item facts, the zip's size and its sha256.
  */
 export async function writeZip(
   outPath: string,
@@ -77,179 +200,275 @@ export async function writeZip(
   const level = options.compressionLevel ?? 6;
   const streamAbove = options.streamAbove ?? 16 * 1024 * 1024;
   const windowBytes = options.windowBytes ?? 64 * 1024 * 1024;
-  const mtime = dosStableDate(options.mtime);
-  const zip = new ZipFile();
-  const entries = (zip as unknown as { entries?: { state?: number }[] }).entries;
+  const forceZip64 = options.forceZip64 ?? false;
+  const { date, time } = dosDateTime(options.mtime);
+  const pool = new DeflatePool(level, Math.max(2, Math.min(4, availableParallelism())));
+  const handle = await open(outPath, 'wx');
+  const out = new Output(handle);
+  const central: Central[] = [];
+  const written: WrittenItem[] = new Array(items.length);
 
-  let failed: unknown;
-  let rejectFailure: (error: unknown) => void = () => {};
-  const failure = new Promise<never>((_ok, ko) => {
-    rejectFailure = ko;
-  });
-  failure.catch(() => {});
-  let wake: (() => void) | undefined;
-  const notify = () => {
-    const w = wake;
-    wake = undefined;
-    w?.();
-  };
-  const fail = (error: unknown) => {
-    if (failed) return;
-    failed =
-      error instanceof Error && !(error instanceof CodesaveError) && /unexpected number of bytes/.test(error.message)
-        ? unreadable(outPath, error)
-        : error;
-    rejectFailure(failed);
-    notify();
-  };
+  const modeOf = (item: ZipItem) => (item.link !== undefined ? 0o120777 : item.executable ? 0o100755 : 0o100644);
+  const streams = (item: ZipItem) => item.absPath !== undefined && item.link === undefined && item.size > streamAbove;
 
-  const outHash = createHash('sha256');
-  let outBytes = 0;
-  const counter = new Transform({
-    transform(chunk: Buffer, _enc, done) {
-      outHash.update(chunk);
-      outBytes += chunk.length;
-      done(null, chunk);
-      notify();
-    },
-  });
-  const file = createWriteStream(outPath, { flags: 'wx' });
-  const finished = new Promise<void>((ok, ko) => {
-    file.on('close', ok);
-    file.on('error', ko);
-  });
-  finished.catch(fail);
-  zip.on('error', fail);
-  counter.on('error', fail);
-  zip.outputStream.pipe(counter).pipe(file);
-  try {
-    return await write();
-  } catch (error) {
-    fail(error);
-    counter.unpipe(file);
-    file.destroy();
-    await finished.catch(() => {});
-    throw failed;
-  }
-
-  async function write() {
-    const written: WrittenItem[] = new Array(items.length);
-    const streamed: Promise<void>[] = [];
-    // Bytes handed to yazl and not yet in its output: [entry index, size] in order.
-    const inFlight: [number, number][] = [];
-    let inFlightBytes = 0;
-    const waitForRoom = async (need: number) => {
-      for (;;) {
-        if (failed) throw failed;
-        if (entries) {
-          while (inFlight.length && (entries[inFlight[0][0]]?.state ?? FILE_DATA_DONE) >= FILE_DATA_DONE) {
-            inFlightBytes -= inFlight.shift()![1];
-          }
-        }
-        const backlog = (zip.outputStream as unknown as { readableLength?: number }).readableLength ?? 0;
-        if ((inFlightBytes + need <= windowBytes || inFlight.length === 0) && backlog <= windowBytes) return;
-        await new Promise<void>((ok) => {
-          wake = ok;
-          setImmediate(notify);
-        });
-      }
-    };
-
-    const fileOptions = (item: ZipItem) => ({
-      mtime,
-      mode: item.link ? 0o120777 : item.executable ? 0o100755 : 0o100644,
-      compressionLevel: item.link ? 0 : level,
-      forceDosTimestamp: true,
-    });
-
-    // Reads run ahead of the writer, at most `concurrency` files and `windowBytes` bytes.
-    const concurrency = 64;
-    const reads: (Promise<Buffer> | undefined)[] = new Array(items.length);
-    let nextRead = 0;
-    let readAheadBytes = 0;
-    const startReads = () => {
-      while (nextRead < items.length && nextRead < doneUpTo + concurrency && readAheadBytes < windowBytes) {
-        const item = items[nextRead];
-        if (item.absPath && !item.link && item.size <= streamAbove) {
-          readAheadBytes += item.size;
-          const read = readFile(item.absPath).catch((cause) => {
-            throw unreadable(item.absPath!, cause);
-          });
-          read.catch(() => {});
-          reads[nextRead] = read;
-        }
-        nextRead++;
-      }
-    };
-    let doneUpTo = 0;
-
-    for (let i = 0; i < items.length; i++) {
-      doneUpTo = i;
-      startReads();
-      const item = items[i];
-      if (item.link !== undefined || item.buffer || (item.absPath && item.size <= streamAbove)) {
-        let data: Buffer;
-        if (item.link !== undefined) data = Buffer.from(item.link);
-        else if (item.buffer) data = item.buffer;
-        else {
-          data = await reads[i]!;
-          reads[i] = undefined;
-          readAheadBytes -= item.size;
-        }
-        await waitForRoom(data.length);
-        zip.addBuffer(data, item.zipPath, fileOptions(item));
-        inFlight.push([i, data.length]);
-        inFlightBytes += data.length;
-        written[i] = { item, size: data.length, sha256: sha256(data) };
-        options.onItem?.(written[i], i);
-      } else {
-        // A large file: hashed while yazl streams it, so it is never whole in memory.
-        await waitForRoom(0);
-        const hash = createHash('sha256');
-        let size = 0;
-        const index = i;
-        streamed.push(
-          new Promise<void>((ok) => {
-            zip.addReadStreamLazy(item.zipPath, { ...fileOptions(item), size: item.size }, (cb) => {
-              const source = createReadStream(item.absPath!);
-              const tap = new Transform({
-                transform(chunk: Buffer, _enc, done) {
-                  hash.update(chunk);
-                  size += chunk.length;
-                  done(null, chunk);
-                },
-                flush(done) {
-                  written[index] = { item, size, sha256: hash.digest('hex') };
-                  options.onItem?.(written[index], index);
-                  done();
-                  ok();
-                },
-              });
-              source.on('error', (cause) => fail(unreadable(item.absPath!, cause)));
-              cb(null, source.pipe(tap));
-            });
-          }),
-        );
-        inFlight.push([i, 0]);
+  const prepare = async (item: ZipItem): Promise<Prepared> => {
+    let data: Buffer;
+    if (item.link !== undefined) data = Buffer.from(item.link);
+    else if (item.buffer) data = item.buffer;
+    else {
+      try {
+        // Small files: one synchronous read beats four thread-pool round trips (open, fstat, read, close).
+        data = item.size <= 256 * 1024 ? readFileSync(item.absPath!) : await readFile(item.absPath!);
+      } catch (cause) {
+        throw unreadable(item.absPath!, cause);
       }
     }
-    await Promise.race([Promise.all(streamed), failure]);
+    const crc = crc32(data);
+    const sha256 = createHash('sha256').update(data).digest('hex');
+    let deflated: Buffer | undefined;
+    if (level > 0 && item.link === undefined && data.length > 0) {
+      const d = await pool.deflate(data);
+      if (d.length < data.length) deflated = d;
+    }
+    return { data, deflated, crc, sha256 };
+  };
+
+  const writeLocal = async (
+    name: Buffer,
+    flags: number,
+    method: number,
+    crc: number,
+    csize: number,
+    usize: number,
+    zip64: boolean,
+  ) => {
+    const header = Buffer.alloc(30 + name.length + (zip64 ? 20 : 0));
+    header.writeUInt32LE(0x04034b50, 0);
+    header.writeUInt16LE(zip64 ? 45 : 20, 4);
+    header.writeUInt16LE(flags, 6);
+    header.writeUInt16LE(method, 8);
+    header.writeUInt16LE(time, 10);
+    header.writeUInt16LE(date, 12);
+    header.writeUInt32LE(crc, 14);
+    header.writeUInt32LE(zip64 ? MAX32 : csize, 18);
+    header.writeUInt32LE(zip64 ? MAX32 : usize, 22);
+    header.writeUInt16LE(name.length, 26);
+    header.writeUInt16LE(zip64 ? 20 : 0, 28);
+    name.copy(header, 30);
+    if (zip64) {
+      const x = 30 + name.length;
+      header.writeUInt16LE(0x0001, x);
+      header.writeUInt16LE(16, x + 2);
+      header.writeBigUInt64LE(BigInt(usize), x + 4);
+      header.writeBigUInt64LE(BigInt(csize), x + 12);
+    }
+    await out.write(header);
+  };
+
+  const writeBuffered = async (item: ZipItem, p: Prepared) => {
+    const name = Buffer.from(item.zipPath);
+    const offset = out.bytes;
+    const method = p.deflated ? 8 : 0;
+    const body = p.deflated ?? p.data;
+    await writeLocal(name, UTF8_FLAG, method, p.crc, body.length, p.data.length, forceZip64);
+    await out.write(body);
+    central.push({
+      name,
+      flags: UTF8_FLAG,
+      method,
+      crc: p.crc,
+      csize: body.length,
+      usize: p.data.length,
+      offset,
+      mode: modeOf(item),
+      zip64: forceZip64,
+    });
+  };
+
+  // A large file: one read stream through hashes and a deflate stream, sizes in a data descriptor after it.
+  const writeStreamed = async (item: ZipItem): Promise<WrittenItem> => {
+    const name = Buffer.from(item.zipPath);
+    const offset = out.bytes;
+    const zip64 = forceZip64 || item.size >= MAX32 - 64 * 1024 * 1024;
+    const method = level > 0 ? 8 : 0;
+    const flags = UTF8_FLAG | DESCRIPTOR_FLAG;
+    await writeLocal(name, flags, method, 0, 0, 0, zip64);
+    const sha = createHash('sha256');
+    let crc = 0;
+    let usize = 0;
+    let csize = 0;
+    try {
+      const source = createReadStream(item.absPath!, { highWaterMark: 1 << 20 });
+      if (method === 8) {
+        const deflater = zlib.createDeflateRaw({ level });
+        const feeding = (async () => {
+          try {
+            for await (const chunk of source as AsyncIterable<Buffer>) {
+              sha.update(chunk);
+              crc = crc32(chunk, crc);
+              usize += chunk.length;
+              if (!deflater.write(chunk)) await new Promise((ok) => deflater.once('drain', ok));
+            }
+            deflater.end();
+          } catch (error) {
+            deflater.destroy(error as Error);
+            throw error;
+          }
+        })();
+        for await (const chunk of deflater as AsyncIterable<Buffer>) {
+          csize += chunk.length;
+          await out.write(chunk);
+        }
+        await feeding;
+      } else {
+        for await (const chunk of source as AsyncIterable<Buffer>) {
+          sha.update(chunk);
+          crc = crc32(chunk, crc);
+          usize += chunk.length;
+          csize += chunk.length;
+          await out.write(chunk);
+        }
+      }
+    } catch (cause) {
+      throw unreadable(item.absPath!, cause);
+    }
+    const descriptor = Buffer.alloc(zip64 ? 24 : 16);
+    descriptor.writeUInt32LE(0x08074b50, 0);
+    descriptor.writeUInt32LE(crc, 4);
+    if (zip64) {
+      descriptor.writeBigUInt64LE(BigInt(csize), 8);
+      descriptor.writeBigUInt64LE(BigInt(usize), 16);
+    } else {
+      descriptor.writeUInt32LE(csize, 8);
+      descriptor.writeUInt32LE(usize, 12);
+    }
+    await out.write(descriptor);
+    central.push({ name, flags, method, crc, csize, usize, offset, mode: modeOf(item), zip64 });
+    return { item, size: usize, sha256: sha.digest('hex') };
+  };
+
+  try {
+    // Read-ahead: prepare items in order, at most `concurrency` items and `windowBytes` bytes ahead of the writer.
+    const concurrency = 64;
+    const prepared: (Promise<Prepared> | undefined)[] = new Array(items.length);
+    let next = 0;
+    let aheadBytes = 0;
+    const fill = (writerAt: number) => {
+      while (next < items.length && next < writerAt + concurrency) {
+        const item = items[next];
+        if (!streams(item)) {
+          if (aheadBytes > 0 && aheadBytes + item.size > windowBytes) break;
+          aheadBytes += item.size;
+          const promise = prepare(item);
+          promise.catch(() => {});
+          prepared[next] = promise;
+        }
+        next++;
+      }
+    };
+    for (let i = 0; i < items.length; i++) {
+      fill(i);
+      const item = items[i];
+      if (streams(item)) {
+        written[i] = await writeStreamed(item);
+      } else {
+        if (!prepared[i]) fill(i); // the window was full when this one's turn came
+        const p = await prepared[i]!;
+        prepared[i] = undefined;
+        aheadBytes -= item.size;
+        await writeBuffered(item, p);
+        written[i] = { item, size: p.data.length, sha256: p.sha256 };
+      }
+      options.onItem?.(written[i], i);
+    }
     const tail = last(written);
-    zip.addBuffer(tail.buffer!, tail.zipPath, fileOptions(tail));
-    zip.end();
-    await Promise.race([finished, failure]);
-    return { written, bytes: outBytes, sha256: outHash.digest('hex') };
+    await writeBuffered(tail, await prepare(tail));
+    await writeCentralDirectory();
+    await out.flush();
+  } catch (error) {
+    await handle.close().catch(() => {});
+    throw error;
+  } finally {
+    pool.close();
+  }
+  await handle.close();
+  return { written, bytes: out.bytes, sha256: out.digest() };
+
+  async function writeCentralDirectory() {
+    const start = out.bytes;
+    for (const e of central) {
+      const needs = {
+        usize: forceZip64 || e.usize >= MAX32,
+        csize: forceZip64 || e.csize >= MAX32,
+        offset: forceZip64 || e.offset >= MAX32,
+      };
+      const extraLength = (needs.usize ? 8 : 0) + (needs.csize ? 8 : 0) + (needs.offset ? 8 : 0);
+      const zip64 = extraLength > 0 || e.zip64;
+      const record = Buffer.alloc(46 + e.name.length + (extraLength ? 4 + extraLength : 0));
+      record.writeUInt32LE(0x02014b50, 0);
+      record.writeUInt16LE(MADE_BY_UNIX, 4);
+      record.writeUInt16LE(zip64 ? 45 : 20, 6);
+      record.writeUInt16LE(e.flags, 8);
+      record.writeUInt16LE(e.method, 10);
+      record.writeUInt16LE(time, 12);
+      record.writeUInt16LE(date, 14);
+      record.writeUInt32LE(e.crc, 16);
+      record.writeUInt32LE(needs.csize ? MAX32 : e.csize, 20);
+      record.writeUInt32LE(needs.usize ? MAX32 : e.usize, 24);
+      record.writeUInt16LE(e.name.length, 28);
+      record.writeUInt16LE(extraLength ? 4 + extraLength : 0, 30);
+      // comment length, disk number, internal attributes: 0
+      record.writeUInt32LE((e.mode << 16) >>> 0, 38);
+      record.writeUInt32LE(needs.offset ? MAX32 : e.offset, 42);
+      e.name.copy(record, 46);
+      if (extraLength) {
+        let x = 46 + e.name.length;
+        record.writeUInt16LE(0x0001, x);
+        record.writeUInt16LE(extraLength, x + 2);
+        x += 4;
+        if (needs.usize) x = record.writeBigUInt64LE(BigInt(e.usize), x);
+        if (needs.csize) x = record.writeBigUInt64LE(BigInt(e.csize), x);
+        if (needs.offset) record.writeBigUInt64LE(BigInt(e.offset), x);
+      }
+      await out.write(record);
+    }
+    const size = out.bytes - start;
+    const count = central.length;
+    const zip64End = forceZip64 || count >= MAX16 || size >= MAX32 || start >= MAX32;
+    if (zip64End) {
+      const at = out.bytes;
+      const record = Buffer.alloc(56 + 20);
+      record.writeUInt32LE(0x06064b50, 0);
+      record.writeBigUInt64LE(44n, 4);
+      record.writeUInt16LE(MADE_BY_UNIX, 12);
+      record.writeUInt16LE(45, 14);
+      // this disk, disk with the directory: 0
+      record.writeBigUInt64LE(BigInt(count), 24);
+      record.writeBigUInt64LE(BigInt(count), 32);
+      record.writeBigUInt64LE(BigInt(size), 40);
+      record.writeBigUInt64LE(BigInt(start), 48);
+      record.writeUInt32LE(0x07064b50, 56);
+      // disk with the zip64 end record: 0
+      record.writeBigUInt64LE(BigInt(at), 64);
+      record.writeUInt32LE(1, 72);
+      await out.write(record);
+    }
+    const end = Buffer.alloc(22);
+    end.writeUInt32LE(0x06054b50, 0);
+    end.writeUInt16LE(zip64End ? MAX16 : count, 8);
+    end.writeUInt16LE(zip64End ? MAX16 : count, 10);
+    end.writeUInt32LE(zip64End ? MAX32 : size, 12);
+    end.writeUInt32LE(zip64End ? MAX32 : start, 16);
+    await out.write(end);
   }
 }
 
 function unreadable(path: string, cause: unknown): CodesaveError {
-  const message = (cause as Error).message ?? String(cause);
+  if (cause instanceof CodesaveError) return cause;
   const code = (cause as NodeJS.ErrnoException).code;
   return new CodesaveError(
     'ERR_UNREADABLE_FILE',
-    code
-      ? `cannot read ${path} (${code}); fix its permissions, or exclude it with .gitignore or the ignore option`
-      : `${path} changed while it was being saved (${message}); save again`,
+    `cannot read ${path} (${code ?? (cause as Error).message}); fix its permissions, or exclude it with .gitignore or the ignore option`,
     { cause, details: { path, errno: code } },
   );
 }
