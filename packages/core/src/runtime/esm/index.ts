@@ -12,6 +12,7 @@ import { type TransformCacheOptions, Transformer } from '../transform/index.js';
 import type { TsCompilerOptions } from '../transform/typescript.js';
 import { type EsmHost, EsmLoader, type ModuleFormat } from './loader.js';
 import { createNamespace } from './namespace.js';
+import { StackMapper } from './stack.js';
 
 export { moduleFormat } from './format.js';
 export { type EsmHost, EsmLoader, type ModuleFormat, ModuleRecord } from './loader.js';
@@ -33,6 +34,8 @@ export function configureTransformCache(options: TransformCacheOptions): void {
 }
 
 const TS_FILE = /\.[cm]?tsx?$/;
+/** Files `require` runs only after transpiling (as the runtime's `transformCjs` hook is called for them). */
+const CJS_TRANSPILED = /\.(?:[cm]?tsx?|jsx)$/;
 const JS_TO_TS: Record<string, string[]> = {
   '.js': ['.ts', '.tsx'],
   '.jsx': ['.tsx'],
@@ -71,6 +74,7 @@ function parseJsonc(text: string): unknown {
 export function createEsmHooks(runtime: Runtime): LoaderHooks & { loader: EsmLoader; transformer: Transformer } {
   const transformer = new Transformer(cacheOptions);
   const tsconfigs = new Map<string, TsConfig | undefined>();
+  let runsTypeScript = false;
   const readText = (file: string): string | undefined => {
     try {
       return runtime.fs.readFileSync(file, 'utf8') as string;
@@ -146,7 +150,8 @@ export function createEsmHooks(runtime: Runtime): LoaderHooks & { loader: EsmLoa
       const resolved = runtime.resolver.resolve(specifier, parent, 'import');
       return resolved.startsWith('node:') || path.isAbsolute(resolved) ? resolved : `node:${resolved}`;
     } catch (error) {
-      if (parentPath === undefined || !TS_FILE.test(parentPath)) throw error;
+      // tsx's rules apply to every importer once the codebase runs TypeScript.
+      if (parentPath === undefined || !(runsTypeScript || TS_FILE.test(parentPath))) throw error;
       if (specifier.startsWith('./') || specifier.startsWith('../') || specifier.startsWith('/')) {
         const found = tsFile(path.resolve(path.dirname(parentPath), specifier));
         if (found) return found;
@@ -187,6 +192,10 @@ export function createEsmHooks(runtime: Runtime): LoaderHooks & { loader: EsmLoa
     return undefined;
   };
 
+  // Original positions in stack traces (realm mode only: the host realm's Error is the host's business).
+  const stacks = runtime.realm.context ? new StackMapper() : undefined;
+  const readSource = (file: string): string => runtime.fs.readFileSync(file, 'utf8') as string;
+  const tsOptionsFor = (file: string): TsCompilerOptions => (TS_FILE.test(file) ? tsOptions(file) : {});
   const toFormat = (file: string): ModuleFormat => {
     const format = runtime.formatOf(file);
     return format === 'addon' ? 'commonjs' : format;
@@ -202,9 +211,19 @@ export function createEsmHooks(runtime: Runtime): LoaderHooks & { loader: EsmLoa
     },
     compile: (code, file, url) => {
       // Stack frames: Node shows ES modules by URL; tsx's source maps show TypeScript files by path.
-      const script = transformer.script(code, TS_FILE.test(file) ? file : url, -1);
+      const name = TS_FILE.test(file) ? file : url;
+      if (stacks) {
+        const ts = TS_FILE.test(file);
+        stacks.register(name, () => transformer.esmSourceMap(file, readSource(file), tsOptionsFor(file)), 1, ts);
+        stacks.install(runtime.realm.global);
+      }
+      const script = transformer.script(code, name, -1);
       const context = runtime.realm.context;
       return context ? script.runInContext(context) : script.runInThisContext();
+    },
+    cjsSource: (file) => {
+      const source = readSource(file);
+      return CJS_TRANSPILED.test(file) ? transformer.cjs(file, source, tsOptions(file)) : source;
     },
     requireCjs: (file) => runtime.load(file, null, false),
     builtin: (id) => runtime.builtin(id) as Record<string, unknown>,
@@ -216,6 +235,7 @@ export function createEsmHooks(runtime: Runtime): LoaderHooks & { loader: EsmLoa
    * adds them to `require.extensions`). A JavaScript-only codebase keeps Node's own list.
    */
   const registerTypeScriptExtensions = () => {
+    runsTypeScript = true;
     const js = runtime.extensions['.js'];
     if (!js) return;
     for (const ext of ['.ts', '.tsx', '.cts', '.mts']) runtime.extensions[ext] ??= js;
@@ -237,6 +257,10 @@ export function createEsmHooks(runtime: Runtime): LoaderHooks & { loader: EsmLoa
     },
     transformCjs(source, filename) {
       registerTypeScriptExtensions();
+      if (stacks) {
+        stacks.register(filename, () => transformer.cjsSourceMap(filename, source, tsOptions(filename)), 0, true);
+        stacks.install(runtime.realm.global);
+      }
       return transformer.cjs(filename, source, tsOptions(filename));
     },
   };

@@ -24,6 +24,8 @@ export interface EsmHost {
   transform(path: string, source: string): EsmTransform;
   /** Compiles the transformed script in the realm and returns its value (the generator function). */
   compile(code: string, path: string, url: string): unknown;
+  /** The JavaScript a CommonJS file runs as (TypeScript transpiled), for the export-names lexer. */
+  cjsSource?(path: string): string;
   /** Runs a CommonJS module through the CJS loader (or returns its cached `module.exports`). */
   requireCjs(path: string): unknown;
   /** The module object of a builtin (`fs` is the codebase's view). */
@@ -90,7 +92,7 @@ function cjsExportNames(host: EsmHost, path: string, seen = new Set<string>()): 
   }
   let parsed: { exports: string[]; reexports: string[] };
   try {
-    parsed = parseCjs(host.readFile(path));
+    parsed = parseCjs(host.cjsSource ? host.cjsSource(path) : host.readFile(path));
   } catch {
     return names;
   }

@@ -29,6 +29,8 @@ export interface EsmTransform {
   indirectExports: { name: string; request: number; imported: string }[];
   /** `export * from requests[i]`. */
   starExports: number[];
+  /** Only when asked for (`{ sourceMap: true }`): generated -> original positions, as a v3 source map. */
+  map?: string;
 }
 
 type AnyNode = Node & Record<string, any>;
@@ -36,7 +38,7 @@ type AnyNode = Node & Record<string, any>;
 const moduleName = (node: AnyNode): string => (node.type === 'Literal' ? String(node.value) : node.name);
 
 /** Transforms an ES module. Throws the realm-independent `SyntaxError` acorn reports, with the file name. */
-export function transformEsm(source: string, filename: string): EsmTransform {
+export function transformEsm(source: string, filename: string, options: { sourceMap?: boolean } = {}): EsmTransform {
   let ast: AnyNode;
   try {
     ast = parse(source, {
@@ -182,6 +184,7 @@ export function transformEsm(source: string, filename: string): EsmTransform {
     localExports,
     indirectExports,
     starExports,
+    ...(options.sourceMap ? { map: s.generateMap({ hires: true, source: filename }).toString() } : {}),
   };
 }
 

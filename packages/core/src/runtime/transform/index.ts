@@ -10,6 +10,7 @@ import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import vm from 'node:vm';
+import remapping from '@jridgewell/remapping';
 import { nodeFeatures } from '../features.js';
 import { type EsmTransform, transformEsm } from './esm.js';
 import { type TsCompilerOptions, transformTypeScript, typeScriptKind } from './typescript.js';
@@ -82,6 +83,22 @@ export class Transformer {
     memoryEsm.set(key, value);
     this.#writeDisk(`${key}.json`, JSON.stringify(value));
     return value;
+  }
+
+  /**
+   * The source map of {@link esm}'s output for this source (recomputed on demand: only a stack trace needs it),
+   * composed with the TypeScript step's. Generated positions are those of the whole script, wrapper line included.
+   */
+  esmSourceMap(path: string, source: string, ts: TsCompilerOptions = {}): string {
+    if (!typeScriptKind(path).ts) return transformEsm(source, path, { sourceMap: true }).map!;
+    const js = transformTypeScript(source, path, 'module', ts, { sourceMap: true });
+    const esm = transformEsm(js.code, path, { sourceMap: true });
+    return String(remapping([esm.map!, js.map!], () => null));
+  }
+
+  /** The source map of {@link cjs}'s output (TypeScript/JSX -> CommonJS). */
+  cjsSourceMap(path: string, source: string, ts: TsCompilerOptions = {}): string | undefined {
+    return transformTypeScript(source, path, 'commonjs', ts, { sourceMap: true }).map;
   }
 
   /** A TypeScript/JSX file `require` loads as CommonJS: plain CommonJS JavaScript. */

@@ -40,6 +40,7 @@ export function transformTypeScript(
   filename: string,
   kind: 'module' | 'commonjs',
   options: TsCompilerOptions = {},
+  output: { sourceMap?: boolean } = {},
 ): TsOutput {
   const jsx = /\.tsx$/.test(filename);
   const needsEsbuild = NEEDS_ESBUILD.test(source) || (kind === 'commonjs' && ESM_SYNTAX.test(source));
@@ -55,12 +56,18 @@ export function transformTypeScript(
       ...(options.jsxFactory ? { jsxPragma: options.jsxFactory } : {}),
       ...(options.jsxFragmentFactory ? { jsxFragmentPragma: options.jsxFragmentFactory } : {}),
       keepUnusedImports: options.verbatimModuleSyntax === true,
+      ...(output.sourceMap ? { sourceMapOptions: { compiledFilename: filename } } : {}),
     });
-    return { code: out.code, linesPreserved: true };
+    return {
+      code: out.code,
+      linesPreserved: true,
+      ...(out.sourceMap ? { map: JSON.stringify({ ...out.sourceMap, sources: [filename] }) } : {}),
+    };
   }
   const out = transformSync(source, {
     loader: jsx ? 'tsx' : 'ts',
     format: kind === 'module' ? 'esm' : 'cjs',
+    platform: 'node',
     target: 'esnext',
     sourcefile: filename,
     sourcemap: 'external',

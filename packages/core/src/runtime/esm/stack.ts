@@ -1,0 +1,106 @@
+/**
+ * Stack traces of transformed code point at the original file, line and column.
+ *
+ * Transforms keep every line in place, but columns move where an imported name is rewritten or a type is
+ * stripped, and esbuild (namespaces, decorators) moves lines too. Node only maps `vm` code through source maps
+ * with a process-wide switch (`process.setSourceMapsEnabled`), which would change the host's own traces. Node
+ * does call the `Error.prepareStackTrace` of the realm that created an error, so each codebase's realm gets one
+ * that formats frames as V8 does and rewrites the positions of transformed files through their source maps
+ * (computed on demand). Errors created by host functions, and the host-realm mode, keep V8's positions
+ * (lines right, columns possibly off).
+ */
+import { originalPositionFor, TraceMap } from '@jridgewell/trace-mapping';
+
+interface Entry {
+  /** The source map, computed on the first frame that needs it. */
+  produce: () => string | undefined;
+  map?: TraceMap | null;
+  /** Lines V8 reports are this much below the map's generated lines (the ESM wrapper line). */
+  lineShift: number;
+  /**
+   * Frames without a function name read `<anonymous> (file:line:col)`: how Node prints frames it maps through
+   * source maps, which is what tsx's TypeScript shows.
+   */
+  nameAnonymous: boolean;
+}
+
+interface CallSiteLike {
+  getFileName(): string | null | undefined;
+  getLineNumber(): number | null;
+  getColumnNumber(): number | null;
+  toString(): string;
+}
+
+export class StackMapper {
+  readonly #files = new Map<string, Entry>();
+  #installed = false;
+
+  /** `name` is the script's file name as frames report it (a path, or a `file:` URL for ES modules). */
+  register(name: string, produce: () => string | undefined, lineShift: number, nameAnonymous = false): void {
+    this.#files.set(name, { produce, lineShift, nameAnonymous });
+  }
+
+  /** The original position of a frame, or `undefined` when the file is not a transformed one. */
+  original(name: string, line: number, column: number): { line: number; column: number } | undefined {
+    const entry = this.#files.get(name);
+    if (!entry) return undefined;
+    if (entry.map === undefined) {
+      try {
+        const raw = entry.produce();
+        entry.map = raw ? new TraceMap(raw) : null;
+      } catch {
+        entry.map = null;
+      }
+    }
+    if (!entry.map) return undefined;
+    const pos = originalPositionFor(entry.map, { line: line + entry.lineShift, column: column - 1 });
+    if (pos.line === null || pos.column === null) return undefined;
+    return { line: pos.line, column: pos.column + 1 };
+  }
+
+  /** Installs the realm's `Error.prepareStackTrace` (once; a user's own replaces it, as natively). */
+  install(realmGlobal: typeof globalThis): void {
+    if (this.#installed) return;
+    this.#installed = true;
+    const RealmError = realmGlobal.Error as ErrorConstructor & { prepareStackTrace?: unknown };
+    if (RealmError.prepareStackTrace !== undefined) return;
+    const toString = RealmError.prototype.toString;
+    const mapper = this;
+    Object.defineProperty(RealmError, 'prepareStackTrace', {
+      value: function prepareStackTrace(error: unknown, frames: CallSiteLike[]): string {
+        let header: string;
+        try {
+          header = toString.call(error);
+        } catch {
+          header = '<error>';
+        }
+        let out = header;
+        for (const frame of frames) {
+          let text = String(frame);
+          const name = frame.getFileName();
+          const line = frame.getLineNumber();
+          const column = frame.getColumnNumber();
+          if (name && line !== null && column !== null) {
+            const pos = mapper.original(name, line, column);
+            if (pos) {
+              const from = `${name}:${line}:${column}`;
+              const at = text.lastIndexOf(from);
+              if (at >= 0) {
+                const to = `${name}:${pos.line}:${pos.column}`;
+                text =
+                  text === from && mapper.#files.get(name)!.nameAnonymous
+                    ? `<anonymous> (${to})`
+                    : `${text.slice(0, at)}${to}${text.slice(at + from.length)}`;
+              }
+            }
+          }
+          out += `\n    at ${text}`;
+        }
+        return out;
+      },
+      writable: true,
+      configurable: true,
+      enumerable: false,
+    });
+  }
+}
