@@ -16,6 +16,7 @@ export {
 export { Codebase, type CodebaseOptions, ENTRY_EXTENSIONS, UniqueCodebase, ZipCodebase } from './codebase/index.js';
 export { assertRealmEqual, type RealmDifference, realmDifference, realmEqual } from './compare/realm-equal.js';
 export { CodesaveError, type CodesaveErrorCode, isCodesaveError } from './errors.js';
+export { configureTransformCache } from './runtime/esm/index.js';
 export { nodeFeatures } from './runtime/features.js';
 export type { FsView } from './runtime/fs-view.js';
 export type { LoaderHooks } from './runtime/hooks.js';
@@ -28,6 +29,12 @@ export {
   Runtime,
   type RuntimeOptions,
 } from './runtime/runtime.js';
+export {
+  clearMemoryCaches,
+  defaultCacheDir,
+  flushTransformCache,
+  type TransformCacheOptions,
+} from './runtime/transform/index.js';
 export * from './snapshot/index.js';
 export {
   type CodebaseFs,

@@ -5,8 +5,7 @@
  * disk under `cacheDir`; compiled scripts reuse V8's code cache for the same transformed text.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import vm from 'node:vm';
@@ -167,37 +166,52 @@ export class Transformer {
     }
   }
 
-  /** Queues a cache file; written after the current load (a burst of sync writes would slow the load itself). */
+  /**
+   * Queues a cache file. Writes wait until loading has been quiet for a moment (or the process is about to
+   * exit): a burst of file writes during a load would slow the load that produced them.
+   */
   #writeDisk(name: string, data: string | Buffer): void {
     if (!this.cacheDir) return;
     pendingWrites.push([this.cacheDir, name, data]);
-    if (pendingWrites.length === 1) setImmediate(flushWrites);
+    flushTimer?.refresh();
+    if (flushTimer) return;
+    flushTimer = setTimeout(flushWrites, WRITE_DELAY_MS);
+    flushTimer.unref();
+    if (!exitHook) {
+      exitHook = true;
+      process.once('beforeExit', flushWrites);
+    }
   }
 }
 
+const WRITE_DELAY_MS = 300;
 const pendingWrites: [dir: string, name: string, data: string | Buffer][] = [];
 const readyDirs = new Set<string>();
+let flushTimer: NodeJS.Timeout | undefined;
+let exitHook = false;
 
-/** Writes the queued cache files off the main thread (libuv's pool), one after another. */
+/** Writes the queued cache files (each atomically: temp file + rename). */
 function flushWrites(): void {
-  const batch = pendingWrites.splice(0);
-  const write = async (): Promise<void> => {
-    for (const [cacheDir, name, data] of batch) {
-      try {
-        const dir = join(cacheDir, name.slice(0, 2));
-        if (!readyDirs.has(dir)) {
-          await mkdir(dir, { recursive: true });
-          readyDirs.add(dir);
-        }
-        const tmp = join(dir, `${name}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`);
-        await writeFile(tmp, data);
-        await rename(tmp, join(dir, name));
-      } catch {
-        // A cache that cannot be written is only slower.
+  flushTimer = undefined;
+  for (const [cacheDir, name, data] of pendingWrites.splice(0)) {
+    try {
+      const dir = join(cacheDir, name.slice(0, 2));
+      if (!readyDirs.has(dir)) {
+        mkdirSync(dir, { recursive: true });
+        readyDirs.add(dir);
       }
+      const tmp = join(dir, `${name}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`);
+      writeFileSync(tmp, data);
+      renameSync(tmp, join(dir, name));
+    } catch {
+      // A cache that cannot be written is only slower.
     }
-  };
-  void write();
+  }
+}
+
+/** Writes pending cache files now (tests, benchmarks, before a process exits on its own terms). */
+export function flushTransformCache(): void {
+  flushWrites();
 }
 
 /** Drops the process-wide memory caches (tests and benchmarks). */
