@@ -13,7 +13,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, readFileSync } from 'node:fs';
 import { type FileHandle, open, readFile } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
 import * as zlib from 'node:zlib';
 import { CodesaveError } from '../errors.js';
 
@@ -84,60 +83,16 @@ function crc32(data: Uint8Array, previous = 0): number {
 }
 
 /**
- * Raw deflate on libuv's thread pool through a few long-lived zlib streams, each reset between files: a fresh
- * zlib context per file (what `zlib.deflateRaw` does) costs more than deflating a typical small source file.
- * The output of a reset stream given the whole file and `Z_FINISH` is the same as a one-shot deflate.
+ * Raw deflate with a fresh zlib context per file, so each entry's bytes are exactly zlib's one-shot deflate of
+ * that file. (Reusing a stream with `reset()` is faster but not deterministic: bytes left in the window from
+ * the previous file change some match choices — measured, see docs/decisions.md.) Small files deflate right
+ * here, where a thread-pool round trip would cost more than the work; larger ones on the thread pool, in
+ * parallel with reading and hashing.
  */
-class DeflatePool {
-  private readonly idle: zlib.DeflateRaw[] = [];
-  private readonly waiting: ((lane: zlib.DeflateRaw) => void)[] = [];
-  private readonly all: zlib.DeflateRaw[] = [];
-  constructor(
-    private readonly level: number,
-    private readonly size: number,
-  ) {}
-  async deflate(data: Buffer): Promise<Buffer> {
-    const lane = await this.acquire();
-    try {
-      return await new Promise<Buffer>((ok, ko) => {
-        const chunks: Buffer[] = [];
-        const onData = (chunk: Buffer) => chunks.push(chunk);
-        const onError = (error: Error) => {
-          lane.off('data', onData);
-          ko(error);
-        };
-        lane.on('data', onData);
-        lane.once('error', onError);
-        lane.write(data);
-        lane.flush(zlib.constants.Z_FINISH, () => {
-          lane.off('data', onData);
-          lane.off('error', onError);
-          ok(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks));
-        });
-      });
-    } finally {
-      lane.reset();
-      this.release(lane);
-    }
-  }
-  close(): void {
-    for (const lane of this.all) lane.destroy();
-  }
-  private acquire(): Promise<zlib.DeflateRaw> {
-    const lane = this.idle.pop();
-    if (lane) return Promise.resolve(lane);
-    if (this.all.length < this.size) {
-      const fresh = zlib.createDeflateRaw({ level: this.level });
-      this.all.push(fresh);
-      return Promise.resolve(fresh);
-    }
-    return new Promise((ok) => this.waiting.push(ok));
-  }
-  private release(lane: zlib.DeflateRaw): void {
-    const next = this.waiting.shift();
-    if (next) next(lane);
-    else this.idle.push(lane);
-  }
+function deflate(data: Buffer, level: number): Buffer | Promise<Buffer> {
+  const options = { level, memLevel: 9 };
+  if (data.length <= 64 * 1024) return zlib.deflateRawSync(data, options);
+  return new Promise((ok, ko) => zlib.deflateRaw(data, options, (error, out) => (error ? ko(error) : ok(out))));
 }
 
 interface Central {
@@ -202,7 +157,6 @@ export async function writeZip(
   const windowBytes = options.windowBytes ?? 64 * 1024 * 1024;
   const forceZip64 = options.forceZip64 ?? false;
   const { date, time } = dosDateTime(options.mtime);
-  const pool = new DeflatePool(level, Math.max(2, Math.min(4, availableParallelism())));
   const handle = await open(outPath, 'wx');
   const out = new Output(handle);
   const central: Central[] = [];
@@ -227,7 +181,7 @@ export async function writeZip(
     const sha256 = createHash('sha256').update(data).digest('hex');
     let deflated: Buffer | undefined;
     if (level > 0 && item.link === undefined && data.length > 0) {
-      const d = await pool.deflate(data);
+      const d = await deflate(data, level);
       if (d.length < data.length) deflated = d;
     }
     return { data, deflated, crc, sha256 };
@@ -300,7 +254,7 @@ export async function writeZip(
     try {
       const source = createReadStream(item.absPath!, { highWaterMark: 1 << 20 });
       if (method === 8) {
-        const deflater = zlib.createDeflateRaw({ level });
+        const deflater = zlib.createDeflateRaw({ level, memLevel: 9 });
         const feeding = (async () => {
           try {
             for await (const chunk of source as AsyncIterable<Buffer>) {
@@ -388,8 +342,6 @@ export async function writeZip(
   } catch (error) {
     await handle.close().catch(() => {});
     throw error;
-  } finally {
-    pool.close();
   }
   await handle.close();
   return { written, bytes: out.bytes, sha256: out.digest() };
