@@ -134,3 +134,28 @@ describe('unreadable input', () => {
     assert.deepEqual(checkpointAs(user, root, join(base, 'x.zip')), { ok: true });
   });
 });
+
+describe('unwritable output', () => {
+  test('an output whose "directory" is a file: ERR_OUTPUT_DIR_MISSING', async () => {
+    const root = writeTree(tempDir(), { 'a.js': 'x', 'file.txt': 'x' });
+    await rejectsWith(
+      checkpoint(root, { output: join(root, 'file.txt', 'x.zip') }),
+      'ERR_OUTPUT_DIR_MISSING',
+      /file\.txt is a file, not a directory/,
+    );
+  });
+
+  test('a read-only output directory: ERR_OUTPUT_UNWRITABLE', async () => {
+    const base = tempDir();
+    chmodSync(base, 0o777);
+    const root = writeTree(join(base, 'proj'), { 'a.js': 'x' });
+    const outDir = join(base, 'ro');
+    writeTree(outDir, { keep: '' });
+    chmodSync(root, 0o755);
+    chmodSync(outDir, 0o555);
+    const user = asRoot ? 65534 : (process.getuid?.() ?? 0);
+    const result = checkpointAs(user, root, join(outDir, 's.zip'));
+    assert.equal(result.code, 'ERR_OUTPUT_UNWRITABLE');
+    assert.match(result.message!, /EACCES.*check that the directory is writable/);
+  });
+});

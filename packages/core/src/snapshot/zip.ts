@@ -157,7 +157,12 @@ export async function writeZip(
   const windowBytes = options.windowBytes ?? 64 * 1024 * 1024;
   const forceZip64 = options.forceZip64 ?? false;
   const { date, time } = dosDateTime(options.mtime);
-  const handle = await open(outPath, 'wx');
+  let handle: FileHandle;
+  try {
+    handle = await open(outPath, 'wx');
+  } catch (cause) {
+    throw unwritable(outPath, cause);
+  }
   const out = new Output(handle);
   const central: Central[] = [];
   const written: WrittenItem[] = new Array(items.length);
@@ -341,7 +346,9 @@ export async function writeZip(
     await out.flush();
   } catch (error) {
     await handle.close().catch(() => {});
-    throw error;
+    throw error instanceof CodesaveError || typeof (error as NodeJS.ErrnoException).code !== 'string'
+      ? error
+      : unwritable(outPath, error);
   }
   await handle.close();
   return { written, bytes: out.bytes, sha256: out.digest() };
@@ -421,6 +428,15 @@ function unreadable(path: string, cause: unknown): CodesaveError {
   return new CodesaveError(
     'ERR_UNREADABLE_FILE',
     `cannot read ${path} (${code ?? (cause as Error).message}); fix its permissions, or exclude it with .gitignore or the ignore option`,
+    { cause, details: { path, errno: code } },
+  );
+}
+
+function unwritable(path: string, cause: unknown): CodesaveError {
+  const code = (cause as NodeJS.ErrnoException).code;
+  return new CodesaveError(
+    'ERR_OUTPUT_UNWRITABLE',
+    `cannot write the snapshot next to ${path} (${code ?? (cause as Error).message}); check that the directory is writable and has space, or choose another output`,
     { cause, details: { path, errno: code } },
   );
 }
