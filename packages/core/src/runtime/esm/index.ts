@@ -228,6 +228,7 @@ export function createEsmHooks(runtime: Runtime): LoaderHooks & { loader: EsmLoa
     requireCjs: (file) => runtime.load(file, null, false),
     builtin: (id) => runtime.builtin(id) as Record<string, unknown>,
     global: runtime.realm.global,
+    run: (fn) => runtime.realm.evaluate(fn),
   };
   const loader = new EsmLoader(host);
   /**

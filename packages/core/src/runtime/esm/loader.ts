@@ -32,6 +32,8 @@ export interface EsmHost {
   builtin(id: string): Record<string, unknown>;
   /** The realm's global object: errors and promises handed to user code are the realm's. */
   global: typeof globalThis;
+  /** Runs a synchronous stretch of user code (the realm bounds it by its timeout, when set). */
+  run?<T>(fn: () => T): T;
 }
 
 export type ModuleFormat = 'module' | 'commonjs' | 'json' | 'builtin';
@@ -472,7 +474,9 @@ export class EsmLoader {
   /** Runs a module without top-level await (synchronously). */
   private execute(module: ModuleRecord): void {
     if (module.generator) {
-      module.generator.next();
+      const generator = module.generator;
+      if (this.host.run) this.host.run(() => generator.next());
+      else generator.next();
       return;
     }
     const values = module.values;
@@ -508,7 +512,8 @@ export class EsmLoader {
       return module.generator!.next();
     };
     // The body starts synchronously when instantiation has completed (the usual case: linking awaited it).
-    const started = module.instantiatedDone ? (module.generator!.next() as Promise<unknown>) : run();
+    const start = () => module.generator!.next() as Promise<unknown>;
+    const started = module.instantiatedDone ? (this.host.run ? this.host.run(start) : start()) : run();
     Promise.resolve(started).then(
       () => this.asyncFulfilled(module),
       (error) => this.asyncRejected(module, error),
