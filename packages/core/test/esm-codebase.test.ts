@@ -49,7 +49,7 @@ test('stack traces of TypeScript and rewritten ESM point at the original line an
     'main.ts': [
       "import { id } from './lib.js';",
       'type T = { a: number };',
-      'export function fail(t: T = { a: 1 }): never { id(t.a); id(2); throw new Error('bad ' + t.a); }',
+      'export function fail(t: T = { a: 1 }): never { id(t.a); id(2); throw new Error("bad " + t.a); }',
       '',
     ].join('\n'),
   });
