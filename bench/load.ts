@@ -2,6 +2,9 @@
 //
 //   node --conditions=codesave-source --import tsx bench/load.ts          (from the repository root)
 //   BENCH_MODULES=5000 BENCH_ROUNDS=7 node --conditions=codesave-source --import tsx bench/load.ts
+//   BENCH_BEFORE=/tmp/base/packages/core/src/index.ts node … bench/load.ts    (also times another copy of core,
+//     e.g. `git archive <commit> packages/core/src | tar -x -C /tmp/base` with its node_modules linked, in the
+//     same rounds: before/after numbers of a change from one run)
 //
 // The tree: BENCH_MODULES (default 3000) small CommonJS modules in folders of 100, each requiring up to three
 // earlier ones (a fixed pseudo-random dependency graph), JSON data files, plus lodash in node_modules; the
@@ -18,6 +21,11 @@ import { checkpoint } from '../packages/core/src/index.js';
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const modules = Number(process.env.BENCH_MODULES ?? 3000);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
+const before = process.env.BENCH_BEFORE;
+// BENCH_CPU=1: compare CPU time (user + system, all threads) instead of wall time — steadier on a shared machine
+const cpu = process.env.BENCH_CPU === '1';
+const START = cpu ? 'const t = process.cpuUsage();' : 'const t = performance.now();';
+const ELAPSED = cpu ? '(({ user, system }) => (user + system) / 1000)(process.cpuUsage(t))' : 'performance.now() - t';
 
 function generate(dir: string): void {
   let seed = 42;
@@ -73,24 +81,24 @@ try {
   const zip = join(base, 'tree.zip');
   const saved = await checkpoint(dir, { output: zip, includeDependencies: true });
   console.log(`tree: ${modules} modules + lodash, zip ${saved.files} files, ${(saved.bytes / 1e6).toFixed(1)} MB`);
-  const nativeScript = `const t = performance.now(); const m = require(${JSON.stringify(join(dir, 'index.js'))}); if (!m.total) throw new Error('bad'); console.log(performance.now() - t);`;
-  const zipScript = `const { ZipCodebase } = await import(${JSON.stringify(join(repo, 'packages/core/src/index.ts'))}); const t = performance.now(); const c = await ZipCodebase.open(${JSON.stringify(zip)}); const m = c.require('./index'); if (!m.total) throw new Error('bad'); console.log(performance.now() - t);`;
+  const nativeScript = `${START} const m = require(${JSON.stringify(join(dir, 'index.js'))}); if (!m.total) throw new Error('bad'); console.log(${ELAPSED});`;
+  const script = (core: string, options = '') =>
+    `const { ZipCodebase } = await import(${JSON.stringify(core)}); ${START} const c = await ZipCodebase.open(${JSON.stringify(zip)}${options}); const m = c.require('./index'); if (!m.total) throw new Error('bad'); console.log(${ELAPSED});`;
+  const esm = (code: string) => ['--conditions=codesave-source', '--import', 'tsx', '--input-type=module', '-e', code];
+  const core = join(repo, 'packages/core/src/index.ts');
   const nativeTimes: number[] = [];
   const zipTimes: number[] = [];
   const zipNoVerify: number[] = [];
+  const beforeTimes: number[] = [];
+  const beforeNoVerify: number[] = [];
   for (let round = 0; round < rounds; round++) {
     nativeTimes.push(time(['-e', nativeScript]));
-    zipTimes.push(time(['--conditions=codesave-source', '--import', 'tsx', '--input-type=module', '-e', zipScript]));
-    zipNoVerify.push(
-      time([
-        '--conditions=codesave-source',
-        '--import',
-        'tsx',
-        '--input-type=module',
-        '-e',
-        zipScript.replace(`open(${JSON.stringify(zip)})`, `open(${JSON.stringify(zip)}, { verify: false })`),
-      ]),
-    );
+    zipTimes.push(time(esm(script(core))));
+    zipNoVerify.push(time(esm(script(core, ', { verify: false }'))));
+    if (before) {
+      beforeTimes.push(time(esm(script(before))));
+      beforeNoVerify.push(time(esm(script(before, ', { verify: false }'))));
+    }
   }
   const n = median(nativeTimes);
   const z = median(zipTimes);
@@ -105,8 +113,19 @@ try {
     `ZipCodebase open + require (no verify): median ${zn.toFixed(0)} ms  [${zipNoVerify.map((x) => x.toFixed(0)).join(', ')}]`,
   );
   console.log(
-    `ratio zip/native: ${(z / n).toFixed(2)}x (verify), ${(zn / n).toFixed(2)}x (no verify)  — Node ${process.version}, ${rounds} rounds`,
+    `ratio zip/native: ${(z / n).toFixed(2)}x (verify), ${(zn / n).toFixed(2)}x (no verify)  — Node ${process.version}, ${rounds} rounds, ${cpu ? 'CPU' : 'wall'} time`,
   );
+  if (before) {
+    const b = median(beforeTimes);
+    const bn = median(beforeNoVerify);
+    console.log(
+      `before (${before}), verify: median ${b.toFixed(0)} ms  [${beforeTimes.map((x) => x.toFixed(0)).join(', ')}]`,
+    );
+    console.log(
+      `before, no verify: median ${bn.toFixed(0)} ms  [${beforeNoVerify.map((x) => x.toFixed(0)).join(', ')}]`,
+    );
+    console.log(`ratio before/native: ${(b / n).toFixed(2)}x (verify), ${(bn / n).toFixed(2)}x (no verify)`);
+  }
 } finally {
   if (existsSync(base) && !process.env.BENCH_KEEP) rmSync(base, { recursive: true, force: true });
   else if (process.env.BENCH_KEEP) console.log(`kept ${base}`);

@@ -27,12 +27,17 @@ export interface ArchiveOptions {
   inMemoryLimit?: number;
   /** How messages name a zip given as bytes. Default `'<zip bytes>'`. */
   label?: string;
+  /** Most bytes {@link Archive.keep} holds (files a verification has already inflated). Default 64 MiB. */
+  keepLimit?: number;
 }
 
 export const DEFAULT_MAX_ENTRIES = 100_000;
 export const DEFAULT_MAX_ENTRY_SIZE = 512 * 1024 * 1024;
 export const DEFAULT_MAX_TOTAL_SIZE = 1024 * 1024 * 1024;
 const DEFAULT_IN_MEMORY_LIMIT = 256 * 1024 * 1024;
+export const DEFAULT_KEEP_LIMIT = 64 * 1024 * 1024;
+/** A single file larger than this is never kept by {@link Archive.keep} (it would crowd out many small ones). */
+const KEEP_FILE_LIMIT = 4 * 1024 * 1024;
 const MAX_LINK_TARGET = 4096;
 
 export type ArchiveEntryType = 'file' | 'directory' | 'symlink';
@@ -65,7 +70,14 @@ export interface Archive {
    * a new buffer each call — except with `eager`, where it is the kept one.
    */
   read(name: string): Buffer;
-  /** Releases the file descriptor (if any). Later `read` calls fail. */
+  /**
+   * Keeps `bytes` — exactly what `read(name)` just returned — so later `read(name)` calls return it instead of
+   * inflating again (the same buffer each time: treat it as read-only). For a caller that has already inflated a
+   * file (verification hashes every file): the volume then serves the very bytes that were checked, inflated once.
+   * Kept while the total stays under `keepLimit` and the file under 4 MiB; returns whether it was kept.
+   */
+  keep(name: string, bytes: Buffer): boolean;
+  /** Releases the file descriptor (if any) and the kept contents. Later `read` calls fail. */
   close(): void;
 }
 
@@ -603,6 +615,8 @@ function buildUnsafe(src: ByteSource, label: string, path: string | undefined, o
 
   const cache = new Map<string, Buffer>();
   if (options.eager) for (const e of entries.values()) if (e.type === 'file') cache.set(e.name, inflate(e));
+  const keepLimit = options.keepLimit ?? DEFAULT_KEEP_LIMIT;
+  let kept = 0;
 
   const publicEntries = new Map<string, ArchiveEntry>();
   for (const e of entries.values()) {
@@ -628,6 +642,15 @@ function buildUnsafe(src: ByteSource, label: string, path: string | undefined, o
         );
       }
       return cache.get(e.name) ?? inflate(e);
+    },
+    keep(name: string, bytes: Buffer): boolean {
+      if (closed) return false;
+      const e = entries.get(name);
+      if (e?.type !== 'file' || cache.has(name)) return false;
+      if (bytes.length !== e.size || bytes.length > KEEP_FILE_LIMIT || kept + bytes.length > keepLimit) return false;
+      kept += bytes.length;
+      cache.set(name, bytes);
+      return true;
     },
     close() {
       if (closed) return;

@@ -1,8 +1,15 @@
 /** Checks a zip against its manifest's sha256s before any of its code runs. */
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 import { CodesaveError } from '../errors.js';
 import { GIT_PATCH_NAME, MANIFEST_NAME, type Manifest } from '../snapshot/manifest.js';
 import type { Archive } from './archive.js';
+
+/** One-shot `crypto.hash` where the running Node has it (≥ 20.12): ~2× faster than `createHash` for small files. */
+const oneShot = (crypto as { hash?: (algorithm: string, data: Uint8Array, encoding: 'hex') => string }).hash;
+const sha256 = (data: Uint8Array): string =>
+  typeof oneShot === 'function'
+    ? oneShot('sha256', data, 'hex')
+    : crypto.createHash('sha256').update(data).digest('hex');
 
 /** The part of a manifest that verification reads. */
 export type VerifiableManifest = Pick<Manifest, 'files'> & { tool?: { name?: string } };
@@ -10,8 +17,9 @@ export type VerifiableManifest = Pick<Manifest, 'files'> & { tool?: { name?: str
 /**
  * Compares every file listed in `manifest.files` with the zip (sha256 and size; for a symlink, its
  * target text), and refuses files the manifest does not list. Throws `ERR_ZIP_HASH_MISMATCH` naming
- * the first path that differs. A stand-in manifest (`minimalManifest`, `tool.name === 'unknown'`)
- * has nothing to verify and passes.
+ * the first path that differs. Each file's inflated bytes are handed to `archive.keep` once they match,
+ * so reading them later costs no second inflate (within the archive's `keepLimit`). A stand-in manifest
+ * (`minimalManifest`, `tool.name === 'unknown'`) has nothing to verify and passes.
  */
 export function verifyArchive(archive: Archive, manifest: VerifiableManifest): void {
   if (manifest.tool?.name === 'unknown') return;
@@ -36,8 +44,10 @@ export function verifyArchive(archive: Archive, manifest: VerifiableManifest): v
       throw mismatch(file.path, 'is a symlink in the zip but a file in the manifest');
     }
     if (entry.size !== file.size) throw mismatch(file.path, `has ${entry.size} bytes, not ${file.size}`);
-    const sha = createHash('sha256').update(archive.read(file.path)).digest('hex');
-    if (sha !== file.sha256) throw mismatch(file.path, 'has a different sha256');
+    const bytes = archive.read(file.path);
+    if (sha256(bytes) !== file.sha256) throw mismatch(file.path, 'has a different sha256');
+    // The volume then serves these very bytes (the ones just checked) without inflating them again.
+    if (entry.type === 'file') archive.keep(file.path, bytes);
   }
   for (const entry of archive.entries.values()) {
     if (entry.type === 'directory' || listed.has(entry.name)) continue;
