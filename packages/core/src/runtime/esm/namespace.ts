@@ -4,12 +4,30 @@
  * so `getOwnPropertyDescriptor` may report the live value without breaking the Proxy invariants.
  */
 
+import type { InspectOptions } from 'node:util';
+
+const INSPECT = Symbol.for('nodejs.util.inspect.custom');
+/** Shown for a binding still in its TDZ. */
+const UNINITIALIZED = { [INSPECT]: () => '<uninitialized>' };
+
 /** Reads the current value of export `name` (throws a ReferenceError while it is uninitialised). */
 export type ExportReader = (name: string) => unknown;
 
 export function createNamespace(names: readonly string[], read: ExportReader, typeErrorCtor: ErrorConstructor): object {
   const sorted = [...names].sort();
   const exported = new Set(sorted);
+  const custom = (depth: number, options: InspectOptions, inspect: typeof import('node:util').inspect): string => {
+    if (sorted.length === 0) return '[Module: null prototype] {  }';
+    const view = Object.create(null) as Record<string, unknown>;
+    for (const name of sorted) {
+      try {
+        view[name] = read(name);
+      } catch {
+        view[name] = UNINITIALIZED;
+      }
+    }
+    return inspect(view, { ...options, depth }).replace(/^\[Object: null prototype\]/, '[Module: null prototype]');
+  };
   const target = Object.create(null) as Record<string | symbol, unknown>;
   for (const name of sorted)
     Object.defineProperty(target, name, { value: undefined, writable: true, enumerable: true, configurable: false });
@@ -19,6 +37,10 @@ export function createNamespace(names: readonly string[], read: ExportReader, ty
     enumerable: false,
     configurable: false,
   });
+  // util.inspect looks at a Proxy's target, not through its traps: this prints a namespace as Node does
+  // (`[Module: null prototype] { … }`, `<uninitialized>`). The one visible cost: `Reflect.ownKeys(ns)` lists this
+  // symbol after `Symbol.toStringTag` (a non-extensible target's keys must all be reported).
+  Object.defineProperty(target, INSPECT, { value: custom, writable: false, enumerable: false, configurable: false });
   Object.preventExtensions(target);
   const readOnly = (key: string | symbol): never => {
     throw new typeErrorCtor(
