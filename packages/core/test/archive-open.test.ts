@@ -484,3 +484,92 @@ test('error messages say which entry and what to do', async () => {
   );
   assert.equal(err.details.entry, '../../etc/cron.d/x');
 });
+
+test('a FIFO, a device and a directory given as the zip are refused at once (opening a FIFO must not wait)', async () => {
+  const fifo = path.join(tmp, 'a.fifo');
+  execFileSync('mkfifo', [fifo]);
+  await rejects(openArchive(fifo), 'ERR_ZIP_NOT_FOUND', 'not a file');
+  await rejects(openArchive('/dev/zero'), 'ERR_ZIP_NOT_FOUND', 'not a file');
+  await rejects(openArchive(tmp), 'ERR_ZIP_NOT_FOUND', 'not a file');
+  // a 5 GiB sparse file: read through the fd, no end record found, nothing allocated for it
+  const sparse = path.join(tmp, 'sparse.zip');
+  execFileSync('truncate', ['-s', '5G', sparse]);
+  await rejects(openArchive(sparse), 'ERR_ZIP_CORRUPT', 'end-of-central-directory');
+  fs.rmSync(sparse);
+  // a symlink to a zip opens the zip
+  const real = path.join(tmp, 'real.zip');
+  fs.writeFileSync(real, zipBytes([{ name: 'a.js', data: 'x' }]));
+  fs.symlinkSync(real, path.join(tmp, 'link.zip'));
+  assert.equal((await openArchive(path.join(tmp, 'link.zip'))).read('a.js').toString(), 'x');
+});
+
+test('names longer than a file system allows are refused; deep names open in linear time', async () => {
+  await rejects(openArchive(zipBytes([{ name: `${'a/'.repeat(32766)}bc`, data: 'x' }])), 'ERR_ZIP_UNSAFE_PATH', '4095');
+  await rejects(openArchive(zipBytes([{ name: `d/${'n'.repeat(256)}`, data: 'x' }])), 'ERR_ZIP_UNSAFE_PATH', '255');
+  await rejects(openArchive(zipBytes([{ name: `${'é'.repeat(128)}`, data: 'x' }])), 'ERR_ZIP_UNSAFE_PATH', '255');
+  const ok = await openArchive(zipBytes([{ name: 'n'.repeat(255), data: 'x' }]));
+  assert.equal(ok.entries.size, 1);
+  // 300 entries 2,000 directories deep (no directory entries): each implicit parent is checked once
+  const deep = `${'a/'.repeat(2000)}`;
+  const archive = await openArchive(
+    zipBytes(Array.from({ length: 300 }, (_, i) => ({ name: `${deep}f${i}`, data: `${i}` }))),
+  );
+  assert.equal(archive.read(`${deep}f299`).toString(), '299');
+});
+
+test('symlink targets are resolved in time linear in their length (2,000 links with 4 KiB deep targets)', async () => {
+  const target = `${'d/'.repeat(2000)}${'../'.repeat(31)}f`;
+  const entries: Parameters<typeof zipBytes>[0] = [{ name: 'dir/f', data: 'x' }];
+  for (let i = 0; i < 2000; i++) entries.push({ name: `dir/l${i}`, data: target, type: 'symlink' });
+  const archive = await openArchive(zipBytes(entries));
+  assert.equal(archive.entries.get('dir/l1999')?.linkTarget, target);
+  // chains through other links are still followed, and loops still refused
+  const chain: Parameters<typeof zipBytes>[0] = [
+    { name: 'f', data: 'x' },
+    { name: 'sub/', type: 'dir' },
+  ];
+  chain.push({ name: 'sub/up', data: '..', type: 'symlink', method: 0 });
+  chain.push({ name: 'sub/x', data: 'up/sub/up/sub/up/f', type: 'symlink', method: 0 });
+  chain.push({ name: 'sub/out', data: 'up/sub/up/..', type: 'symlink', method: 0 });
+  await rejects(openArchive(zipBytes(chain)), 'ERR_ZIP_UNSAFE_SYMLINK', "'sub/out'");
+  assert.ok(await openArchive(zipBytes(chain.slice(0, -1))));
+  const loop: Parameters<typeof zipBytes>[0] = [
+    { name: 'a', data: 'b', type: 'symlink', method: 0 },
+    { name: 'b', data: 'a', type: 'symlink', method: 0 },
+  ];
+  await rejects(openArchive(zipBytes(loop)), 'ERR_ZIP_UNSAFE_SYMLINK', 'loop');
+});
+
+test('limit options must be numbers ≥ 0; a limit above what a Buffer holds is capped, not passed to zlib', async () => {
+  const bytes = zipBytes([{ name: 'a.js', data: 'x' }]);
+  for (const bad of [Number.NaN, -1, '10', null])
+    await rejects(openArchive(bytes, { maxEntries: bad as number }), 'ERR_BAD_OPTION', 'maxEntries');
+  await rejects(openArchive(bytes, { maxEntrySize: Number.NaN }), 'ERR_BAD_OPTION', 'maxEntrySize');
+  assert.equal((await openArchive(bytes, { maxTotalSize: Number.POSITIVE_INFINITY })).read('a.js').toString(), 'x');
+  // an entry declaring 5 GiB with every cap lifted: refused as too large (never a RangeError from zlib)
+  const extra = Buffer.alloc(20);
+  extra.writeUInt16LE(1, 0);
+  extra.writeUInt16LE(16, 2);
+  extra.writeBigUInt64LE(5n << 30n, 4);
+  const raw = zlib.deflateRawSync(Buffer.from('x'));
+  extra.writeBigUInt64LE(BigInt(raw.length), 12);
+  const huge = zipBytes([
+    { name: 'big', data: 'x', raw, method: 8, both: { usize: 0xffffffff, csize: 0xffffffff, extra } },
+  ]);
+  const inf = Number.POSITIVE_INFINITY;
+  await rejects(openArchive(huge, { maxEntrySize: inf, maxTotalSize: inf }), 'ERR_ZIP_TOO_LARGE', 'big');
+});
+
+test('a streamed zip (zip -r - dir: data descriptors, local headers with the size but no CRC) opens', async () => {
+  const dir = makeTree();
+  fs.rmSync(path.join(dir, 'src/alias.js')); // zip cannot stream a stored symlink
+  const bytes = execFileSync('zip', ['-r', '-q', '-', '.'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  assert.equal(bytes.readUInt16LE(6) & 0x8, 0x8, 'the first entry uses a data descriptor');
+  const archive = await openArchive(bytes);
+  for (const name of ['src/index.js', 'src/lib/a.js', 'data.bin', 'empty.txt', 'ünïcode ✓.txt'])
+    assert.deepEqual(archive.read(name), fs.readFileSync(path.join(dir, name)), name);
+  // a value the local header does give must still agree with the directory
+  const lying = Buffer.from(bytes);
+  lying.writeUInt32LE(lying.readUInt32LE(22) + 1, 22);
+  await rejects(openArchive(lying), 'ERR_ZIP_CORRUPT', 'uncompressed size');
+});

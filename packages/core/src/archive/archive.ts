@@ -3,6 +3,7 @@
  * own zip reader"): it validates every entry before anything is mounted, refuses hostile zips with a
  * distinct `CodesaveError` code each, and inflates one entry at a time, synchronously, on demand.
  */
+import * as buffer from 'node:buffer';
 import * as fs from 'node:fs';
 import * as zlib from 'node:zlib';
 import { CodesaveError, type CodesaveErrorCode } from '../errors.js';
@@ -105,7 +106,9 @@ export async function openArchive(source: string | Uint8Array, options: ArchiveO
     let fd: number;
     let size: number;
     try {
-      fd = await new Promise<number>((res, rej) => fs.open(source, 'r', (e, f) => (e ? rej(e) : res(f))));
+      // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer forever (it is refused below)
+      const flags = fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0);
+      fd = await new Promise<number>((res, rej) => fs.open(source, flags, (e, f) => (e ? rej(e) : res(f))));
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       throw new CodesaveError(
@@ -124,7 +127,10 @@ export async function openArchive(source: string | Uint8Array, options: ArchiveO
         });
       }
       size = st.size;
-      const limit = options.inMemoryLimit ?? DEFAULT_IN_MEMORY_LIMIT;
+      const limit = Math.min(
+        limitOption('inMemoryLimit', options.inMemoryLimit, DEFAULT_IN_MEMORY_LIMIT),
+        buffer.constants.MAX_LENGTH,
+      );
       let bytes: ByteSource;
       if (size <= limit) {
         const buf = Buffer.allocUnsafe(size);
@@ -442,10 +448,13 @@ function readDirectory(
 
 /** A path inside a file or a symlink would be written through it: refuse. */
 function checkParents(entries: ReadonlyMap<string, Located>, label: string) {
+  // implicit directories already walked up from: each is checked once, so deep names cost linear time
+  const seen = new Set<string>();
   for (const entry of entries.values()) {
     let slash = entry.name.lastIndexOf('/');
     while (slash > 0) {
       const parent = entry.name.slice(0, slash);
+      if (seen.has(parent)) break;
       const owner = entries.get(parent);
       if (owner && owner.type !== 'directory') {
         throw fail(
@@ -459,6 +468,7 @@ function checkParents(entries: ReadonlyMap<string, Located>, label: string) {
         );
       }
       if (owner) break; // an explicit directory: its own parents are checked on its turn
+      seen.add(parent);
       slash = parent.lastIndexOf('/');
     }
   }
@@ -518,11 +528,11 @@ function checkLocalHeaders({ src, label, corrupt }: Reading, entries: ReadonlyMa
       }
     }
     const descriptor = (lFlags & 0x8) !== 0;
-    if (!descriptor || lCrc !== 0 || lCsize !== 0 || lUsize !== 0) {
-      if (lCrc !== e.crc32) throw mismatch('CRC-32');
-      if (lCsize !== e.compressedSize) throw mismatch('compressed size');
-      if (lUsize !== e.size) throw mismatch('uncompressed size');
-    }
+    // With a data descriptor (flag 3) the writer may not know a value when it writes the local header and
+    // leaves it 0; Info-ZIP streaming (`zip - dir`) knows the size but not the CRC. Compare what is there.
+    if (lCrc !== e.crc32 && !(descriptor && lCrc === 0)) throw mismatch('CRC-32');
+    if (lCsize !== e.compressedSize && !(descriptor && lCsize === 0)) throw mismatch('compressed size');
+    if (lUsize !== e.size && !(descriptor && lUsize === 0)) throw mismatch('uncompressed size');
     e.dataStart = e.localOffset + 30 + lNameLen + lExtraLen;
     prevEnd = e.dataStart + e.compressedSize;
     prevName = e.name;
@@ -531,9 +541,13 @@ function checkLocalHeaders({ src, label, corrupt }: Reading, entries: ReadonlyMa
 }
 
 function buildUnsafe(src: ByteSource, label: string, path: string | undefined, options: ArchiveOptions): Archive {
-  const maxEntries = options.maxEntries ?? DEFAULT_MAX_ENTRIES;
-  const maxEntrySize = options.maxEntrySize ?? DEFAULT_MAX_ENTRY_SIZE;
-  const maxTotalSize = options.maxTotalSize ?? DEFAULT_MAX_TOTAL_SIZE;
+  const maxEntries = limitOption('maxEntries', options.maxEntries, DEFAULT_MAX_ENTRIES);
+  // one entry is read into one Buffer: never more than a Buffer can hold, whatever the option says
+  const maxEntrySize = Math.min(
+    limitOption('maxEntrySize', options.maxEntrySize, DEFAULT_MAX_ENTRY_SIZE),
+    buffer.constants.MAX_LENGTH,
+  );
+  const maxTotalSize = limitOption('maxTotalSize', options.maxTotalSize, DEFAULT_MAX_TOTAL_SIZE);
   const corrupt = (what: string, details?: Record<string, unknown>) =>
     fail(
       'ERR_ZIP_CORRUPT',
@@ -553,6 +567,7 @@ function buildUnsafe(src: ByteSource, label: string, path: string | undefined, o
   // --- the reader ------------------------------------------------------------------------------------
   let closed = false;
   const inflate = (e: Located): Buffer => {
+    if (e.compressedSize > buffer.constants.MAX_LENGTH) throw bigger(e);
     const raw = src.read(e.dataStart, e.compressedSize);
     let out: Buffer;
     if (e.method === 0) {
@@ -659,6 +674,19 @@ function buildUnsafe(src: ByteSource, label: string, path: string | undefined, o
       src.close();
     },
   };
+}
+
+/** A size or count option: a number ≥ 0 (Infinity allowed), or the default when absent. */
+function limitOption(name: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || Number.isNaN(value) || value < 0) {
+    throw new CodesaveError(
+      'ERR_BAD_OPTION',
+      `openArchive: ${name} must be a number ≥ 0 (Infinity for no limit), got ${typeof value === 'string' ? JSON.stringify(value) : typeof value === 'number' ? value : typeof value}.`,
+      { details: { option: name } },
+    );
+  }
+  return value;
 }
 
 function* extraFields(extra: Buffer, bad: () => Error): Generator<[number, Buffer]> {
