@@ -2,7 +2,7 @@
 // half-written is left behind and an earlier output survives a failed save.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -89,12 +89,30 @@ describe('bad input', () => {
 
 // Permissions do not stop root, so the unreadable cases run checkpoint in a child process as `nobody`.
 const asRoot = process.getuid?.() === 0;
+// The Node binary may live where that user cannot run it (npx's cache under /root): then run a copy.
+let runnable: string | undefined;
+function nodeFor(uid: number): string {
+  if (!asRoot) return process.execPath;
+  if (runnable) return runnable;
+  try {
+    execFileSync(process.execPath, ['-e', '0'], { uid, gid: uid, cwd: '/' });
+    runnable = process.execPath;
+  } catch {
+    const dir = tempDir('codesave-node-');
+    chmodSync(dir, 0o755);
+    runnable = join(dir, 'node');
+    copyFileSync(process.execPath, runnable);
+    chmodSync(runnable, 0o755);
+  }
+  return runnable;
+}
+
 function checkpointAs(uid: number, root: string, output: string): { code?: string; message?: string; ok?: boolean } {
   const code = `import { checkpoint } from '@codesave/core';
     try { await checkpoint(${JSON.stringify(root)}, { output: ${JSON.stringify(output)} }); console.log(JSON.stringify({ ok: true })); }
     catch (e) { console.log(JSON.stringify({ code: e.code, message: e.message })); }`;
   const stdout = execFileSync(
-    process.execPath,
+    nodeFor(uid),
     ['--conditions=codesave-source', '--import', 'tsx', '--input-type=module', '-e', code],
     { cwd: corePackage, encoding: 'utf8', ...(asRoot ? { uid, gid: uid } : {}), env: { ...process.env, HOME: root } },
   );
