@@ -28,6 +28,11 @@ test('cache: require.cache delete and reload, injected entries, children/parent,
   assert.deepStrictEqual(await runZip(zip), runNative(dir));
 });
 
+test('module-hooks: patched Module._resolveFilename, _load, prototype.require, _nodeModulePaths, wrap are honoured', async () => {
+  const { dir, zip } = await prepare('module-hooks');
+  assert.deepStrictEqual(await runZip(zip), runNative(dir));
+});
+
 const registryPackages = ['semver', 'lodash', 'yaml', 'ms', 'debug'];
 
 test('deps: real registry packages (semver, lodash, yaml, debug+ms) saved inside the zip', async () => {

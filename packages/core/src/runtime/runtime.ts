@@ -99,6 +99,8 @@ export class Runtime {
   #disposed = false;
   #loaderFs: FsView;
   #makeRequire: Function | undefined;
+  /** `Module.wrap` or `Module.wrapper` was assigned: modules compile from `Module.wrap(source)`, as in Node. */
+  wrapPatched = false;
 
   constructor(options: RuntimeOptions) {
     this.fs = options.fs;
@@ -130,17 +132,30 @@ export class Runtime {
 
   // ---------------------------------------------------------------- Module._load
 
-  /** Node's `Module._load`; the outermost call runs through the realm (timeout) and repairs state on failure. */
+  /**
+   * A load as Node's `Module.prototype.require` starts one: through `Module._load` as it is now (user code
+   * may have replaced it, as require-in-the-middle or proxyquire do). The outermost call runs through the
+   * realm (timeout) and repairs state on failure.
+   */
   load(request: string, parent: CjsModule | null, isMain: boolean): any {
+    return this.#outermost(() => this.Module._load(request, parent, isMain));
+  }
+
+  /** Node's own `Module._load` (the static before anyone replaces it). */
+  loadModule(request: string, parent: CjsModule | null, isMain: boolean): any {
+    return this.#outermost(() => this.#load(request, parent, isMain));
+  }
+
+  #outermost<T>(fn: () => T): T {
     this.#assertLive();
-    if (this.#requireDepth > 0) return this.#load(request, parent, isMain);
+    if (this.#requireDepth > 0) return fn();
     const loadingBefore = this.#loading.length;
     this.resolver.beginStatScope();
     try {
       return this.realm.evaluate(() => {
         this.#requireDepth++;
         try {
-          return this.#load(request, parent, isMain);
+          return fn();
         } finally {
           this.#requireDepth--;
         }
@@ -153,6 +168,32 @@ export class Runtime {
       this.#requireDepth = 0;
       this.resolver.endStatScope();
     }
+  }
+
+  /** `Module._resolveFilename` as it is now: Node looks it up on each call, and tools (module-alias) replace it. */
+  resolveFilename(request: string, parent: CjsModule | null, isMain: boolean, options?: unknown): string {
+    const own = this.#ownStatics;
+    const current = this.Module._resolveFilename;
+    if (own !== undefined && current === own._resolveFilename)
+      return this.resolver.resolveFilename(request, parent, isMain, options as { paths?: unknown } | undefined);
+    return options === undefined
+      ? current.call(this.Module, request, parent, isMain)
+      : current.call(this.Module, request, parent, isMain, options);
+  }
+
+  /** Statics of the codebase's `Module` as created (to tell when user code has replaced one). */
+  #ownStatics: Record<string, unknown> | undefined;
+
+  /** @internal set once by the Module class factory. */
+  setOwnStatics(statics: Record<string, unknown>): void {
+    this.#ownStatics = statics;
+  }
+
+  /** `this.paths` of `Module.prototype.load`: `Module._nodeModulePaths(dir)` as it is now (app-module-path wraps it). */
+  loadPathsOf(dir: string): string[] {
+    const current = this.Module._nodeModulePaths;
+    if (this.#ownStatics !== undefined && current === this.#ownStatics._nodeModulePaths) return this.modulePathsOf(dir);
+    return current.call(this.Module, dir);
   }
 
   #load(request: string, parent: CjsModule | null, isMain: boolean): any {
@@ -174,7 +215,7 @@ export class Runtime {
       if (!isBuiltinRequest(request)) throw errors.unknownBuiltin(this.realm.intrinsics, request);
       return this.builtin(id);
     }
-    const filename = this.resolver.resolveFilename(request, parent, isMain);
+    const filename = this.resolveFilename(request, parent, isMain);
     const cached = this.cache[filename];
     if (cached !== undefined) {
       updateChildren(parent, cached, true);
@@ -343,11 +384,28 @@ export class Runtime {
     // `import()` in vm-compiled code needs --experimental-vm-modules: rewritten to a call of one more parameter.
     const rewritten = rewriteDynamicImport(source);
     const params = rewritten === undefined ? CJS_WRAPPER_PARAMS : [...CJS_WRAPPER_PARAMS, DYNAMIC_IMPORT];
-    const fn = this.realm.compileFunction(rewritten ?? source, params, filename);
+    const fn = this.wrapPatched
+      ? this.#compileWrapped(rewritten ?? source, filename, rewritten !== undefined)
+      : this.realm.compileFunction(rewritten ?? source, params, filename);
     const require = this.makeRequire(module);
     const dynamicImport = (specifier: unknown, options?: unknown) =>
       this.hooks.importFrom!(specifier, options, filename);
     return fn.call(module.exports, module.exports, require, module, filename, path.dirname(filename), dynamicImport);
+  }
+
+  /**
+   * Node's `wrapSafe` once `Module.wrap`/`wrapper` were patched: the wrapped source runs as a script and must
+   * evaluate to the function. A rewritten `import()` gets its parameter from one more function around it, on
+   * the same line, so the user's lines keep their numbers.
+   */
+  #compileWrapped(source: string, filename: string, withImport: boolean): Function {
+    const wrapped = String(this.Module.wrap(source));
+    if (!withImport) return this.realm.runScript(wrapped, filename) as Function;
+    const outer = this.realm.runScript(`(function (${DYNAMIC_IMPORT}) { return ${wrapped}\n})`, filename) as Function;
+    const count = CJS_WRAPPER_PARAMS.length;
+    return function (this: unknown, ...args: unknown[]) {
+      return (outer(args[count]) as Function).apply(this, args.slice(0, count));
+    };
   }
 
   /** Node's `makeRequireFunction`: `require`, `require.resolve(+paths)`, `.main`, `.cache`, `.extensions`. */
@@ -366,7 +424,7 @@ export class Runtime {
     this.#validateString(request, 'request');
     this.resolver.beginStatScope();
     try {
-      return this.resolver.resolveFilename(request as string, module, false, options);
+      return this.resolveFilename(request as string, module, false, options);
     } finally {
       if (this.#requireDepth === 0) this.resolver.endStatScope();
     }
@@ -563,7 +621,7 @@ export class Runtime {
 /** Body of the realm-side factory of `require` functions (see `makeRequire`). */
 const REQUIRE_FACTORY = `'use strict';
 return function makeRequire(mod, main, extensions, cache) {
-  const require = function require(id) { return impl.require(mod, id); };
+  const require = function require(id) { return mod.require(id); };
   function resolve(request, options) { return impl.resolve(mod, request, options); }
   function paths(request) { return impl.paths(mod, request); }
   resolve.paths = paths;
@@ -576,7 +634,6 @@ return function makeRequire(mod, main, extensions, cache) {
 
 function requireImpl(runtime: Runtime) {
   return {
-    require: (module: CjsModule, id: unknown) => runtime.requireFrom(module, id),
     resolve: (module: CjsModule, request: unknown, options?: { paths?: unknown }) =>
       runtime.resolveFrom(module, request, options),
     paths: (module: CjsModule, request: unknown) => runtime.lookupPathsFrom(module, request),
@@ -638,7 +695,7 @@ function createModuleClass(runtime: Runtime, globalPaths: string[]): any {
   };
   proto.load = function (this: CjsModule, filename: string) {
     this.filename = filename;
-    this.paths = runtime.modulePathsOf(path.dirname(filename));
+    this.paths = runtime.loadPathsOf(path.dirname(filename));
     const loader = runtime.extensions[findLongestRegisteredExtension(filename, runtime.extensions)]!;
     loader(this, filename);
     this.loaded = true;
@@ -655,7 +712,7 @@ function createModuleClass(runtime: Runtime, globalPaths: string[]): any {
     builtinModules: realm.toRealmArray(hostBuiltinModules),
     isBuiltin: (id: string) => isBuiltinRequest(id),
     createRequire: (filename: string | URL) => runtime.createRequire(filename),
-    _load: (request: string, parent: CjsModule | null, isMain: boolean) => runtime.load(request, parent, isMain),
+    _load: (request: string, parent: CjsModule | null, isMain: boolean) => runtime.loadModule(request, parent, isMain),
     _resolveFilename: (request: string, parent: CjsModule | null, isMain?: boolean, options?: { paths?: unknown }) =>
       runtime.resolver.resolveFilename(request, parent, isMain, options),
     _resolveLookupPaths: (request: string, parent: CjsModule | null) =>
@@ -663,29 +720,84 @@ function createModuleClass(runtime: Runtime, globalPaths: string[]): any {
     _nodeModulePaths: (from: string) => realm.toRealmArray(runtime.resolver.nodeModulePaths(from)),
     _findPath: (request: string, paths: string[] | null, isMain?: boolean) =>
       runtime.resolver.findPath(request, paths, isMain),
-    wrapper: realm.toRealmArray(['(function (exports, require, module, __filename, __dirname) { ', '\n});']),
-    wrap: (script: string) => `(function (exports, require, module, __filename, __dirname) { ${script}\n});`,
+    _stat: (filename: string) => runtime.resolver.stat(filename),
+    _initPaths: () => {},
+    _preloadModules: (requests: unknown) => {
+      if (!Array.isArray(requests) || requests.length === 0) return;
+      const parent: CjsModule = new (Module as any)('internal/preload', null);
+      parent.paths = runtime.modulePathsOf(process.cwd());
+      for (const request of requests) parent.require(request);
+    },
+    _debug: () => {},
+    runMain: (main: string = process.argv[1] ?? '') => runtime.runMain(runtime.resolveEntry(path.resolve(main))),
   };
   const host = loadHostBuiltin('module') as Record<string, unknown>;
+  // Stateless helpers of Node's own module API (the rest act on the host's loader, not the codebase's).
   for (const name of [
     'syncBuiltinESMExports',
     'findSourceMap',
     'SourceMap',
     'register',
     'enableCompileCache',
+    'flushCompileCache',
     'constants',
     'getCompileCacheDir',
+    'findPackageJSON',
     'stripTypeScriptTypes',
+    'getSourceMapsSupport',
+    'setSourceMapsSupport',
   ]) {
     if (host[name] !== undefined) statics[name] = host[name];
   }
-  for (const [name, value] of Object.entries(statics))
-    Object.defineProperty(Module, name, {
-      value,
-      writable: true,
-      configurable: true,
-      enumerable: !name.startsWith('_'),
-    });
+  runtime.setOwnStatics(statics);
+  // `wrap`/`wrapper` are accessors, as in Node: assigning either (or an element of `wrapper`) makes modules
+  // compile from `Module.wrap(source)` (tools inject code that way).
+  const wrapper = new Proxy(
+    realm.toRealmArray(['(function (exports, require, module, __filename, __dirname) { ', '\n});']),
+    {
+      set(target, property, value, receiver) {
+        runtime.wrapPatched = true;
+        return Reflect.set(target, property, value, receiver);
+      },
+      defineProperty(target, property, descriptor) {
+        runtime.wrapPatched = true;
+        return Reflect.defineProperty(target, property, descriptor);
+      },
+    },
+  );
+  let wrapperValue: unknown = wrapper;
+  let wrapValue: unknown = function wrap(script: string) {
+    const current = Module as unknown as { wrapper: string[] };
+    return current.wrapper[0] + script + current.wrapper[1];
+  };
+  const accessors: Record<string, PropertyDescriptor> = {
+    wrap: {
+      get: () => wrapValue,
+      set: (value: unknown) => {
+        runtime.wrapPatched = true;
+        wrapValue = value;
+      },
+    },
+    wrapper: {
+      get: () => wrapperValue,
+      set: (value: unknown) => {
+        runtime.wrapPatched = true;
+        wrapperValue = value;
+      },
+    },
+  };
+  // In the host's order and with its enumerability, so `Object.keys(require('module'))` lists what Node's does.
+  const defineStatic = (name: string, enumerable: boolean) => {
+    if (accessors[name]) Object.defineProperty(Module, name, { ...accessors[name], enumerable: false });
+    else if (Object.hasOwn(statics, name))
+      Object.defineProperty(Module, name, { value: statics[name], writable: true, configurable: true, enumerable });
+  };
+  for (const name of Object.getOwnPropertyNames(host)) {
+    if (name === 'length' || name === 'name' || name === 'prototype') continue;
+    defineStatic(name, Object.getOwnPropertyDescriptor(host, name)?.enumerable ?? true);
+  }
+  for (const name of [...Object.keys(statics), ...Object.keys(accessors)])
+    if (!Object.hasOwn(Module, name)) defineStatic(name, !name.startsWith('_'));
   if (realm.context) {
     Object.setPrototypeOf(proto, realm.intrinsics.Object.prototype);
     Object.setPrototypeOf(Module, realm.intrinsics.Function.prototype);
