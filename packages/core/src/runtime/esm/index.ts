@@ -4,6 +4,7 @@
  * importers (`./x.js` naming `./x.ts`, extensionless relative imports, tsconfig `paths`); CommonJS, JSON and
  * builtins go through the runtime; code runs in the runtime's realm.
  */
+import { isBuiltin } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { LoaderHooks } from '../hooks.js';
@@ -42,6 +43,8 @@ const JS_TO_TS: Record<string, string[]> = {
   '.mjs': ['.mts'],
   '.cjs': ['.cts'],
 };
+/** Extensions `import` loads (Node's, plus TypeScript/JSX as under tsx). */
+const IMPORTABLE = new Set(['.js', '.mjs', '.cjs', '.json', '.ts', '.mts', '.cts', '.tsx', '.jsx']);
 const EXTENSIONLESS = ['.ts', '.tsx', '.js', '.jsx', '.mts', '.mjs', '.cts', '.cjs', '.json'];
 
 interface TsConfig {
@@ -146,6 +149,10 @@ export function createEsmHooks(runtime: Runtime): LoaderHooks & { loader: EsmLoa
   };
   const resolveImport = (specifier: string, parentPath: string | undefined): string => {
     const parent = parentPath ?? path.join(runtime.root, '[codesave]');
+    if (specifier.startsWith('node:') && !isBuiltin(specifier)) {
+      const error = new runtime.realm.intrinsics.Error(`No such built-in module: ${specifier}`);
+      throw Object.assign(error, { code: 'ERR_UNKNOWN_BUILTIN_MODULE' });
+    }
     try {
       const resolved = runtime.resolver.resolve(specifier, parent, 'import');
       return resolved.startsWith('node:') || path.isAbsolute(resolved) ? resolved : `node:${resolved}`;
@@ -197,6 +204,13 @@ export function createEsmHooks(runtime: Runtime): LoaderHooks & { loader: EsmLoa
   const readSource = (file: string): string => runtime.fs.readFileSync(file, 'utf8') as string;
   const tsOptionsFor = (file: string): TsCompilerOptions => (TS_FILE.test(file) ? tsOptions(file) : {});
   const toFormat = (file: string): ModuleFormat => {
+    const ext = path.extname(file);
+    if (ext !== '' && !IMPORTABLE.has(ext)) {
+      const error = new runtime.realm.intrinsics.TypeError(`Unknown file extension "${ext}" for ${file}`);
+      throw Object.assign(error, { code: 'ERR_UNKNOWN_FILE_EXTENSION' });
+    }
+    // An extensionless file is ESM in a "type": "module" scope (Node 20.10+/22), CommonJS elsewhere.
+    if (ext === '') return runtime.resolver.packageType(file) === 'module' ? 'module' : 'commonjs';
     const format = runtime.formatOf(file);
     return format === 'addon' ? 'commonjs' : format;
   };

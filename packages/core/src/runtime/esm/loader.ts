@@ -144,6 +144,18 @@ export class EsmLoader {
         record.requested = info.requests.map((r) => this.load(this.resolveFrom(r.specifier, path), r.attributes));
       } catch (error) {
         this.registry.delete(path);
+        // Syntax errors found by the transform reach user code as the realm's SyntaxError, located in the stack.
+        if (error instanceof SyntaxError) {
+          const located = error as SyntaxError & { loc?: { line: number; column: number } };
+          const e = this.realmError('SyntaxError', located.message);
+          const where = located.loc ? `:${located.loc.line}:${located.loc.column}` : '';
+          Object.defineProperty(e, 'stack', {
+            value: `SyntaxError: ${located.message}\n    at ${record.url}${where}`,
+            configurable: true,
+            writable: true,
+          });
+          throw e;
+        }
         throw error;
       }
     } else if (format === 'commonjs') {
@@ -376,7 +388,18 @@ export class EsmLoader {
     meta.dirname = dirname(module.path);
     meta.filename = module.path;
     meta.resolve = (specifier: string) => {
-      const resolved = this.resolveFrom(String(specifier), module.path);
+      const request = String(specifier);
+      let resolved: string;
+      try {
+        resolved = this.resolveFrom(request, module.path);
+      } catch (error) {
+        // As Node: a path that does not exist still resolves to its URL; a missing package throws.
+        const code = (error as { code?: unknown })?.code;
+        const isPath = /^(?:\.\.?(?:\/|$)|\/|file:)/.test(request);
+        if (isPath && (code === 'ERR_MODULE_NOT_FOUND' || code === 'ERR_UNSUPPORTED_DIR_IMPORT'))
+          return new URL(request, module.url).href;
+        throw error;
+      }
       return resolved.startsWith('node:') ? resolved : pathToFileURL(resolved).href;
     };
     meta.url = module.url;

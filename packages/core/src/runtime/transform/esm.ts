@@ -3,6 +3,8 @@
  * original are kept (the wrapper sits on a line of its own, compiled with `lineOffset: -1`); removed
  * `import`/`export` keywords become spaces, so columns move only where an imported name is rewritten.
  */
+
+import vm from 'node:vm';
 import { type Node, parse } from 'acorn';
 import MagicString from 'magic-string';
 import { CodesaveError } from '../../errors.js';
@@ -48,10 +50,7 @@ export function transformEsm(source: string, filename: string, options: { source
       locations: false,
     }) as AnyNode;
   } catch (error) {
-    const e = error as SyntaxError & { loc?: { line: number; column: number } };
-    const where = e.loc ? `${filename}:${e.loc.line}:${e.loc.column + 1}` : filename;
-    const err = new SyntaxError(`${e.message.replace(/ \(\d+:\d+\)$/, '')} (${where})`);
-    throw err;
+    throw moduleSyntaxError(source, filename, error as SyntaxError & { loc?: { line: number; column: number } });
   }
   const s = new MagicString(source);
   const blank = (start: number, end: number): void => {
@@ -186,6 +185,40 @@ export function transformEsm(source: string, filename: string, options: { source
     starExports,
     ...(options.sourceMap ? { map: s.generateMap({ hires: true, source: filename }).toString() } : {}),
   };
+}
+
+/**
+ * The SyntaxError Node would report: V8's message (compiling the source as strict script code gives the same
+ * text for everything but module-only syntax), else acorn's; `file:line:column` in `details`-like fields.
+ */
+function moduleSyntaxError(
+  source: string,
+  filename: string,
+  acornError: SyntaxError & { loc?: { line: number; column: number } },
+): SyntaxError {
+  let message = acornError.message.replace(/ \(\d+:\d+\)$/, '');
+  // Module-only syntax blanked out (same lengths), the rest compiled as an async function body by V8.
+  const scriptish = source
+    .replace(/^#!.*/, '')
+    .replace(/\bimport\.meta\b/g, 'Object.meta')
+    .replace(/\bimport\s*(?:[\w$*{][^;'"]*?\bfrom\s*)?(['"])[^'"\n]*\1(?:\s*with\s*\{[^}]*\})?/g, (m) =>
+      m.replace(/[^\n]/g, ' '),
+    )
+    .replace(/\bexport\s+default\b/g, (m) => m.replace(/[^\n]/g, ' '))
+    .replace(/\bexport\s*\*[^;'"]*?\bfrom\s*(['"])[^'"\n]*\1/g, (m) => m.replace(/[^\n]/g, ' '))
+    .replace(/\bexport\s*\{[^}]*\}(?:\s*from\s*(['"])[^'"\n]*\1)?/g, (m) => m.replace(/[^\n]/g, ' '))
+    .replace(/\bexport\b/g, '      ');
+  try {
+    new vm.Script(`'use strict';(async function () {${scriptish}\n})`, { filename });
+  } catch (v8) {
+    const text = String((v8 as Error).message);
+    if ((v8 as Error).name === 'SyntaxError' && !/\b(?:import|export|await|outside a module)\b/.test(text))
+      message = text;
+  }
+  const error = new SyntaxError(message) as SyntaxError & { loc?: unknown; path?: string };
+  if (acornError.loc) error.loc = { line: acornError.loc.line, column: acornError.loc.column + 1 };
+  error.path = filename;
+  return error;
 }
 
 /** Names bound by a declaration pattern. */
