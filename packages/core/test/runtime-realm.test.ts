@@ -125,3 +125,40 @@ test('resolve(specifier, parent, mode): require vs import rules', () => {
   assert.throws(() => r.resolve('nope', parent, 'import'), /Cannot find package 'nope' imported from/);
   assert.equal(r.packageType(parent), 'commonjs');
 });
+
+test("the context's global looks like Node's: '[object global]', lazy globals settle as the host's do", async () => {
+  const kind = (target: object, name: string) => {
+    const d = Object.getOwnPropertyDescriptor(target, name);
+    if (!d) return 'missing';
+    return d.get
+      ? `accessor${d.set ? '+set' : ''}${d.enumerable ? ' enumerable' : ''}`
+      : `data${d.enumerable ? ' enumerable' : ''}`;
+  };
+  // Lazy globals the host has not read yet (their kind after a first read is the host's to tell).
+  const lazy = [
+    'PerformanceMark',
+    'MessageChannel',
+    'CompressionStream',
+    'BroadcastChannel',
+    'atob',
+    'crypto',
+    'process',
+  ].filter((name) => Object.getOwnPropertyDescriptor(globalThis, name)?.get);
+  const zip = await zipOf({
+    'global.js': `
+const kind = ${kind.toString()};
+const names = ${JSON.stringify(lazy)};
+const before = names.map((name) => kind(globalThis, name));
+for (const name of names) void globalThis[name];
+module.exports = { tag: Object.prototype.toString.call(globalThis), before, after: names.map((name) => kind(globalThis, name)) };`,
+  });
+  const before = lazy.map((name) => kind(globalThis, name));
+  await using v1 = await ZipCodebase.open(zip);
+  const inside = v1.require('./global'); // reads the host's too: they are the host's values
+  for (const name of lazy) void (globalThis as Record<string, unknown>)[name];
+  const after = lazy.map((name) => kind(globalThis, name));
+  assert.equal(inside.tag, Object.prototype.toString.call(globalThis));
+  assert.equal(inside.tag, '[object global]');
+  assert.deepEqual([...inside.before], before);
+  assert.deepEqual([...inside.after], after);
+});

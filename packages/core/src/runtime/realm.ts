@@ -300,11 +300,18 @@ function installHostGlobals(target: typeof globalThis): void {
         enumerable: descriptor.enumerable ?? false,
       });
     } else {
+      // Node's lazy globals become data properties on first read (`TextEncoder`, `atob`, ...) or stay accessors
+      // (`process`, `crypto`): whichever the host's property did, the context's does too.
       Object.defineProperty(target, name, {
-        get: () => host[name],
-        set(value) {
-          Object.defineProperty(target, name, { value, writable: true, configurable: true, enumerable: true });
+        get() {
+          const value = host[name];
+          const now = Object.getOwnPropertyDescriptor(globalThis, name);
+          if (now && 'value' in now) Object.defineProperty(target, name, { value, writable: now.writable });
+          return value;
         },
+        set: descriptor.set
+          ? (value: unknown) => Object.defineProperty(target, name, { value, writable: true })
+          : undefined,
         configurable: true,
         enumerable: descriptor.enumerable ?? false,
       });
@@ -312,4 +319,7 @@ function installHostGlobals(target: typeof globalThis): void {
   }
   if (!Object.hasOwn(target, 'global'))
     Object.defineProperty(target, 'global', { value: target, writable: true, configurable: true, enumerable: true });
+  // `Object.prototype.toString.call(globalThis)` is '[object global]' in Node (bootstrap sets the tag).
+  const tag = Object.getOwnPropertyDescriptor(globalThis, Symbol.toStringTag);
+  if (tag && !Object.hasOwn(target, Symbol.toStringTag)) Object.defineProperty(target, Symbol.toStringTag, tag);
 }
