@@ -1,23 +1,60 @@
 /**
  * The file access the module loader itself uses: the same files the codebase's `fs` view shows, reached
- * directly (the memfs volume for paths under the root, `node:fs` elsewhere) without the view's general
- * routing, which costs ~3x per call and matters for thousands of modules. User code never gets this object.
+ * directly without the view's general routing, which costs ~3x per call and matters for thousands of modules.
+ * Under the root it asks the archive's index while that is still the truth (a Map lookup instead of a memfs
+ * path walk, and no memfs volume built at all for a codebase that never touches `fs` beyond plain reads), then
+ * the memfs volume; `node:fs` elsewhere. User code never gets this object.
  */
 import realFs from 'node:fs';
 import path from 'node:path';
-import type { Volume } from 'memfs';
 import type { FsView } from '../runtime/fs-view.js';
+import { systemError } from '../volume/errors.js';
+import type { CodebaseVolume } from '../volume/index.js';
 
-export function createLoaderFs(root: string, vol: Volume, hasSymlinks: boolean): FsView {
+/** What `statSync` answers from the index: the two questions resolution asks. */
+const FILE_STAT = Object.freeze({ isFile: () => true, isDirectory: () => false, isSymbolicLink: () => false });
+const DIR_STAT = Object.freeze({ isFile: () => false, isDirectory: () => true, isSymbolicLink: () => false });
+
+/** A path the index can answer for as given: absolute, normalised, no trailing slash. */
+const plain = (p: string) =>
+  !p.includes('//') &&
+  !p.includes('/./') &&
+  !p.includes('/../') &&
+  !p.endsWith('/') &&
+  !p.endsWith('/.') &&
+  !p.endsWith('/..');
+
+export function createLoaderFs(root: string, volume: CodebaseVolume, hasSymlinks: boolean): FsView {
   const prefix = root.endsWith(path.sep) ? root : root + path.sep;
   const inside = (p: string) => p === root || p.startsWith(prefix);
-  const memfs = vol as unknown as typeof realFs;
+  const memfs = () => volume.vol as unknown as typeof realFs;
   return {
-    readFileSync: ((p: string, options?: unknown) =>
-      inside(p) ? memfs.readFileSync(p, options as never) : realFs.readFileSync(p, options as never)) as never,
-    statSync: ((p: string, options?: unknown) =>
-      inside(p) ? memfs.statSync(p, options as never) : realFs.statSync(p, options as never)) as never,
+    readFileSync: ((p: string, options?: unknown) => {
+      if (!inside(p)) return realFs.readFileSync(p, options as never);
+      const index = volume.index;
+      if (index && plain(p)) {
+        const bytes = index.read(p);
+        if (bytes === undefined) {
+          throw systemError(index.stat(p) === 1 ? 'EISDIR' : 'ENOENT', index.stat(p) === 1 ? 'read' : 'open', p);
+        }
+        if (options === 'utf8' || options === 'utf-8') return bytes.toString('utf8');
+        if (options === undefined || options === null) return Buffer.from(bytes);
+      }
+      return memfs().readFileSync(p, options as never);
+    }) as never,
+    statSync: ((p: string, options?: { throwIfNoEntry?: boolean }) => {
+      if (!inside(p)) return realFs.statSync(p, options as never);
+      const index = volume.index;
+      if (index && plain(p)) {
+        const kind = index.stat(p);
+        if (kind === 0) return FILE_STAT;
+        if (kind === 1) return DIR_STAT;
+        if (options?.throwIfNoEntry === false) return undefined;
+        throw systemError('ENOENT', 'stat', p);
+      }
+      return memfs().statSync(p, options as never);
+    }) as never,
     realpathSync: ((p: string) =>
-      inside(p) ? (hasSymlinks ? memfs.realpathSync(p) : path.resolve(p)) : realFs.realpathSync(p)) as never,
+      inside(p) ? (hasSymlinks ? memfs().realpathSync(p) : path.resolve(p)) : realFs.realpathSync(p)) as never,
   };
 }

@@ -81,7 +81,7 @@ export class ZipCodebase extends EventEmitter implements AsyncDisposable {
     const hasSymlinks = [...archive.entries.values()].some((entry) => entry.type === 'symlink');
     this.#runtime = new Runtime({
       fs: this.#volume.fs,
-      loaderFs: createLoaderFs(root, this.#volume.vol, hasSymlinks),
+      loaderFs: createLoaderFs(root, this.#volume, hasSymlinks),
       root,
       realm,
       dependencies: options.dependencies,

@@ -16,17 +16,32 @@ export interface MountOptions extends FsViewOptions {
 export interface CodebaseVolume {
   /** Absolute virtual root, e.g. `/abs/runs/a/codebase.zip` (no trailing slash). */
   readonly root: string;
-  /** The memfs volume holding the codebase's files (at absolute paths under `root`). */
+  /** The memfs volume holding the codebase's files (at absolute paths under `root`); built on first use. */
   readonly vol: Volume;
   /** `node:fs` as the codebase sees it (with `.promises`): the volume under `root`, the disk elsewhere. */
   readonly fs: CodebaseFs;
+  /**
+   * The archive's own index of what the volume holds, while it is still exactly that: until the memfs volume
+   * is first needed (any call of the view other than a read it can answer from here), after which it is
+   * `undefined` and the volume is the one truth. Also `undefined` for zips with symlinks. For the loader.
+   */
+  readonly index: VolumeIndex | undefined;
   /** Frees the volume's memory. Afterwards, calls on paths under `root` fail with `ERR_DISPOSED`. Idempotent. */
   dispose(): void;
   /** The same as `dispose()`, for `using`. */
   [Symbol.dispose](): void;
 }
 
+/** Read-only answers from the archive's entries, for absolute normalised paths under the root. */
+export interface VolumeIndex {
+  /** 0 file, 1 directory, -2 missing (as `internalModuleStat`). */
+  stat(abs: string): number;
+  /** A file's bytes (shared: never change them), or `undefined` if `abs` is not a file. */
+  read(abs: string): Buffer | undefined;
+}
+
 const S_IFLNK = 0o120000;
+const S_IFREG = 0o100000;
 
 interface MemNode {
   buf: Buffer;
@@ -49,6 +64,97 @@ export function mountVolume(archive: Archive, root: string, options: MountOption
     );
   }
   const absRoot = nodePath.resolve(root);
+  const rootSlash = `${absRoot}/`;
+  const lazy = options.lazy !== false;
+  const names = [...archive.entries.keys()].sort();
+  let disposed = false;
+
+  // Contents inflated once, shared by the index and (once built) the memfs nodes.
+  const inflated = new Map<string, Buffer>();
+  const contents = (name: string): Buffer => {
+    let data = inflated.get(name);
+    if (data === undefined) {
+      data = archive.read(name);
+      inflated.set(name, data);
+    }
+    return data;
+  };
+
+  // The index: every file and directory (declared or implied by a path) by absolute path.
+  // Only where a Map lookup answers exactly as memfs would: no symlinks to follow, no permission that memfs
+  // would refuse the owner (a file without owner read, a directory without owner read+search).
+  const plain = names.every((name) => {
+    const entry = archive.entries.get(name)!;
+    if (entry.type === 'symlink') return false;
+    if (entry.mode === undefined) return true;
+    return entry.type === 'directory' ? (entry.mode & 0o500) === 0o500 : (entry.mode & 0o400) === 0o400;
+  });
+  let index: VolumeIndex | undefined;
+  if (plain) {
+    const files = new Map<string, string>();
+    const dirs = new Set<string>([absRoot]);
+    for (const name of names) {
+      const abs = rootSlash + name;
+      if (archive.entries.get(name)!.type === 'directory') dirs.add(abs);
+      else files.set(abs, name);
+      for (let at = abs.lastIndexOf('/'); at > absRoot.length; at = abs.lastIndexOf('/', at - 1)) {
+        const dir = abs.slice(0, at);
+        if (dirs.has(dir)) break;
+        dirs.add(dir);
+      }
+    }
+    index = {
+      stat: (abs) => (files.has(abs) ? 0 : dirs.has(abs) ? 1 : -2),
+      read: (abs) => {
+        const name = files.get(abs);
+        return name === undefined ? undefined : contents(name);
+      },
+    };
+  }
+
+  let built: Volume | undefined;
+  /** Builds the memfs volume (once): from then on it, not the index, is the truth (it may be written). */
+  const volume = (): Volume => {
+    if (built) return built;
+    index = undefined;
+    built = build(archive, absRoot, names, contents, lazy);
+    return built;
+  };
+  if (!index || !lazy) volume();
+
+  const fs = createFsView(volume, absRoot, () => disposed, {
+    ...options,
+    fastRead: (abs) => (index && !disposed ? index.read(abs) : undefined),
+  });
+  const dispose = () => {
+    if (disposed) return;
+    disposed = true;
+    index = undefined;
+    inflated.clear();
+    built?.reset();
+  };
+  return {
+    root: absRoot,
+    get vol() {
+      return volume();
+    },
+    fs,
+    get index() {
+      return disposed ? undefined : index;
+    },
+    dispose,
+    [Symbol.dispose]: dispose,
+  };
+}
+
+/** The memfs volume with every entry at `root + '/' + name`; file contents come from `contents` on first access. */
+function build(
+  archive: Archive,
+  absRoot: string,
+  names: readonly string[],
+  contents: (name: string) => Buffer,
+  lazy: boolean,
+): Volume {
   // memfs asks the process for uid/gid on every path walk (a syscall each time); answer from a cache
   const uid = process.getuid?.() ?? 0;
   const gid = process.getgid?.() ?? 0;
@@ -66,8 +172,9 @@ export function mountVolume(archive: Archive, root: string, options: MountOption
   const nodeOf = (p: string) => core.getLinkOrThrow(p).getNode();
   vol.mkdirSync(absRoot, { recursive: true, mode: 0o755 });
 
-  const lazy = options.lazy !== false;
-  const names = [...archive.entries.keys()].sort();
+  // Directory modes and times are applied once every child exists: a read-only directory would refuse its
+  // children, and creating them would move its times.
+  const dirModes: Array<[string, number]> = [];
   const dirTimes: Array<[string, Date]> = [];
   const made = new Set<string>([absRoot]);
   for (const name of names) {
@@ -81,7 +188,7 @@ export function mountVolume(archive: Archive, root: string, options: MountOption
     if (entry.type === 'directory') {
       if (!made.has(abs)) vol.mkdirSync(abs, { mode: 0o755 });
       made.add(abs);
-      if (entry.mode !== undefined && entry.mode !== 0o755) vol.chmodSync(abs, entry.mode);
+      if (entry.mode !== undefined && entry.mode !== 0o755) dirModes.push([abs, entry.mode]);
       dirTimes.push([abs, entry.mtime]);
     } else if (entry.type === 'symlink') {
       vol.symlinkSync(entry.linkTarget!, abs);
@@ -90,13 +197,15 @@ export function mountVolume(archive: Archive, root: string, options: MountOption
       node.mtime = entry.mtime;
       node.atime = entry.mtime;
     } else {
-      vol.writeFileSync(abs, '', { mode: entry.mode ?? 0o644 });
+      vol.writeFileSync(abs, '', { mode: 0o644 });
       const node = nodeOf(abs);
+      // set on the node: a file without owner write could not be created with its mode by writeFileSync
+      if (entry.mode !== undefined) node.mode = S_IFREG | (entry.mode & 0o7777);
       let data: Buffer | undefined;
       Object.defineProperty(node, 'buf', {
         configurable: true,
         enumerable: true,
-        get: () => (data ??= archive.read(name)),
+        get: () => (data ??= contents(name)),
         set: (value: Buffer) => {
           data = value;
         },
@@ -109,15 +218,8 @@ export function mountVolume(archive: Archive, root: string, options: MountOption
       if (!lazy) void node.buf;
     }
   }
-  // after the children exist, so creating them does not move the directories' times
   for (const [abs, mtime] of dirTimes) vol.utimesSync(abs, mtime, mtime);
-
-  let disposed = false;
-  const fs = createFsView(vol, absRoot, () => disposed, options);
-  const dispose = () => {
-    if (disposed) return;
-    disposed = true;
-    vol.reset();
-  };
-  return { root: absRoot, vol, fs, dispose, [Symbol.dispose]: dispose };
+  // deepest first: a directory without search permission would refuse the walk to its children
+  for (const [abs, mode] of dirModes.reverse()) vol.chmodSync(abs, mode);
+  return vol;
 }

@@ -21,6 +21,11 @@ export interface FsViewOptions {
    * error to throw instead, e.g. one re-created in the codebase's realm so `instanceof Error` holds there.
    */
   wrapError?: (err: NodeJS.ErrnoException) => unknown;
+  /**
+   * Reads answered without the volume: the bytes of the file at an absolute virtual path, or `undefined` to
+   * ask the volume (which then answers everything, errors included). Only plain `readFileSync` reads use it.
+   */
+  fastRead?: (abs: string) => Buffer | undefined;
 }
 
 type Fn = (...args: any[]) => any;
@@ -84,15 +89,20 @@ const UV: Array<[number, number]> = [
   [realFs.constants.S_IFBLK, C.UV_DIRENT_BLOCK],
 ];
 
-/** Builds the view. `isDisposed` is checked on every virtual call. */
+/**
+ * Builds the view. `isDisposed` is checked on every virtual call. `vol` may be a function returning the
+ * volume, called when a call first needs it (so a volume nobody touches is never built).
+ */
 export function createFsView(
-  vol: Volume,
+  volume: Volume | (() => Volume),
   root: string,
   isDisposed: () => boolean,
   options: FsViewOptions = {},
 ): CodebaseFs {
-  const v = vol as unknown as Dict;
-  const vp = vol.promises as unknown as Dict;
+  const getVol = typeof volume === 'function' ? volume : () => volume;
+  const vol = (): Volume => getVol();
+  const v = (): Dict => getVol() as unknown as Dict;
+  const vp = (): Dict => getVol().promises as unknown as Dict;
   const real = realFs as unknown as Dict;
   const rp = realFs.promises as unknown as Dict;
   const rootSlash = root.endsWith('/') ? root : `${root}/`;
@@ -200,7 +210,7 @@ export function createFsView(
     toStats(s);
     if (abs && s && typeof s.isSymbolicLink === 'function' && s.isSymbolicLink() && !s.size) {
       try {
-        s.size = Buffer.byteLength(String(vol.readlinkSync(abs)));
+        s.size = Buffer.byteLength(String(vol().readlinkSync(abs)));
       } catch {
         // leave it
       }
@@ -292,12 +302,12 @@ export function createFsView(
       view[sync] = (p: unknown, ...rest: any[]) => {
         if (fdAlso && typeof p === 'number') {
           return vfds.has(p)
-            ? runVirtSync(() => v[sync](p, ...rest), {}, post)
+            ? runVirtSync(() => v()[sync](p, ...rest), {}, post)
             : runRealSync(() => real[sync](p, ...rest));
         }
         const abs = virt(p);
         if (abs === null) return runRealSync(() => real[sync](p, ...rest));
-        return runVirtSync(() => v[sync](abs, ...rest), { p, abs }, post);
+        return runVirtSync(() => v()[sync](abs, ...rest), { p, abs }, post);
       };
     }
     if (typeof real[name] === 'function') {
@@ -305,27 +315,45 @@ export function createFsView(
         if (!hasCb(rest)) return real[name](p, ...rest); // Node's own argument error
         if (fdAlso && typeof p === 'number') {
           return vfds.has(p)
-            ? runVirtCb(v[name].bind(vol), [p, ...rest], {}, post)
+            ? runVirtCb(v()[name].bind(vol()), [p, ...rest], {}, post)
             : runRealCb(real[name], [p, ...rest]);
         }
         const abs = virt(p);
         if (abs === null) return runRealCb(real[name], [p, ...rest]);
-        return runVirtCb(v[name].bind(vol), [abs, ...rest], { p, abs }, post);
+        return runVirtCb(v()[name].bind(vol()), [abs, ...rest], { p, abs }, post);
       };
     }
     if (typeof rp[name] === 'function') {
       promises[name] = (p: unknown, ...rest: any[]) => {
         if (fdAlso && p && typeof p === 'object' && vhandles.has(p)) {
-          return runVirtPromise(() => vp[name](p, ...rest), {}, ppost);
+          return runVirtPromise(() => vp()[name](p, ...rest), {}, ppost);
         }
         const abs = fdAlso && typeof p === 'number' ? (vfds.has(p) ? '' : null) : virt(p);
         if (abs === null) return runRealPromise(() => rp[name](p, ...rest));
-        return runVirtPromise(() => vp[name](abs || p, ...rest), { p, abs }, ppost);
+        return runVirtPromise(() => vp()[name](abs || p, ...rest), { p, abs }, ppost);
       };
     }
   };
   for (const name of PATH1) definePath(name, false);
   for (const name of PATH_OR_FD) definePath(name, true);
+  // Plain reads of files the index knows are answered without building the volume (misses and every other
+  // form go to it, so errors stay memfs's as fixed above); a Buffer is a copy, as memfs returns.
+  const fastRead = options.fastRead;
+  if (fastRead) {
+    const slowReadFileSync = view.readFileSync;
+    view.readFileSync = (p: unknown, opts?: unknown) => {
+      const encoding = typeof opts === 'string' ? opts : opts == null ? null : undefined;
+      if (typeof p === 'string' && encoding !== undefined && !isDisposed()) {
+        const abs = virt(p);
+        const bytes = abs === null || abs.endsWith('/') ? undefined : fastRead(abs);
+        if (bytes !== undefined) {
+          if (encoding === null) return Buffer.from(bytes);
+          if (encoding === 'utf8' || encoding === 'utf-8') return bytes.toString('utf8');
+        }
+      }
+      return slowReadFileSync(p, opts);
+    };
+  }
   // Node's JS realpath reports a missing path from lstat; only the .native (libuv) forms say realpath
   const asLstat = (err: unknown) => {
     if (!isSystemError(err) || err.syscall !== 'realpath') return err;
@@ -354,9 +382,9 @@ export function createFsView(
 
   // mkdir({ recursive }) returns the first directory it created, in the caller's form of the path
   const firstMissing = (abs: string): string | undefined => {
-    if (vol.existsSync(abs)) return undefined;
+    if (vol().existsSync(abs)) return undefined;
     let cur = abs;
-    for (let up = nodePath.dirname(cur); up !== cur && !vol.existsSync(up); up = nodePath.dirname(cur)) cur = up;
+    for (let up = nodePath.dirname(cur); up !== cur && !vol().existsSync(up); up = nodePath.dirname(cur)) cur = up;
     return cur;
   };
   const created = (p: unknown, abs: string, first: string | undefined) => {
@@ -397,7 +425,7 @@ export function createFsView(
     if (typeof real[sync] === 'function') {
       view[sync] = (fd: any, ...rest: any[]) => {
         if (!vfds.has(fd)) return runRealSync(() => real[sync](fd, ...rest));
-        const out = runVirtSync(() => v[sync](fd, ...rest), {}, post);
+        const out = runVirtSync(() => v()[sync](fd, ...rest), {}, post);
         after(fd);
         return out;
       };
@@ -411,7 +439,7 @@ export function createFsView(
         }
         if (!vfds.has(fd) || !hasCb(rest)) return runRealCb(real[name], [fd, ...rest]);
         after(fd);
-        return runVirtCb(v[name].bind(vol), [fd, ...rest], {}, post);
+        return runVirtCb(v()[name].bind(vol()), [fd, ...rest], {}, post);
       };
     }
   }
@@ -459,7 +487,7 @@ export function createFsView(
         const vb = virt(b);
         if (va === null && vb === null) return runRealSync(() => real[sync](a, b, ...rest));
         if (va !== null && vb !== null)
-          return runVirtSync(() => v[sync](va, vb, ...rest), { p: a, abs: va, d: b, dabs: vb });
+          return runVirtSync(() => v()[sync](va, vb, ...rest), { p: a, abs: va, d: b, dabs: vb });
         if (isDisposed()) throw disposed();
         return across(a, b, rest);
       };
@@ -471,7 +499,7 @@ export function createFsView(
         const vb = virt(b);
         if (va === null && vb === null) return runRealCb(real[name], [a, b, ...rest]);
         if (va !== null && vb !== null) {
-          return runVirtCb(v[name].bind(vol), [va, vb, ...rest], { p: a, abs: va, d: b, dabs: vb });
+          return runVirtCb(v()[name].bind(vol()), [va, vb, ...rest], { p: a, abs: va, d: b, dabs: vb });
         }
         const cb = rest.pop() as Fn;
         setImmediate(() => {
@@ -491,7 +519,7 @@ export function createFsView(
         const vb = virt(b);
         if (va === null && vb === null) return runRealPromise(() => rp[name](a, b, ...rest));
         if (va !== null && vb !== null) {
-          return runVirtPromise(() => vp[name](va, vb, ...rest), { p: a, abs: va, d: b, dabs: vb });
+          return runVirtPromise(() => vp()[name](va, vb, ...rest), { p: a, abs: va, d: b, dabs: vb });
         }
         if (isDisposed()) throw disposed();
         return across(a, b, rest);
@@ -503,24 +531,24 @@ export function createFsView(
   view.symlinkSync = (target: unknown, p: unknown, ...rest: any[]) => {
     const abs = virt(p);
     if (abs === null) return runRealSync(() => realFs.symlinkSync(target as string, p as string, ...rest));
-    return runVirtSync(() => v.symlinkSync(toPathString(target) ?? target, abs, ...rest), { p, abs });
+    return runVirtSync(() => v().symlinkSync(toPathString(target) ?? target, abs, ...rest), { p, abs });
   };
   view.symlink = (target: unknown, p: unknown, ...rest: any[]) => {
     const abs = virt(p);
     if (abs === null || !hasCb(rest)) return runRealCb(real.symlink, [target, p, ...rest]);
-    return runVirtCb(v.symlink.bind(vol), [toPathString(target) ?? target, abs, ...rest], { p, abs });
+    return runVirtCb(v().symlink.bind(vol()), [toPathString(target) ?? target, abs, ...rest], { p, abs });
   };
   promises.symlink = (target: unknown, p: unknown, ...rest: any[]) => {
     const abs = virt(p);
     if (abs === null) return runRealPromise(() => rp.symlink(target, p, ...rest));
-    return runVirtPromise(() => vp.symlink(toPathString(target) ?? target, abs, ...rest), { p, abs });
+    return runVirtPromise(() => vp().symlink(toPathString(target) ?? target, abs, ...rest), { p, abs });
   };
 
   // --- exists -----------------------------------------------------------------------------------------------------------
   view.existsSync = (p: unknown) => {
     const abs = virt(p);
     if (abs === null) return realFs.existsSync(p as string);
-    return !isDisposed() && vol.existsSync(abs);
+    return !isDisposed() && vol().existsSync(abs);
   };
   view.exists = (p: unknown, cb: (exists: boolean) => void) => {
     const abs = virt(p);
@@ -542,7 +570,7 @@ export function createFsView(
       if (!virtual) return real[name](p, opts);
       if (isDisposed()) throw disposed();
       const abs = typeof p === 'number' ? p : (virt(p) ?? p);
-      const stream = v[name](abs, opts);
+      const stream = v()[name](abs, opts);
       if (typeof opts === 'object' && opts && typeof opts.fd === 'number') vfds.add(opts.fd);
       return stream;
     };
@@ -553,7 +581,7 @@ export function createFsView(
     view.openAsBlob = async (p: unknown, opts?: { type?: string }) => {
       const abs = virt(p);
       if (abs === null) return runRealPromise(() => real.openAsBlob(p, opts));
-      const data = runVirtSync(() => vol.readFileSync(abs) as Buffer, { p, abs });
+      const data = runVirtSync(() => vol().readFileSync(abs) as Buffer, { p, abs });
       return new Blob([data], { type: opts?.type ?? '' });
     };
   }
