@@ -62,7 +62,7 @@ export function createProgress(options: ProgressOptions = {}): Progress {
       const t = now();
       if (t - last < interval && done < total) return;
       last = t;
-      const width = Math.max(20, (stream.columns ?? 80) - 1);
+      const width = Math.max(20, (stream.columns || 80) - 1);
       const ratio = total > 0 ? Math.min(1, done / total) : 0;
       const counts = unit === 'bytes' ? `${formatBytes(done)}/${formatBytes(total)}` : `${done}/${total}`;
       const head = `${String(Math.floor(ratio * 100)).padStart(3)}% ${counts} `;

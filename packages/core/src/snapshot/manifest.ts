@@ -63,6 +63,8 @@ export const ManifestSchema = z.looseObject({
       onlyCode: z.boolean().optional(),
       ignoreLargerThan: z.number().optional(),
       includeDependencies: z.boolean().optional(),
+      /** How many dependency packages `includeDependencies` stored. */
+      dependencyPackages: z.number().int().nonnegative().optional(),
       ignore: z.array(z.string()).optional(),
     })
     .optional(),
