@@ -1,0 +1,113 @@
+// The fast load path: verification keeps the bytes it hashed, the loader reads the archive's index until the
+// memfs volume is needed, and from then on the volume (with whatever user code wrote) is what modules see.
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { test } from 'node:test';
+import { openArchive, verifyArchive } from '../src/archive/index.ts';
+import { ZipCodebase } from '../src/index.ts';
+import { parseManifest } from '../src/snapshot/index.ts';
+import { zipBytes } from './archive-zipbytes.ts';
+import { zipOf } from './codebase-helpers.ts';
+
+test('verify keeps the bytes it checked: read returns them (no second inflate), within keepLimit', async () => {
+  const zip = await zipOf({ 'a.js': 'module.exports = 1;', 'b.js': `module.exports = '${'x'.repeat(100)}';` });
+  const archive = await openArchive(zip, { keepLimit: 50 });
+  try {
+    const manifest = parseManifest(JSON.parse(archive.read('codesave.json').toString('utf8')));
+    verifyArchive(archive, manifest);
+    // a.js (19 bytes) fits the 50-byte budget and is kept: the same buffer each time; b.js does not
+    assert.equal(archive.read('a.js'), archive.read('a.js'));
+    assert.notEqual(archive.read('b.js'), archive.read('b.js'));
+    assert.deepEqual(archive.read('b.js'), archive.read('b.js'));
+    // keep refuses bytes that are not the entry's size, and unknown names
+    assert.equal(archive.keep('b.js', Buffer.from('short')), false);
+    assert.equal(archive.keep('nope.js', Buffer.from('x')), false);
+  } finally {
+    archive.close();
+  }
+});
+
+test('a changed file is refused at open, before any code runs, even one no module would read', async () => {
+  const files = { 'index.js': 'globalThis.__codesaveRan = true; module.exports = 1;', 'unused.js': 'exports.x = 1;' };
+  const saved = await openArchive(await zipOf(files));
+  const manifest = saved.read('codesave.json');
+  saved.close();
+  // the same files and manifest, but unused.js changed after saving (its size kept)
+  const tampered = zipBytes([
+    { name: 'codesave.json', data: manifest },
+    { name: 'index.js', data: files['index.js'] },
+    { name: 'unused.js', data: 'exports.x = 2;' },
+  ]);
+  await assert.rejects(
+    ZipCodebase.open(tampered),
+    (e: any) => e.code === 'ERR_ZIP_HASH_MISMATCH' && e.details.path === 'unused.js',
+  );
+  assert.equal((globalThis as any).__codesaveRan, undefined);
+  // verify: false opens it; the changed bytes are what is served
+  const codebase = await ZipCodebase.open(tampered, { verify: false });
+  try {
+    assert.equal(codebase.require('./unused').x, 2);
+  } finally {
+    await codebase.dispose();
+  }
+});
+
+test('the loader sees what user code writes under the root (the volume takes over from the index)', async () => {
+  const zip = await zipOf({
+    'index.js': [
+      "const fs = require('fs');",
+      "const path = require('path');",
+      "exports.before = require('./data.json').n;",
+      "fs.writeFileSync(path.join(__dirname, 'made.js'), 'module.exports = 42;');",
+      "fs.writeFileSync(path.join(__dirname, 'data2.json'), JSON.stringify({ n: 7 }));",
+      "exports.made = require('./made');",
+      "exports.data2 = require('./data2.json').n;",
+      "exports.read = fs.readFileSync(path.join(__dirname, 'data.json'), 'utf8');",
+    ].join('\n'),
+    'data.json': '{"n":1}',
+  });
+  const codebase = await ZipCodebase.open(zip);
+  try {
+    const m = codebase.require('./index');
+    assert.equal(m.before, 1);
+    assert.equal(m.made, 42);
+    assert.equal(m.data2, 7);
+    assert.equal(m.read, '{"n":1}');
+    // and from outside, through the façade's fs view
+    codebase.fs.writeFileSync(path.join(codebase.root, 'late.js'), 'module.exports = "late";');
+    assert.equal(codebase.require('./late'), 'late');
+  } finally {
+    await codebase.dispose();
+  }
+});
+
+test('reads through the view before the volume exists: Buffers are copies, strings decoded, misses are ENOENT', async () => {
+  const zip = await zipOf({ 'index.js': 'module.exports = 1;', 'data.txt': 'hello' });
+  const codebase = await ZipCodebase.open(zip);
+  try {
+    const file = path.join(codebase.root, 'data.txt');
+    const first = codebase.fs.readFileSync(file);
+    first[0] = 0x4a;
+    assert.equal(codebase.fs.readFileSync(file, 'utf8'), 'hello');
+    assert.equal(codebase.fs.readFileSync(file).toString(), 'hello');
+    assert.throws(() => codebase.fs.readFileSync(path.join(codebase.root, 'missing.txt')), { code: 'ENOENT' });
+    assert.throws(() => codebase.fs.readFileSync(codebase.root), { code: 'EISDIR' });
+    assert.equal(codebase.require('./index'), 1);
+  } finally {
+    await codebase.dispose();
+  }
+});
+
+test('a module that requires a missing file fails as Node does, with and without the volume built', async () => {
+  const zip = await zipOf({ 'index.js': "require('./nope');", 'dir/index.js': 'module.exports = "dir";' });
+  for (const touch of [false, true]) {
+    const codebase = await ZipCodebase.open(zip);
+    try {
+      if (touch) codebase.fs.statSync(codebase.root); // builds the volume
+      assert.throws(() => codebase.require('./index'), { code: 'MODULE_NOT_FOUND' });
+      assert.equal(codebase.require('./dir'), 'dir');
+    } finally {
+      await codebase.dispose();
+    }
+  }
+});
