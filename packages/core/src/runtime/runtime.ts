@@ -379,8 +379,8 @@ export class Runtime {
   }
 
   /** Run `content` as the CommonJS module `module` (Node's `Module.prototype._compile`). */
-  compile(module: CjsModule, content: string, filename: string): unknown {
-    const source = content.charCodeAt(0) === 0xfeff ? content.slice(1) : content;
+  compile(module: CjsModule, source: string, filename: string): unknown {
+    // A BOM stays: V8 reads it as whitespace (columns count it; a shebang after it is a syntax error), as in Node.
     // `import()` in vm-compiled code needs --experimental-vm-modules: rewritten to a call of one more parameter.
     const rewritten = rewriteDynamicImport(source);
     const params = rewritten === undefined ? CJS_WRAPPER_PARAMS : [...CJS_WRAPPER_PARAMS, DYNAMIC_IMPORT];
