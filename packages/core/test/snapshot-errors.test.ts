@@ -127,7 +127,7 @@ describe('unreadable input', () => {
     chmodSync(base, 0o777);
     const root = writeTree(join(base, 'proj'), { 'a.js': 'x', 'secret.js': 'y', 'z.js': 'z' });
     const outDir = join(base, 'out');
-    writeTree(outDir, { 'snap.zip': 'the earlier snapshot' });
+    writeTree(outDir, { 'snap.zip': 'PK\x03\x04 the earlier snapshot' });
     for (const dir of [root, outDir]) chmodSync(dir, 0o777);
     chmodSync(join(outDir, 'snap.zip'), 0o666);
     chmodSync(join(root, 'secret.js'), 0o000);
@@ -135,7 +135,7 @@ describe('unreadable input', () => {
     assert.equal(result.code, 'ERR_UNREADABLE_FILE');
     assert.match(result.message!, /secret\.js \(EACCES\); fix its permissions, or exclude it/);
     assert.deepEqual(readdirSync(outDir), ['snap.zip']);
-    assert.equal(readFileSync(join(outDir, 'snap.zip'), 'utf8'), 'the earlier snapshot');
+    assert.equal(readFileSync(join(outDir, 'snap.zip'), 'utf8'), 'PK\x03\x04 the earlier snapshot');
   });
 
   test('an unreadable directory: ERR_UNREADABLE_FILE; ignoring it makes the save work', async () => {
@@ -175,5 +175,144 @@ describe('unwritable output', () => {
     const result = checkpointAs(user, root, join(outDir, 's.zip'));
     assert.equal(result.code, 'ERR_OUTPUT_UNWRITABLE');
     assert.match(result.message!, /EACCES.*check that the directory is writable/);
+  });
+});
+
+describe('hostile trees and options', () => {
+  test('names a zip cannot hold (backslash, newline, drive letter, not UTF-8) are skipped and reported, so the zip opens', async () => {
+    const { ZipCodebase } = await import('@codesave/core');
+    const root = writeTree(tempDir(), { 'ok.js': 'ok', 'a\\b.js': '1', 'new\nline.js': '2', 'C:x.js': '3' });
+    writeFileSync(Buffer.concat([Buffer.from(`${root}/bad`), Buffer.from([0xff]), Buffer.from('.js')]), '4');
+    execFileSync('mkdir', ['-p', join(root, 'dir\\x')]);
+    writeFileSync(join(root, 'dir\\x', 'inner.js'), '5');
+    const out = join(tempDir(), 'names.zip');
+    const result = await checkpoint(root, { output: out });
+    assert.deepEqual(
+      result.manifest.files.map((f) => f.path),
+      ['ok.js'],
+    );
+    const skipped = result.skipped.files.filter((s) => s.reason === 'unsafe-name').map((s) => s.path);
+    assert.deepEqual(skipped.sort(), ['C:x.js', 'a\\b.js', 'bad\uFFFD.js', 'dir\\x/', 'new\nline.js']);
+    assert.equal(result.skipped.files.find((s) => s.path === 'C:x.js')?.size, 1);
+    const codebase = await ZipCodebase.open(out);
+    await codebase.dispose();
+  });
+
+  test('a FIFO given as an extra library is refused (reading it would block forever); one in the tree is skipped', async () => {
+    const root = writeTree(tempDir(), { 'a.js': 'x' });
+    const fifo = join(tempDir(), 'pipe');
+    execFileSync('mkfifo', [fifo, join(root, 'in-tree.fifo')]);
+    await rejectsWith(
+      checkpoint(root, { output: join(tempDir(), 'x.zip'), extraLibraries: [fifo] }),
+      'ERR_BAD_OPTION',
+      /not a directory or a regular file/,
+    );
+    await rejectsWith(
+      checkpoint(root, { output: join(tempDir(), 'x.zip'), extraFiles: [fifo] }),
+      'ERR_BAD_OPTION',
+      /is not a file/,
+    );
+    const result = await checkpoint(root, { output: join(tempDir(), 'x.zip') });
+    assert.deepEqual(result.skipped.files, [{ path: 'in-tree.fifo', size: 0, reason: 'special-file' }]);
+  });
+
+  test('a file that becomes a FIFO, a symlink, or disappears between the walk and the write: ERR_UNREADABLE_FILE, no hang', async () => {
+    const outside = writeTree(tempDir(), { 'secret.txt': 'not yours' });
+    for (const swap of ['fifo', 'symlink', 'gone'] as const) {
+      const root = writeTree(tempDir(), { 'a.js': 'x', 'b.js': 'y' });
+      const out = join(tempDir(), 'x.zip');
+      const done = checkpoint(root, {
+        output: out,
+        onProgress: (p) => {
+          if (p.phase !== 'scan') return;
+          const b = join(root, 'b.js');
+          execFileSync('rm', [b]);
+          if (swap === 'fifo') execFileSync('mkfifo', [b]);
+          if (swap === 'symlink') execFileSync('ln', ['-s', join(outside, 'secret.txt'), b]);
+        },
+      });
+      await rejectsWith(
+        done,
+        'ERR_UNREADABLE_FILE',
+        swap === 'gone' ? /disappeared while it was being saved/ : /changed while it was being saved/,
+      );
+      assert.equal(existsSync(out), false);
+    }
+  });
+
+  test('output onto a device, a FIFO or a file that is not a zip is refused; an earlier zip is replaced', async () => {
+    const root = writeTree(tempDir(), { 'a.js': 'x', 'src/index.js': 'precious' });
+    const dir = tempDir();
+    execFileSync('mknod', [join(dir, 'null'), 'c', '1', '3']);
+    execFileSync('mkfifo', [join(dir, 'fifo')]);
+    for (const name of ['null', 'fifo']) {
+      await rejectsWith(checkpoint(root, { output: join(dir, name) }), 'ERR_BAD_OPTION', /not a regular file/);
+    }
+    await rejectsWith(
+      checkpoint(root, { output: join(root, 'src/index.js') }),
+      'ERR_BAD_OPTION',
+      /is not a zip; codesave replaces only zip files/,
+    );
+    assert.equal(readFileSync(join(root, 'src/index.js'), 'utf8'), 'precious');
+    const out = join(dir, 'again.zip');
+    await checkpoint(root, { output: out });
+    await checkpoint(root, { output: out }); // an earlier output is a zip: replaced
+    writeFileSync(join(dir, 'empty.zip'), '');
+    await checkpoint(root, { output: join(dir, 'empty.zip') }); // an empty file holds nothing to lose
+    // a long output name: the temporary file's name stays short enough to create
+    await checkpoint(root, { output: join(dir, `${'n'.repeat(250)}.zip`) });
+  });
+
+  test('the same directory twice, or an extra library or file named like a project entry: ERR_BAD_OPTION', async () => {
+    const root = writeTree(tempDir(), { 'lib/a.js': 'x', 'tool.js': 'y' });
+    const other = writeTree(tempDir(), { 'lib/b.js': 'z', 'tool.js/c.js': 'w', node_modules: 'f' });
+    const out = join(tempDir(), 'x.zip');
+    await rejectsWith(checkpoint([root, root], { output: out }), 'ERR_BAD_OPTION', /is given twice/);
+    await rejectsWith(checkpoint(root, { output: out, extraLibraries: [`${root}/.`] }), 'ERR_BAD_OPTION', /twice/);
+    await rejectsWith(
+      checkpoint(root, { output: out, extraLibraries: [join(other, 'lib')] }),
+      'ERR_BAD_OPTION',
+      /stored at the zip root as "lib", which is already taken/,
+    );
+    await rejectsWith(
+      checkpoint(root, { output: out, extraLibraries: [join(other, 'tool.js')] }),
+      'ERR_BAD_OPTION',
+      /"tool.js", which is already taken/,
+    );
+    await rejectsWith(
+      checkpoint(root, { output: out, extraFiles: [join(root, 'lib/a.js')], extraLibraries: [join(other, 'lib')] }),
+      'ERR_BAD_OPTION',
+      /already taken/,
+    );
+  });
+
+  test('ignoreLargerThan: whitespace and lower-case units accepted; negative, exponent, NaN, Infinity, overflow refused', async () => {
+    const { parseSize } = await import('@codesave/core');
+    assert.equal(parseSize(' 10K'), 10240);
+    assert.equal(parseSize('10k'), 10240);
+    assert.equal(parseSize('1.5M'), 1572864);
+    for (const bad of [
+      '-1',
+      '1e3',
+      'NaN',
+      'Infinity',
+      `1${'0'.repeat(400)}`,
+      '9999999999T',
+      Number.NaN,
+      Number.POSITIVE_INFINITY,
+      -1,
+    ]) {
+      assert.throws(
+        () => parseSize(bad),
+        (e: unknown) => isCodesaveError(e) && e.code === 'ERR_BAD_SIZE',
+        String(bad),
+      );
+    }
+    const root = writeTree(tempDir(), { 'a.js': 'x' });
+    await rejectsWith(
+      checkpoint(root, { output: join(tempDir(), 'x.zip'), ignoreLargerThan: `1${'0'.repeat(400)}` }),
+      'ERR_BAD_SIZE',
+      /use a byte count/,
+    );
   });
 });

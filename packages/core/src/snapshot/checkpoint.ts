@@ -4,8 +4,9 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { Stats } from 'node:fs';
-import { realpath, rename, stat, unlink } from 'node:fs/promises';
+import { type FileHandle, open, realpath, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
+import { checkEntryName } from '../entry-names.js';
 import { CodesaveError } from '../errors.js';
 import { gitFacts } from './git.js';
 import {
@@ -121,6 +122,21 @@ export async function checkpoint(dir: string | string[], options: CheckpointOpti
   const extraFiles = (options.extraFiles ?? []).map((p) => resolve(p));
   const libStats = await Promise.all(libraries.map((p) => statPath(p, 'extra library')));
   const fileStats = await Promise.all(extraFiles.map((p) => statPath(p, 'extra file')));
+  // The same directory twice (two roots, a root also given as an extra library) would be stored twice.
+  const given = [main, ...libraries];
+  const reals = await Promise.all(given.map((p) => realpath(p).catch(() => p)));
+  const firstOf = new Map<string, number>();
+  reals.forEach((real, i) => {
+    const first = firstOf.get(real);
+    if (first !== undefined) {
+      throw new CodesaveError(
+        'ERR_BAD_OPTION',
+        `${given[i]} is given twice (it is ${given[first]} again); pass each directory once`,
+        { details: { path: given[i], other: given[first] } },
+      );
+    }
+    firstOf.set(real, i);
+  });
   fileStats.forEach((st, i) => {
     if (!st.isFile()) {
       throw new CodesaveError(
@@ -163,8 +179,29 @@ export async function checkpoint(dir: string | string[], options: CheckpointOpti
       },
     );
   }
+  if (existing && !existing.isFile()) {
+    // rename() would replace a device or FIFO node (think -o /dev/null) with the zip
+    throw new CodesaveError(
+      'ERR_BAD_OPTION',
+      `output ${output} exists and is not a regular file (a device, FIFO or socket); choose a file name for the zip`,
+      { details: { path: output } },
+    );
+  }
+  if (existing && existing.size > 0 && !(await looksLikeZip(output))) {
+    // as zip(1) does: an existing file that is not a zip is someone's data (often a file of the project itself)
+    throw new CodesaveError(
+      'ERR_BAD_OPTION',
+      `output ${output} exists and is not a zip; codesave replaces only zip files. Choose another name, or delete it first`,
+      { details: { path: output } },
+    );
+  }
   const outReal = join(outDirReal, basename(output));
-  const temp = join(outDirReal, `.${basename(output)}.${process.pid}-${randomBytes(4).toString('hex')}${TEMP_SUFFIX}`);
+  // the temporary name stays within NAME_MAX (255 bytes) whatever the output's name
+  const stem =
+    Buffer.byteLength(basename(output)) > 150
+      ? createHash('sha256').update(basename(output)).digest('hex').slice(0, 16)
+      : basename(output);
+  const temp = join(outDirReal, `.${stem}.${process.pid}-${randomBytes(4).toString('hex')}${TEMP_SUFFIX}`);
   const exclude = new Set([outReal, temp]);
 
   // Scan.
@@ -175,16 +212,25 @@ export async function checkpoint(dir: string | string[], options: CheckpointOpti
   const common = { patterns, onlyCode, maxSize, exclude };
   await walkRoot(main, { ...common, prefix: '', gitignore: true }, walked, skipped);
   const rootNames = [basename(main)];
+  // top-level names of the project: an extra library or file of the same name would merge into it (or
+  // make a path both a file and a directory, which no zip tool extracts)
+  const projectTop = new Set(walked.map((entry) => entry.zipPath.split('/', 1)[0]));
   const taken = new Set<string>();
   for (const [i, lib] of libraries.entries()) {
     const name = basename(lib);
     if (taken.has(name)) throw duplicate(name, lib);
+    if (projectTop.has(name)) throw collision(name, lib, main);
     taken.add(name);
     rootNames.push(name);
     await walkRoot(lib, { ...common, prefix: `${name}/`, gitignore: libStats[i].isDirectory() }, walked, skipped);
   }
   for (const [i, file] of extraFiles.entries()) {
     const st = fileStats[i];
+    if (projectTop.has(basename(file)) || taken.has(basename(file))) throw collision(basename(file), file, main);
+    if (!checkEntryName(basename(file)).ok) {
+      skipped.push({ path: basename(file), size: st.size, reason: 'unsafe-name' });
+      continue;
+    }
     walked.push({ zipPath: basename(file), absPath: file, size: st.size, executable: (st.mode & 0o111) !== 0 });
   }
   const pkg = await readPackageJson(main);
@@ -211,6 +257,14 @@ export async function checkpoint(dir: string | string[], options: CheckpointOpti
     if (other !== undefined) throw duplicate(entry.zipPath, entry.absPath, other);
     seen.set(entry.zipPath, entry.absPath);
     items.push(entry);
+  }
+  // a path that is a file and also the directory of another (an extra file named like a folder of the
+  // dependencies, …): no tool extracts that, and the load side refuses it
+  for (const item of items) {
+    for (let at = item.zipPath.indexOf('/'); at > 0; at = item.zipPath.indexOf('/', at + 1)) {
+      const parent = seen.get(item.zipPath.slice(0, at));
+      if (parent !== undefined) throw duplicate(item.zipPath.slice(0, at), parent, item.absPath);
+    }
   }
   if (git?.dirty) items.push({ zipPath: GIT_PATCH_NAME, buffer: git.patch, size: git.patch.length, executable: false });
   items.sort((a, b) => (a.zipPath < b.zipPath ? -1 : a.zipPath > b.zipPath ? 1 : 0));
@@ -352,6 +406,34 @@ async function statDir(path: string, what: string): Promise<void> {
       `${what} ${path} is a file, not a directory; pass the directory that contains it (or add the file with extraFiles)`,
       { details: { path } },
     );
+  }
+}
+
+function collision(name: string, path: string, main: string): CodesaveError {
+  return new CodesaveError(
+    'ERR_BAD_OPTION',
+    `${path} would be stored at the zip root as "${name}", which is already taken (by ${main}/${name} or another extra library or file); rename one, or leave one out (the ignore option)`,
+    { details: { zipPath: name, path } },
+  );
+}
+
+/** A zip's signature at the start (local header, or the end record of an empty zip), or an end record near the end. */
+async function looksLikeZip(path: string): Promise<boolean> {
+  let file: FileHandle | undefined;
+  try {
+    file = await open(path, 'r');
+    const { size } = await file.stat();
+    const head = Buffer.alloc(4);
+    await file.read(head, 0, 4, 0);
+    if (head.readUInt32LE(0) === 0x04034b50 || head.readUInt32LE(0) === 0x06054b50) return true;
+    const length = Math.min(size, 22 + 0xffff);
+    const tail = Buffer.alloc(length);
+    await file.read(tail, 0, length, size - length);
+    return tail.includes(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+  } catch {
+    return false;
+  } finally {
+    await file?.close();
   }
 }
 

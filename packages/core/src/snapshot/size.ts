@@ -10,14 +10,15 @@ const UNITS: Record<string, number> = { '': 1, B: 1, K: 1024, M: 1024 ** 2, G: 1
  */
 export function parseSize(value: string | number): number {
   if (typeof value === 'number') {
-    if (Number.isFinite(value) && value >= 0) return Math.floor(value);
-  } else {
+    if (Number.isFinite(value) && value >= 0 && Number.isSafeInteger(Math.floor(value))) return Math.floor(value);
+  } else if (typeof value === 'string') {
     const match = /^\s*(\d+(?:\.\d+)?)\s*([bkmgt]?)(?:i?b)?\s*$/i.exec(value);
-    if (match) return Math.floor(Number(match[1]) * UNITS[match[2].toUpperCase()]);
+    const bytes = match ? Math.floor(Number(match[1]) * UNITS[match[2].toUpperCase()]) : Number.NaN;
+    if (Number.isSafeInteger(bytes)) return bytes;
   }
   throw new CodesaveError(
     'ERR_BAD_SIZE',
-    `bad size ${JSON.stringify(value)}: use a byte count (1500) or a number with K, M, G or T (100K, 1.5M)`,
+    `bad size ${typeof value === 'string' ? JSON.stringify(value) : String(value)}: use a byte count (1500) or a number with K, M, G or T (100K, 1.5M)`,
     { details: { value } },
   );
 }

@@ -9,6 +9,7 @@ import type { Dirent, Stats } from 'node:fs';
 import { lstatSync, readdirSync, readFileSync, readlinkSync, realpathSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import ignore, { type Ignore } from 'ignore';
+import { checkEntryName } from '../entry-names.js';
 import { CodesaveError } from '../errors.js';
 
 /** A file (or symbolic link) that goes into the snapshot. */
@@ -30,7 +31,10 @@ export type SkipReason =
   | 'symlink-outside'
   | 'symlink-target-excluded'
   | 'special-file'
-  | 'reserved-name';
+  | 'reserved-name'
+  /** A name a zip path cannot hold (see `checkEntryName`: not UTF-8, a backslash or control character, a
+   * leading drive letter, longer than a file system allows): the load side would refuse the whole zip. */
+  | 'unsafe-name';
 
 /** A file a filter left out, reported in the result so nothing is lost silently. */
 export interface SkippedFile {
@@ -123,6 +127,16 @@ export async function walkRoot(
     } catch (cause) {
       throw unreadable(dir, cause);
     }
+    // Names that are not valid UTF-8 come back with U+FFFD in place of the bad bytes, and cannot be opened
+    // by that string: find them from the raw bytes (only in a directory where a U+FFFD appears at all).
+    let lossy: Set<string> | undefined;
+    if (dirents.some((d) => d.name.includes('\uFFFD'))) {
+      lossy = new Set();
+      for (const raw of readdirSync(dir, { encoding: 'buffer' })) {
+        const text = raw.toString('utf8');
+        if (!Buffer.from(text).equals(raw)) lossy.add(text);
+      }
+    }
     let levels = parentLevels;
     if (options.gitignore && dirents.some((d) => d.name === '.gitignore' && !d.isDirectory())) {
       let text: string;
@@ -142,6 +156,12 @@ export async function walkRoot(
       const isDir = dirent.isDirectory();
       if (isIgnored(childRel, isDir, levels)) continue;
       const zipPath = options.prefix + childRel;
+      if (lossy?.has(name) || !checkEntryName(zipPath).ok) {
+        let size = 0;
+        if (!isDir && !lossy?.has(name)) size = lstatSync(abs, { throwIfNoEntry: false })?.size ?? 0;
+        skipped.push({ path: isDir ? `${zipPath}/` : zipPath, size, reason: 'unsafe-name' });
+        continue;
+      }
       if (isDir) {
         stack.push([abs, childRel, levels]);
       } else if (dirent.isFile()) {
@@ -210,6 +230,13 @@ export async function walkRoot(
       visit(...stack.pop()!);
       if (n % 64 === 0) await new Promise((resolve) => setImmediate(resolve));
     }
+  } else if (!rootStat.isFile()) {
+    // a FIFO would block the read forever; a device or socket has no content to save
+    throw new CodesaveError(
+      'ERR_BAD_OPTION',
+      `${root} is not a directory or a regular file (a FIFO, socket or device); pass a directory or a file to save`,
+      { details: { path: root } },
+    );
   } else {
     // A single file given as an extra library: stored under its own name.
     const name = options.prefix.replace(/\/$/, '');

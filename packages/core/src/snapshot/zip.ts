@@ -11,8 +11,8 @@
  * why this is not yazl: quadratic in the number of entries, and it keeps every deflated entry until the end).
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, readFileSync } from 'node:fs';
-import { type FileHandle, open, readFile } from 'node:fs/promises';
+import { closeSync, constants, createReadStream, fstatSync, openSync, readFileSync } from 'node:fs';
+import { type FileHandle, open } from 'node:fs/promises';
 import * as zlib from 'node:zlib';
 import { CodesaveError } from '../errors.js';
 
@@ -177,7 +177,22 @@ export async function writeZip(
     else {
       try {
         // Small files: one synchronous read beats four thread-pool round trips (open, fstat, read, close).
-        data = item.size <= 256 * 1024 ? readFileSync(item.absPath!) : await readFile(item.absPath!);
+        if (item.size <= 256 * 1024) {
+          const fd = openRegular(item.absPath!);
+          try {
+            data = readFileSync(fd);
+          } finally {
+            closeSync(fd);
+          }
+        } else {
+          const file = await open(item.absPath!, READ_FLAGS);
+          try {
+            if (!(await file.stat()).isFile()) throw changed(item.absPath!);
+            data = await file.readFile();
+          } finally {
+            await file.close();
+          }
+        }
       } catch (cause) {
         throw unreadable(item.absPath!, cause);
       }
@@ -257,7 +272,7 @@ export async function writeZip(
     let usize = 0;
     let csize = 0;
     try {
-      const source = createReadStream(item.absPath!, { highWaterMark: 1 << 20 });
+      const source = createReadStream('', { fd: openRegular(item.absPath!), highWaterMark: 1 << 20 });
       if (method === 8) {
         const deflater = zlib.createDeflateRaw({ level, memLevel: 9 });
         const feeding = (async () => {
@@ -422,9 +437,41 @@ export async function writeZip(
   }
 }
 
+// A file is read by what the walk saw: a regular file. O_NOFOLLOW and the fstat refuse what it may have become
+// since (a symlink leading anywhere, a FIFO that would block the read forever); O_NONBLOCK makes opening a
+// FIFO return at once so it can be refused.
+const READ_FLAGS = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0);
+
+function openRegular(path: string): number {
+  const fd = openSync(path, READ_FLAGS);
+  try {
+    if (!fstatSync(fd).isFile()) throw changed(path);
+  } catch (error) {
+    closeSync(fd);
+    throw error;
+  }
+  return fd;
+}
+
+function changed(path: string): CodesaveError {
+  return new CodesaveError(
+    'ERR_UNREADABLE_FILE',
+    `${path} changed while it was being saved (it is no longer a regular file); save again, or exclude it with .gitignore or the ignore option`,
+    { details: { path } },
+  );
+}
+
 function unreadable(path: string, cause: unknown): CodesaveError {
   if (cause instanceof CodesaveError) return cause;
   const code = (cause as NodeJS.ErrnoException).code;
+  if (code === 'ELOOP') return changed(path); // O_NOFOLLOW: it became a symlink after the walk
+  if (code === 'ENOENT' || code === 'ENOTDIR') {
+    return new CodesaveError(
+      'ERR_UNREADABLE_FILE',
+      `${path} disappeared while it was being saved (${code}); save again once the directory has stopped changing`,
+      { cause, details: { path, errno: code } },
+    );
+  }
   return new CodesaveError(
     'ERR_UNREADABLE_FILE',
     `cannot read ${path} (${code ?? (cause as Error).message}); fix its permissions, or exclude it with .gitignore or the ignore option`,
