@@ -122,3 +122,22 @@ test('a volume is disposable with using / Symbol.dispose', async () => {
   volume[Symbol.dispose]();
   assert.throws(() => volume.fs.statSync(`${zip}/src`), { code: 'ERR_DISPOSED' });
 });
+
+test('modes without write permission (a 0555 or 0000 directory, a 0000 file) do not stop the mount', async () => {
+  const { zipBytes } = await import('./archive-zipbytes.js');
+  const dirMode = (m: number) => (((0o040000 | m) << 16) | 0x10) >>> 0;
+  const fileMode = (m: number) => ((0o100000 | m) << 16) >>> 0;
+  const archive = await openArchive(
+    zipBytes([
+      { name: 'ro/', type: 'dir', both: { external: dirMode(0o555) } },
+      { name: 'ro/none/', type: 'dir', both: { external: dirMode(0) } },
+      { name: 'ro/none/f.js', data: 'module.exports = 1;', both: { external: fileMode(0) } },
+      { name: 'ro/g.js', data: 'g', both: { external: fileMode(0o444) } },
+    ]),
+  );
+  const volume = mountVolume(archive, path.join(tmp, 'modes.zip'));
+  assert.equal(volume.vol.statSync(path.join(tmp, 'modes.zip/ro')).mode & 0o777, 0o555);
+  assert.equal(volume.vol.statSync(path.join(tmp, 'modes.zip/ro/g.js')).mode & 0o777, 0o444);
+  assert.equal(volume.fs.readFileSync(path.join(tmp, 'modes.zip/ro/g.js'), 'utf8'), 'g');
+  volume.dispose();
+});
