@@ -23,6 +23,7 @@ import type { Realm } from './realm.js';
 import { type ParentLike, Resolver } from './resolve.js';
 import { rewriteDynamicImport } from './transform/cjs-import.js';
 import { DYNAMIC_IMPORT } from './transform/names.js';
+import { createVmView } from './vm-view.js';
 
 /** A warning the runtime reports (also emitted as a `'warning'` event by `ZipCodebase`). */
 export interface CodesaveWarning {
@@ -449,12 +450,18 @@ export class Runtime {
 
   // ---------------------------------------------------------------- builtins
 
-  /** A builtin as the codebase sees it: the host's, except `fs`, `fs/promises` and `module`. */
+  #vm: unknown;
+
+  /**
+   * A builtin as the codebase sees it: the host's, except `fs`, `fs/promises` and `module`, and `vm` in a context
+   * of its own (whose "this context" is the codebase's).
+   */
   builtin(id: string): unknown {
     const bare = id.startsWith('node:') ? id.slice(5) : id;
     if (bare === 'fs') return this.fs;
     if (bare === 'fs/promises') return this.fs.promises;
     if (bare === 'module') return this.Module;
+    if (bare === 'vm' && this.realm.context) return (this.#vm ??= createVmView(this.realm.context));
     return loadHostBuiltin(id);
   }
 
@@ -615,6 +622,7 @@ export class Runtime {
     this.#loading = [];
     this.#modulePaths.clear();
     this.mainModule = undefined;
+    this.#vm = undefined;
   }
 }
 
