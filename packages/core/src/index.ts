@@ -10,6 +10,7 @@ export {
   type ArchiveOptions,
   checkEntryName,
   openArchive,
+  readArchiveManifest,
   type VerifiableManifest,
   verifyArchive,
 } from './archive/index.js';

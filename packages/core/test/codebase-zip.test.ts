@@ -166,3 +166,30 @@ test('ZipCodebase results are of the codebase realm: deepStrictEqual fails acros
   assert.ok(Array.isArray(data.items));
   assert.throws(() => assert.deepStrictEqual(data, { items: [1, 2, 3] }));
 });
+
+test('a damaged codesave.json (a directory, a symlink, a zip, not JSON, not the schema) is ERR_MANIFEST_INVALID, verify on or off', async () => {
+  const { zipBytes } = await import('./archive-zipbytes.ts');
+  const zip = await zipOf({ 'a.js': 'module.exports = 1;\n' });
+  const inner = fs.readFileSync(zip);
+  const a = { name: 'a.js', data: 'module.exports = 1;\n' };
+  const cases: [string, Parameters<typeof zipBytes>[0]][] = [
+    ['is a directory', [a, { name: 'codesave.json/', type: 'dir' }]],
+    ['is a symlink', [a, { name: 'codesave.json', data: 'a.js', type: 'symlink', method: 0 }]],
+    ['is not valid JSON', [a, { name: 'codesave.json', data: inner }]],
+    ['is not valid JSON', [a, { name: 'codesave.json', data: '{nope' }]],
+    ['does not match', [a, { name: 'codesave.json', data: '{"formatVersion": 1e308}' }]],
+  ];
+  for (const [says, entries] of cases) {
+    for (const verify of [true, false]) {
+      await assert.rejects(
+        ZipCodebase.open(zipBytes(entries), { verify }),
+        (e) => isCodesaveError(e) && e.code === 'ERR_MANIFEST_INVALID' && e.message.includes(says),
+        `${says}, verify ${verify}`,
+      );
+    }
+  }
+  // a zip with no codesave.json at all is a plain zip: opened, nothing to verify
+  const plain = await ZipCodebase.open(zipBytes([a]));
+  assert.equal(plain.manifest.tool.name, 'unknown');
+  await plain.dispose();
+});

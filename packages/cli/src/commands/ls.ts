@@ -7,7 +7,7 @@ import {
   type Manifest,
   minimalManifest,
   openArchive,
-  parseManifest,
+  readArchiveManifest,
   verifyArchive,
 } from '@codesave/core';
 import { type Command, UsageError } from '../command.js';
@@ -46,10 +46,11 @@ export const ls: Command = {
     const zip = positionals[0];
     const archive = await openArchive(zip);
     try {
-      const isSnapshot = archive.entries.has(MANIFEST_NAME);
-      const manifest = isSnapshot
-        ? parseManifest(archive.read(MANIFEST_NAME))
-        : minimalManifest([...archive.entries.values()].filter((e) => e.type !== 'directory').map((e) => e.name));
+      const stored = readArchiveManifest(archive);
+      const isSnapshot = stored !== undefined;
+      const manifest =
+        stored ??
+        minimalManifest([...archive.entries.values()].filter((e) => e.type !== 'directory').map((e) => e.name));
       if (values.verify) verifyArchive(archive, manifest);
       const zipBytes = (await stat(zip)).size;
       const entries = [...archive.entries.values()]

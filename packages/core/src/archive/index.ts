@@ -10,4 +10,4 @@ export {
   openArchive,
 } from './archive.js';
 export { checkEntryName } from './names.js';
-export { type VerifiableManifest, verifyArchive } from './verify.js';
+export { readArchiveManifest, type VerifiableManifest, verifyArchive } from './verify.js';

@@ -1,7 +1,7 @@
 /** Checks a zip against its manifest's sha256s before any of its code runs. */
 import * as crypto from 'node:crypto';
 import { CodesaveError } from '../errors.js';
-import { GIT_PATCH_NAME, MANIFEST_NAME, type Manifest } from '../snapshot/manifest.js';
+import { GIT_PATCH_NAME, MANIFEST_NAME, type Manifest, parseManifest } from '../snapshot/manifest.js';
 import type { Archive } from './archive.js';
 
 /** One-shot `crypto.hash` where the running Node has it (≥ 20.12): ~2× faster than `createHash` for small files. */
@@ -54,4 +54,34 @@ export function verifyArchive(archive: Archive, manifest: VerifiableManifest): v
     if (entry.name === MANIFEST_NAME || entry.name === GIT_PATCH_NAME) continue;
     throw mismatch(entry.name, 'is in the zip but not listed in the manifest');
   }
+}
+
+/**
+ * The zip's `codesave.json`, parsed and validated; `undefined` when the zip has none (a zip made by another
+ * tool). A `codesave.json` that is a directory or a symlink, is not JSON or fails the schema is
+ * `ERR_MANIFEST_INVALID`: a snapshot whose manifest is damaged is not silently opened as an unverified zip.
+ */
+export function readArchiveManifest(archive: Archive): Manifest | undefined {
+  const entry = archive.entries.get(MANIFEST_NAME);
+  if (!entry) return undefined;
+  const label = archive.source ?? '<zip bytes>';
+  const todo = `save the snapshot again, or remove ${MANIFEST_NAME} from the zip to open it as a plain, unverified zip`;
+  if (entry.type !== 'file') {
+    throw new CodesaveError(
+      'ERR_MANIFEST_INVALID',
+      `${label}: ${MANIFEST_NAME} is a ${entry.type}, not a file; ${todo}`,
+    );
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(archive.read(MANIFEST_NAME).toString('utf8'));
+  } catch (error) {
+    if ((error as { name?: string }).name === 'CodesaveError') throw error;
+    throw new CodesaveError(
+      'ERR_MANIFEST_INVALID',
+      `${label}: ${MANIFEST_NAME} is not valid JSON (${(error as Error).message}); ${todo}`,
+      { cause: error },
+    );
+  }
+  return parseManifest(value);
 }

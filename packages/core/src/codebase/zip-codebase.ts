@@ -9,12 +9,18 @@ import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import os from 'node:os';
 import path from 'node:path';
-import { type Archive, type ArchiveOptions, openArchive, verifyArchive } from '../archive/index.js';
+import {
+  type Archive,
+  type ArchiveOptions,
+  openArchive,
+  readArchiveManifest,
+  verifyArchive,
+} from '../archive/index.js';
 import { CodesaveError } from '../errors.js';
 import type { LoaderHooks } from '../runtime/hooks.js';
 import { Realm } from '../runtime/realm.js';
 import { type CjsModule, type CodesaveWarning, Runtime } from '../runtime/runtime.js';
-import { MANIFEST_NAME, type Manifest, minimalManifest, parseManifest } from '../snapshot/index.js';
+import { MANIFEST_NAME, type Manifest, minimalManifest } from '../snapshot/index.js';
 import { type CodebaseFs, type CodebaseVolume, mountVolume } from '../volume/index.js';
 import { fromModule } from './from.js';
 import { createLoaderFs } from './loader-fs.js';
@@ -246,22 +252,7 @@ export async function openAs<T extends ZipCodebase>(
 }
 
 function readManifest(archive: Archive): Manifest {
-  const entry = archive.entries.get(MANIFEST_NAME);
-  if (entry?.type !== 'file') {
-    const files = [...archive.entries.values()].filter((e) => e.type === 'file').map((e) => e.name);
-    return minimalManifest(files);
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(archive.read(MANIFEST_NAME).toString('utf8'));
-  } catch (error) {
-    throw new CodesaveError(
-      'ERR_MANIFEST_INVALID',
-      `${MANIFEST_NAME} in the zip is not valid JSON: ${(error as Error).message}`,
-      {
-        cause: error,
-      },
-    );
-  }
-  return parseManifest(value);
+  const manifest = readArchiveManifest(archive);
+  if (manifest) return manifest;
+  return minimalManifest([...archive.entries.values()].filter((e) => e.type === 'file').map((e) => e.name));
 }
