@@ -7,6 +7,7 @@
 import { isBuiltin } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import vm from 'node:vm';
 import type { LoaderHooks } from '../hooks.js';
 import type { Runtime } from '../runtime.js';
 import { type TransformCacheOptions, Transformer } from '../transform/index.js';
@@ -243,6 +244,10 @@ export function createEsmHooks(runtime: Runtime): LoaderHooks & { loader: EsmLoa
     builtin: (id) => runtime.builtin(id) as Record<string, unknown>,
     global: runtime.realm.global,
     run: (fn) => runtime.realm.evaluate(fn),
+    evaluate: (code) => {
+      const context = runtime.realm.context;
+      return context ? vm.runInContext(code, context) : vm.runInThisContext(code);
+    },
   };
   const loader = new EsmLoader(host);
   /**
@@ -289,9 +294,9 @@ export function createEsmHooks(runtime: Runtime): LoaderHooks & { loader: EsmLoa
 function requireEsmExports(namespace: Record<string, unknown>, TypeErr: ErrorConstructor): unknown {
   if ('module.exports' in namespace) return namespace['module.exports'];
   if (!('default' in namespace) || '__esModule' in namespace) return namespace;
-  return createNamespace(
-    [...Object.keys(namespace), '__esModule'],
-    (name) => (name === '__esModule' ? true : namespace[name]),
-    TypeErr,
-  );
+  const values = Object.create(null) as Record<string, unknown>;
+  for (const key of Object.keys(namespace))
+    Object.defineProperty(values, key, { get: () => namespace[key], enumerable: true });
+  values.__esModule = true;
+  return createNamespace([...Object.keys(namespace), '__esModule'], values, TypeErr);
 }

@@ -25,8 +25,12 @@ export interface EsmTransform {
   requests: ModuleRequest[];
   /** `import { imported as local } from requests[request]`; `imported` is `'*'` for a namespace import. */
   imports: { local: string; request: number; imported: string }[];
-  /** Exports of the module's own bindings (`local` is the name inside the module). */
-  localExports: { name: string; local: string }[];
+  /**
+   * Exports of the module's own bindings (`local` is the name inside the module). `constant`: a `const`, or a
+   * `let`/function/class binding never assigned after its declaration — its first value read is its value for
+   * good, so importers may keep it.
+   */
+  localExports: { name: string; local: string; constant?: true }[];
   /** `export { imported as name } from`, `export * as name from` (`imported: '*'`), re-exported imports. */
   indirectExports: { name: string; request: number; imported: string }[];
   /** `export * from requests[i]`. */
@@ -164,7 +168,12 @@ export function transformEsm(source: string, filename: string, options: { source
     else localExports.push({ name, local });
   }
 
-  const isAsync = rewriteReferences(ast, s, importOf);
+  const { topLevelAwait: isAsync, assigned } = rewriteReferences(ast, s, importOf);
+  const kinds = declarationKinds(ast);
+  for (const e of localExports) {
+    const kind = e.local === DEFAULT_LOCAL ? 'const' : kinds.get(e.local);
+    if (kind && kind !== 'var' && !assigned.has(e.local)) e.constant = true;
+  }
 
   const getters = localExports.map(({ name, local }) => `${JSON.stringify(name)}: () => ${local}`).join(', ');
   const prologue =
@@ -293,8 +302,13 @@ function rewriteReferences(
   ast: AnyNode,
   s: MagicString,
   importOf: Map<string, { request: number; imported: string }>,
-): boolean {
+): { topLevelAwait: boolean; assigned: Set<string> } {
   let topLevelAwait = false;
+  /** Module-level names assigned anywhere (not shadowed at the assignment). */
+  const assigned = new Set<string>();
+  const markAssigned = (target: AnyNode, scope: Scope | undefined): void => {
+    for (const name of patternNames(target)) if (!shadowed(scope, name)) assigned.add(name);
+  };
   const isImport = (name: string, scope: Scope | undefined): boolean => importOf.has(name) && !shadowed(scope, name);
   const ref = (name: string): string => `${BINDINGS}.${name}`;
 
@@ -459,7 +473,10 @@ function rewriteReferences(
         const inner: Scope = { names, parent: scope };
         if (node.type === 'ForOfStatement' && node.await && fnDepth === 0) topLevelAwait = true;
         if (head?.type === 'VariableDeclaration') visit(head, inner, fnDepth, node, 'init');
-        else if (head) visitPattern(head, inner, fnDepth);
+        else if (head) {
+          markAssigned(head, inner);
+          visitPattern(head, inner, fnDepth);
+        }
         for (const k of ['test', 'update', 'right', 'body']) visit(node[k], inner, fnDepth, node, k);
         return;
       }
@@ -470,7 +487,11 @@ function rewriteReferences(
         visit(node.body, inner, fnDepth, node, 'body');
         return;
       }
+      case 'UpdateExpression':
+        markAssigned(node.argument, scope);
+        break;
       case 'AssignmentExpression':
+        markAssigned(node.left, scope);
         if (node.left.type === 'Identifier' || node.left.type === 'MemberExpression')
           visit(node.left, scope, fnDepth, node, 'left');
         else visitPattern(node.left, scope, fnDepth);
@@ -487,7 +508,21 @@ function rewriteReferences(
   };
 
   for (const st of ast.body as AnyNode[]) visit(st, undefined, 0, ast, 'body');
-  return topLevelAwait;
+  return { topLevelAwait, assigned };
+}
+
+/** How each module-level name is declared. */
+function declarationKinds(ast: AnyNode): Map<string, 'var' | 'let' | 'const' | 'function' | 'class'> {
+  const kinds = new Map<string, 'var' | 'let' | 'const' | 'function' | 'class'>();
+  for (let st of ast.body as AnyNode[]) {
+    if ((st.type === 'ExportNamedDeclaration' || st.type === 'ExportDefaultDeclaration') && st.declaration)
+      st = st.declaration;
+    if (st.type === 'VariableDeclaration')
+      for (const d of st.declarations) for (const n of patternNames(d.id)) kinds.set(n, st.kind);
+    else if (st.type === 'FunctionDeclaration' && st.id) kinds.set(st.id.name, 'function');
+    else if (st.type === 'ClassDeclaration' && st.id) kinds.set(st.id.name, 'class');
+  }
+  return kinds;
 }
 
 /** Wraps a transform failure as a {@link CodesaveError} (syntax errors from user code stay `SyntaxError`s). */
