@@ -305,6 +305,30 @@ describe('zip format', () => {
     }
   });
 
+  test('more than 65,535 entries switch to zip64 end records on their own', async () => {
+    const { openArchive } = await import('@codesave/core');
+    const count = 66_000;
+    const items = Array.from({ length: count }, (_, i) => {
+      const buffer = Buffer.from(String(i));
+      return { zipPath: `d${Math.floor(i / 1000)}/f${i}.txt`, buffer, size: buffer.length, executable: false };
+    });
+    const last = () => ({ zipPath: 'end.txt', buffer: Buffer.from('end'), size: 3, executable: false });
+    const zip = join(tempDir(), 'many.zip');
+    await writeZip(zip, items, last, { mtime: new Date(0), compressionLevel: 0 });
+    const bytes = readFileSync(zip);
+    assert.ok(bytes.includes(Buffer.from([0x50, 0x4b, 0x06, 0x06])), 'zip64 end of central directory record');
+    // The classic end record says "see zip64" (0xffff entries).
+    assert.equal(bytes.readUInt16LE(bytes.length - 22 + 10), 0xffff);
+    execFileSync('unzip', ['-tq', zip]);
+    const archive = await openArchive(zip);
+    try {
+      assert.equal(archive.entries.size, count + 1);
+      assert.equal(archive.read('d65/f65999.txt').toString(), '65999');
+    } finally {
+      archive.close();
+    }
+  });
+
   test('incompressible and empty files are stored, the rest deflated as zlib one-shot deflate does', async () => {
     const { deflateRawSync, inflateRawSync } = await import('node:zlib');
     const random = (await import('node:crypto')).randomBytes(5000);
