@@ -206,6 +206,21 @@ describe('codesave ls', () => {
     assert.match(codesave('ls', foreign).stdout, /not a codesave snapshot/);
   });
 
+  test('--verify catches a snapshot whose files no longer match its manifest (exit 1)', () => {
+    const root = project();
+    const out = join(temp(), 's.zip');
+    assert.equal(codesave('save', root, '-o', out).code, 0);
+    const dir = temp();
+    spawnSync('unzip', ['-q', out, '-d', dir]);
+    writeFileSync(join(dir, 'src/a.js'), 'module.exports = 2;');
+    const edited = join(temp(), 'edited.zip');
+    spawnSync('zip', ['-qr', edited, '.'], { cwd: dir });
+    assert.equal(codesave('ls', edited).code, 0, 'without --verify it lists');
+    const r = codesave('ls', edited, '--verify');
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /src\/a\.js.*\[ERR_ZIP_HASH_MISMATCH\]/);
+  });
+
   test('a missing or damaged zip exits 1 with a CodesaveError code', () => {
     const missing = codesave('ls', join(temp(), 'nope.zip'));
     assert.equal(missing.code, 1);
