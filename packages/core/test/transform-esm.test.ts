@@ -156,3 +156,21 @@ test('import() in CommonJS is rewritten to a same-length call, other code untouc
     `exports.load = () => ${DYNAMIC_IMPORT}("./x.mjs");`,
   );
 });
+
+test('exports never reassigned are marked constant (importers may keep their first value)', () => {
+  const r = transformEsm(
+    `export const a = 1; export let b = 2; export let c = 3; c++; export var d = 4;
+export function f() {} export function g() {} g = null; export class K {}
+function inner() { let b = 0; b = 1; }`,
+    'm.js',
+  );
+  assert.deepStrictEqual(
+    r.localExports.filter((e) => e.constant).map((e) => e.name),
+    ['a', 'b', 'f', 'K'],
+  );
+  const withEval = transformEsm('export let x = 1; export const y = 2; eval("x = 3");', 'm.js');
+  assert.deepStrictEqual(
+    withEval.localExports.filter((e) => e.constant).map((e) => e.name),
+    ['y'],
+  );
+});

@@ -172,7 +172,9 @@ export function transformEsm(source: string, filename: string, options: { source
   const kinds = declarationKinds(ast);
   for (const e of localExports) {
     const kind = e.local === DEFAULT_LOCAL ? 'const' : kinds.get(e.local);
-    if (kind && kind !== 'var' && !assigned.has(e.local)) e.constant = true;
+    // A direct eval can assign any binding: then only `const` is certain.
+    if (kind === 'const' || (kind && kind !== 'var' && !assigned.has(e.local) && !assigned.has('eval')))
+      e.constant = true;
   }
 
   const getters = localExports.map(({ name, local }) => `${JSON.stringify(name)}: () => ${local}`).join(', ');
@@ -489,6 +491,9 @@ function rewriteReferences(
       }
       case 'UpdateExpression':
         markAssigned(node.argument, scope);
+        break;
+      case 'CallExpression':
+        if (node.callee.type === 'Identifier' && node.callee.name === 'eval') assigned.add('eval');
         break;
       case 'AssignmentExpression':
         markAssigned(node.left, scope);
