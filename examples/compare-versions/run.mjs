@@ -29,7 +29,8 @@ const v1 = await ZipCodebase.open(saved[0].path);
 const v2 = await ZipCodebase.open(saved[1].path);
 const predictV1 = await v1._from('src', 'predict', 'predict_v1');
 const predictV2 = await v2._from('src', 'predict', 'predict_v2');
-console.log(`v1: ${v1.require('./src').describe()}    v2: ${v2.require('./src').describe()}\n`);
+const describe = await Promise.all([v1._from('src', 'describe'), v2._from('src', 'describe')]);
+console.log(`v1: ${describe[0]()}    v2: ${describe[1]()}\n`);
 
 // 3. Same inputs, both versions, one table.
 const inputs = [

@@ -1,12 +1,15 @@
-const fs = require('node:fs');
-const path = require('node:path');
-const { tokenize } = require('./tokenize');
+import { readFileSync } from 'node:fs';
+import { tokenize } from './tokenize.js';
 
-const lexicon = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'data', 'lexicon.json'), 'utf8'));
+export type Lexicon = Record<string, number>;
+
+const lexicon: Lexicon = JSON.parse(readFileSync(new URL('../data/lexicon.json', import.meta.url), 'utf8'));
 const NEGATIONS = new Set(['not', 'never', 'no']);
 
+export const lexiconSize = Object.keys(lexicon).length;
+
 /** v2: a negation flips the sign of the next weighted word. */
-function score(text) {
+export function score(text: string): number {
   let sum = 0;
   let negate = false;
   for (const word of tokenize(text)) {
@@ -20,5 +23,3 @@ function score(text) {
   }
   return sum;
 }
-
-module.exports = { score, lexiconSize: Object.keys(lexicon).length };

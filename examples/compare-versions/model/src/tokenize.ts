@@ -1,5 +1,5 @@
 /** Lower-cases and splits on anything that is not a letter. */
-exports.tokenize = (text) =>
+export const tokenize = (text: string): string[] =>
   text
     .toLowerCase()
     .split(/[^a-z]+/)
