@@ -30,6 +30,11 @@ exports.greet = (name) => 'hello ' + name;
   'fail.js': "throw new RangeError('top-level failure');\n",
   'exit.js': 'process.exit(7);\n',
   'loop.js': 'while (true) {}\n',
+  'throw42.js': 'throw 42;\n',
+  'thrownull.js': 'throw null;\n',
+  'evil.js':
+    "throw { get message() { throw new Error('getter'); }, [Symbol.for('nodejs.util.inspect.custom')]() { throw new Error('inspect'); } };\n",
+  'late.js': "setTimeout(() => Promise.reject(new Error('late rejection')), 10);\nconsole.log('main done');\n",
   'esm.mjs':
     "await new Promise((r) => setTimeout(r, 10));\nconsole.log(process.argv.slice(2).join(','), import.meta.filename);\nprocess.exitCode = 5;\n",
 };
@@ -89,4 +94,22 @@ test('codesave run: --timeout stops an endless loop (exit 1, ERR_TIMEOUT); usage
   assert.match(r.stderr, /ERR_TIMEOUT/);
   assert.equal(codesave('run', zip).code, 1);
   assert.match(codesave('run', '--help').stdout, /Usage: codesave run/);
+});
+
+test('codesave run: thrown non-Errors and values that cannot be printed exit 1 like node; a late rejection exits 1', async () => {
+  const zip = await makeZip();
+  for (const [file, out] of [
+    ['throw42.js', /42/],
+    ['thrownull.js', /null/],
+    ['evil.js', /\[object Object\]|cannot be printed/],
+  ] as const) {
+    const r = codesave('run', zip, file);
+    assert.equal(r.code, 1, `${file}: ${r.stderr}`);
+    assert.match(r.stderr, out, file);
+    assert.doesNotMatch(r.stderr, /internal error/, file);
+  }
+  const late = codesave('run', zip, 'late.js');
+  assert.equal(late.code, 1);
+  assert.equal(late.stdout, 'main done\n');
+  assert.match(late.stderr, /Error: late rejection/);
 });

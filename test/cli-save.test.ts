@@ -277,3 +277,41 @@ describe('progress bar', () => {
     assert.equal(formatBytes(25 * 1024 * 1024), '25 MB');
   });
 });
+
+describe('errors on the command line', () => {
+  test('--json: every failure is one JSON object { error: { code, message } } on stdout, exit 1', () => {
+    const root = project();
+    const cases: [string[], string][] = [
+      [['ls', join(temp(), 'missing.zip')], 'ERR_ZIP_NOT_FOUND'],
+      [['ls'], 'ERR_BAD_OPTION'],
+      [['save', root, '--bogus'], 'ERR_BAD_OPTION'],
+      [['save', root, '-o', join(temp(), 'no/dir/x.zip')], 'ERR_OUTPUT_DIR_MISSING'],
+      [['save', root, '-o', join(temp(), 'x.zip'), '--ignore-larger-than', '1Q'], 'ERR_BAD_SIZE'],
+      [[root, '-o', join(root, 'src/a.js')], 'ERR_BAD_OPTION'],
+    ];
+    for (const [args, code] of cases) {
+      const r = codesave(...args, '--json');
+      assert.equal(r.code, 1, `${args.join(' ')}: ${r.stderr}`);
+      const out = JSON.parse(r.stdout);
+      assert.equal(out.error.code, code, args.join(' '));
+      assert.equal(typeof out.error.message, 'string');
+      assert.match(r.stderr, new RegExp(code === 'ERR_BAD_OPTION' ? 'codesave' : `\\[${code}\\]`));
+    }
+    // without --json, stdout stays empty on failure
+    assert.equal(codesave('ls', join(temp(), 'missing.zip')).stdout, '');
+  });
+
+  test('an unknown word where a command goes is a missing directory, with a hint about commands', () => {
+    const r = codesave('lss', 'x.zip');
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /no command "lss"; commands: save, ls, run, push, pull/);
+  });
+
+  test('file names with escape sequences are printed escaped, never sent raw to the terminal', () => {
+    const root = tree(temp(), { 'a.js': 'x', 'red\u001b[31m.js': 'y' });
+    const r = codesave('save', root, '-o', join(temp(), 'e.zip'));
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(!r.stdout.includes('\u001b'), r.stdout);
+    assert.match(r.stdout, /red\\x1b\[31m\.js \(1 B, unsafe-name\)/);
+  });
+});

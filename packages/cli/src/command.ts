@@ -10,3 +10,13 @@ export interface Command {
 export class UsageError extends Error {
   override name = 'UsageError';
 }
+
+/** Control characters of file names (an escape sequence, a newline) shown as escapes, never sent to the terminal. */
+export function printable(text: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this escapes
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, (c) =>
+    c.charCodeAt(0) < 0x100
+      ? `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`
+      : `\\u${c.charCodeAt(0).toString(16)}`,
+  );
+}

@@ -1,5 +1,5 @@
 import { isCodesaveError } from '@codesave/core';
-import { type Command, UsageError } from './command.js';
+import { type Command, printable, UsageError } from './command.js';
 
 /**
  * The command table. Each command lives in `commands/<name>.ts` and registers itself here with one line.
@@ -44,19 +44,41 @@ export async function main(argv: string[]): Promise<number> {
     console.error(`codesave: unknown command "${first}"\n\n${usage}`);
     return 1;
   }
+  // `--json` asks for machine-readable output, errors included (not for `run`: its arguments are the program's)
+  const end = args.indexOf('--');
+  const json = command.name !== 'run' && (end < 0 ? args : args.slice(0, end)).includes('--json');
+  const report = (code: string, message: string, details?: unknown) => {
+    if (json) console.log(JSON.stringify({ error: { code, message, ...(details ? { details } : {}) } }, null, 2));
+  };
   try {
     return (await command.run(args)) ?? 0;
   } catch (error) {
     if (error instanceof UsageError) {
-      console.error(`codesave ${command.name}: ${error.message}\n\n${command.usage}`);
+      report('ERR_BAD_OPTION', error.message);
+      console.error(`codesave ${command.name}: ${printable(error.message)}\n\n${command.usage}`);
       return 1;
     }
     if (isCodesaveError(error)) {
-      console.error(`codesave ${command.name}: ${error.message} [${error.code}]`);
+      let message = error.message;
+      if (!load && error.code === 'ERR_DIR_NOT_FOUND' && first !== undefined && !/[\\/.]/.test(first)) {
+        message += ` (or did you mean a command? codesave has no command "${first}"; commands: ${Object.keys(commands).join(', ')})`;
+      }
+      report(error.code, message, safeDetails(error.details));
+      console.error(`codesave ${command.name}: ${printable(message)} [${error.code}]`);
       return 1;
     }
+    report('ERR_INTERNAL', String((error as Error)?.message ?? error));
     console.error(`codesave ${command.name}: internal error, please report it:`);
     console.error(error);
     return 2;
+  }
+}
+
+function safeDetails(details: unknown): unknown {
+  try {
+    const text = JSON.stringify(details);
+    return text === undefined || text === '{}' ? undefined : JSON.parse(text);
+  } catch {
+    return undefined;
   }
 }

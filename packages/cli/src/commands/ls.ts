@@ -10,7 +10,7 @@ import {
   readArchiveManifest,
   verifyArchive,
 } from '@codesave/core';
-import { type Command, UsageError } from '../command.js';
+import { type Command, printable, UsageError } from '../command.js';
 import { formatBytes } from '../progress.js';
 
 const usage = `Usage: codesave ls <zip> [options]
@@ -176,12 +176,14 @@ export function tree(entries: { path: string; size: number; link?: string }[], d
       const last = i === children.length - 1;
       const branch = last ? '└── ' : '├── ';
       if (child.children) {
-        lines.push(`${prefix}${branch}${child.name}/  (${plural(child.files, 'file')}, ${formatBytes(child.size)})`);
+        lines.push(
+          `${prefix}${branch}${printable(child.name)}/  (${plural(child.files, 'file')}, ${formatBytes(child.size)})`,
+        );
         if (level < depth) walk(child, prefix + (last ? '    ' : '│   '), level + 1);
       } else if (child.link !== undefined) {
-        lines.push(`${prefix}${branch}${child.name} -> ${child.link}`);
+        lines.push(`${prefix}${branch}${printable(child.name)} -> ${printable(child.link)}`);
       } else {
-        lines.push(`${prefix}${branch}${child.name}  ${formatBytes(child.size)}`);
+        lines.push(`${prefix}${branch}${printable(child.name)}  ${formatBytes(child.size)}`);
       }
     });
   };

@@ -105,8 +105,9 @@ export const run: Command = {
       }
     } catch (error) {
       if (isCodesaveError(error)) throw error;
-      // As Node reports an uncaught error of a main module: the stack (virtual paths), exit code 1.
-      console.error(inspect(error));
+      // As Node reports an uncaught error of a main module: the stack (virtual paths), exit code 1. What the
+      // program threw is printed even when printing it throws (a hostile getter or custom inspect).
+      console.error(describeThrown(error));
       return 1;
     }
     // Let the program's asynchronous work finish, as `node file.js` would, then pass its exit code through.
@@ -121,5 +122,19 @@ function format(value: unknown): string {
     const json = JSON.stringify(value, null, 2);
     if (json !== undefined) return json;
   } catch {}
-  return inspect(value, { depth: 6 });
+  try {
+    return inspect(value, { depth: 6 });
+  } catch {
+    return describeThrown(value);
+  }
+}
+
+function describeThrown(error: unknown): string {
+  try {
+    return inspect(error);
+  } catch {}
+  try {
+    return String(error);
+  } catch {}
+  return `Uncaught ${Object.prototype.toString.call(error)} (it cannot be printed)`;
 }

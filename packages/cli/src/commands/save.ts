@@ -1,7 +1,7 @@
 /** `codesave save <dir> -o <zip>` (also `codesave <dir> -o <zip>`): a project → a zip snapshot. */
 import { parseArgs } from 'node:util';
 import { type CheckpointResult, checkpoint } from '@codesave/core';
-import { type Command, UsageError } from '../command.js';
+import { type Command, printable, UsageError } from '../command.js';
 import { createProgress, formatBytes } from '../progress.js';
 
 const usage = `Usage: codesave save <dir> [<more roots>...] -o <zip> [options]
@@ -107,7 +107,7 @@ export function summary(result: CheckpointResult): string {
   if (result.skipped.count) {
     lines.push(`  skipped ${plural(result.skipped.count, 'file')} (${formatBytes(result.skipped.bytes)}):`);
     const shown = result.skipped.files.slice(0, 10);
-    for (const s of shown) lines.push(`    ${s.path} (${formatBytes(s.size)}, ${s.reason})`);
+    for (const s of shown) lines.push(`    ${printable(s.path)} (${formatBytes(s.size)}, ${s.reason})`);
     if (result.skipped.count > shown.length)
       lines.push(`    … and ${result.skipped.count - shown.length} more (--json lists all)`);
   }
