@@ -64,13 +64,13 @@ export class StackMapper {
     this.#installed = true;
     const RealmError = realmGlobal.Error as ErrorConstructor & { prepareStackTrace?: unknown };
     if (RealmError.prepareStackTrace !== undefined) return;
-    const toString = RealmError.prototype.toString;
+    const errorToString = RealmError.prototype.toString;
     const mapper = this;
     Object.defineProperty(RealmError, 'prepareStackTrace', {
       value: function prepareStackTrace(error: unknown, frames: CallSiteLike[]): string {
         let header: string;
         try {
-          header = toString.call(error);
+          header = errorToString.call(error);
         } catch {
           header = '<error>';
         }
