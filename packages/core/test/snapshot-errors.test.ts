@@ -2,7 +2,16 @@
 // half-written is left behind and an earlier output survives a failed save.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmdirSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -313,6 +322,47 @@ describe('hostile trees and options', () => {
       checkpoint(root, { output: join(tempDir(), 'x.zip'), ignoreLargerThan: `1${'0'.repeat(400)}` }),
       'ERR_BAD_SIZE',
       /use a byte count/,
+    );
+  });
+  test('a tree deeper than PATH_MAX is saved up to where a path can go, the rest reported (not an unreadable-file error)', async () => {
+    const root = writeTree(tempDir(), { 'a.js': 'x' });
+    const cwd = process.cwd();
+    process.chdir(root); // one level at a time, relative: an absolute path that long is ENAMETOOLONG
+    try {
+      for (let i = 0; i < 2100; i++) {
+        mkdirSync('d');
+        process.chdir('d');
+      }
+    } finally {
+      process.chdir(cwd);
+    }
+    const result = await checkpoint(root, { output: join(tempDir(), 'deep.zip') });
+    assert.deepEqual(
+      result.manifest.files.map((f) => f.path),
+      ['a.js'],
+    );
+    assert.equal(result.skipped.files.length, 1);
+    assert.equal(result.skipped.files[0].reason, 'unsafe-name');
+    assert.match(result.skipped.files[0].path, /^(d\/)+$/);
+    // remove it level by level (a recursive rmSync overflows the stack this deep)
+    process.chdir(root);
+    try {
+      for (let i = 0; i < 2100; i++) process.chdir('d');
+      for (let i = 0; i < 2100; i++) {
+        process.chdir('..');
+        rmdirSync('d');
+      }
+    } finally {
+      process.chdir(cwd);
+    }
+  });
+
+  test('a symlink loop is ERR_BROKEN_SYMLINK saying it is a loop', async () => {
+    const root = writeTree(tempDir(), { 'a.js': 'x', a: { link: 'b' }, b: { link: 'a' } });
+    await rejectsWith(
+      checkpoint(root, { output: join(tempDir(), 'x.zip') }),
+      'ERR_BROKEN_SYMLINK',
+      /loop of symbolic links/,
     );
   });
 });

@@ -125,6 +125,11 @@ export async function walkRoot(
     try {
       dirents = readdirSync(dir, { withFileTypes: true });
     } catch (cause) {
+      // deeper than the system's PATH_MAX: no zip path could hold it either (see checkEntryName)
+      if ((cause as NodeJS.ErrnoException).code === 'ENAMETOOLONG' && rel) {
+        skipped.push({ path: `${options.prefix}${rel}/`, size: 0, reason: 'unsafe-name' });
+        return;
+      }
       throw unreadable(dir, cause);
     }
     // Names that are not valid UTF-8 come back with U+FFFD in place of the bad bytes, and cannot be opened
@@ -201,9 +206,10 @@ export async function walkRoot(
     } catch (cause) {
       const code = (cause as NodeJS.ErrnoException).code;
       if (code === 'ENOENT' || code === 'ELOOP' || code === 'ENOTDIR') {
+        const what = code === 'ELOOP' ? 'which leads into a loop of symbolic links' : 'which does not exist';
         throw new CodesaveError(
           'ERR_BROKEN_SYMLINK',
-          `${abs} is a symbolic link to ${JSON.stringify(text!)}, which does not exist (${code}); remove the link, fix its target, or exclude it with .gitignore or the ignore option`,
+          `${abs} is a symbolic link to ${JSON.stringify(text!)}, ${what} (${code}); remove the link, fix its target, or exclude it with .gitignore or the ignore option`,
           { cause, details: { path: abs, target: text! } },
         );
       }
