@@ -17,6 +17,7 @@ import { CodesaveError } from '../errors.js';
 import { hostBuiltinModules, isBuiltinRequest, loadHostBuiltin, nodeFeatures } from './features.js';
 import type { FsView } from './fs-view.js';
 import { createLoaderHooks, type LoaderHooks } from './hooks.js';
+import { mayCallImport } from './import-scan.js';
 import { CJS_WRAPPER_PARAMS } from './names.js';
 import * as errors from './node-errors.js';
 import type { Realm } from './realm.js';
@@ -383,7 +384,7 @@ export class Runtime {
   compile(module: CjsModule, source: string, filename: string): unknown {
     // A BOM stays: V8 reads it as whitespace (columns count it; a shebang after it is a syntax error), as in Node.
     // `import()` in vm-compiled code needs --experimental-vm-modules: rewritten to a call of one more parameter.
-    const rewritten = rewriteDynamicImport(source);
+    const rewritten = mayCallImport(source) ? rewriteDynamicImport(source) : undefined;
     const params = rewritten === undefined ? CJS_WRAPPER_PARAMS : [...CJS_WRAPPER_PARAMS, DYNAMIC_IMPORT];
     const fn = this.wrapPatched
       ? this.#compileWrapped(rewritten ?? source, filename, rewritten !== undefined)
