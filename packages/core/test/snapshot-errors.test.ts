@@ -366,3 +366,24 @@ describe('hostile trees and options', () => {
     );
   });
 });
+
+test('options of the wrong type or range are ERR_BAD_OPTION (a string where a list goes is not split into characters)', async () => {
+  const root = writeTree(tempDir(), { 'a.js': 'x' });
+  const output = join(tempDir(), 'x.zip');
+  const cases: [string, Record<string, unknown>][] = [
+    ['extraLibraries', { extraLibraries: '../lib' }],
+    ['extraFiles', { extraFiles: 'notes.md' }],
+    ['ignore', { ignore: '*.log' }],
+    ['ignore', { ignore: [1, null] }],
+    ['output', { output: 5 }],
+    ['onlyCode', { onlyCode: 'no' }],
+    ['compressionLevel', { compressionLevel: 11 }],
+    ['compressionLevel', { compressionLevel: Number.NaN }],
+    ['compressionLevel', { compressionLevel: '6' }],
+    ['onProgress', { onProgress: 'log' }],
+    ['SOURCE_DATE_EPOCH', { sourceDateEpoch: 1e20 }],
+  ];
+  for (const [name, options] of cases) {
+    await rejectsWith(checkpoint(root, { output, ...options } as never), 'ERR_BAD_OPTION', new RegExp(name));
+  }
+});

@@ -113,6 +113,7 @@ export async function checkpoint(dir: string | string[], options: CheckpointOpti
   if (dirs.length === 0 || dirs.some((d) => typeof d !== 'string' || d === '')) {
     throw new CodesaveError('ERR_BAD_OPTION', 'checkpoint needs a directory to save: pass its path');
   }
+  checkOptions(options);
   const maxSize = options.ignoreLargerThan === undefined ? undefined : parseSize(options.ignoreLargerThan);
   const epochSeconds = sourceDateEpoch(options.sourceDateEpoch);
   const main = resolve(dirs[0]);
@@ -366,11 +367,44 @@ export async function checkpoint(dir: string | string[], options: CheckpointOpti
   };
 }
 
+/** Options of the wrong type (a string where a list goes, a level out of range) are refused, never half-used. */
+function checkOptions(options: CheckpointOptions): void {
+  const bad = (name: string, want: string, value: unknown) =>
+    new CodesaveError(
+      'ERR_BAD_OPTION',
+      `checkpoint option ${name} must be ${want}, got ${typeof value === 'string' ? JSON.stringify(value) : Array.isArray(value) ? 'an array with other things in it' : typeof value === 'number' ? value : typeof value}`,
+      { details: { option: name } },
+    );
+  if (options === null || typeof options !== 'object') throw bad('options', 'an object', options);
+  for (const name of ['extraLibraries', 'extraFiles', 'ignore'] as const) {
+    const value = options[name];
+    if (value === undefined) continue;
+    if (!Array.isArray(value) || value.some((v) => typeof v !== 'string'))
+      throw bad(name, 'an array of strings (paths or patterns), e.g. ["../lib"]', value);
+    if (name !== 'ignore' && value.some((v) => v === '')) throw bad(name, 'an array of non-empty paths', value);
+  }
+  if (options.output !== undefined && (typeof options.output !== 'string' || options.output === ''))
+    throw bad('output', 'the path of the zip to write', options.output);
+  for (const name of ['onlyCode', 'includeDependencies'] as const) {
+    if (options[name] !== undefined && typeof options[name] !== 'boolean')
+      throw bad(name, 'true or false', options[name]);
+  }
+  const level = options.compressionLevel;
+  if (level !== undefined && !(Number.isInteger(level) && level >= 0 && level <= 9))
+    throw bad('compressionLevel', 'a whole number from 0 (store) to 9', level);
+  if (options.onProgress !== undefined && typeof options.onProgress !== 'function')
+    throw bad('onProgress', 'a function', options.onProgress);
+  const epoch = options.sourceDateEpoch;
+  if (epoch !== undefined && typeof epoch !== 'number')
+    throw bad('sourceDateEpoch', 'a number of seconds since 1970', epoch);
+}
+
 function sourceDateEpoch(option: number | undefined): number | undefined {
   const raw = option ?? process.env.SOURCE_DATE_EPOCH;
   if (raw === undefined || raw === '') return undefined;
   const value = typeof raw === 'number' ? raw : /^\d+$/.test(raw.trim()) ? Number(raw) : Number.NaN;
-  if (!Number.isInteger(value) || value < 0) {
+  // up to the last second of year 9999: createdAt stays an ordinary ISO date
+  if (!Number.isInteger(value) || value < 0 || value > 253402300799) {
     throw new CodesaveError(
       'ERR_BAD_OPTION',
       `SOURCE_DATE_EPOCH must be a whole number of seconds since 1970, got ${JSON.stringify(raw)}; unset it or fix it`,
