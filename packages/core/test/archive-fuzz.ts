@@ -431,7 +431,31 @@ export async function checkArchive(bytes: Buffer, mode: 'bytes' | 'fd' = 'bytes'
 export async function checkCodebase(bytes: Buffer): Promise<Outcome> {
   try {
     const cb = await ZipCodebase.open(bytes);
-    await cb.dispose();
+    try {
+      // the whole volume, through the codebase's fs view (this builds the memfs tree too)
+      const walk = (dir: string) => {
+        for (const d of cb.fs.readdirSync(dir, { withFileTypes: true })) {
+          const abs = `${dir}/${d.name}`;
+          if (d.isDirectory()) walk(abs);
+          else if (d.isFile()) {
+            try {
+              cb.fs.readFileSync(abs);
+            } catch (error) {
+              // a file the zip gave no read permission: the volume says so, as a disk would
+              if ((error as NodeJS.ErrnoException).code !== 'EACCES') throw error;
+            }
+          }
+        }
+      };
+      try {
+        walk(cb.root);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EACCES' && !isCodesaveError(error)) throw error;
+        if (isCodesaveError(error) && !ARCHIVE_CODES.has(error.code)) throw error;
+      }
+    } finally {
+      await cb.dispose();
+    }
     return { ok: true, result: 'opened' };
   } catch (error) {
     return judge(error);
