@@ -504,3 +504,14 @@ test('fs.promises works as the fs/promises module and has constants', async () =
   const blob = await volume.fs.openAsBlob(`${zipPath}/src/lib/a.js`);
   assert.equal(await blob.text(), 'module.exports = 42;\n');
 });
+
+test('every function of the view has the name and length of the fs function it stands for', async () => {
+  const view = mountVolume(await openArchive(zipPath), zipPath).fs as unknown as Record<string, any>;
+  const real = realFs as unknown as Record<string, any>;
+  const shape = (fns: Record<string, any>, names: string[]) =>
+    names.filter((key) => typeof fns[key] === 'function').map((key) => `${key}:${fns[key].name}/${fns[key].length}`);
+  assert.deepEqual(shape(view, Object.keys(real)), shape(real, Object.keys(real)));
+  const promises = Object.keys(realFs.promises);
+  assert.deepEqual(shape(view.promises, promises), shape(real.promises, promises));
+  assert.equal(view._toUnixTimestamp.name, 'toUnixTimestamp');
+});

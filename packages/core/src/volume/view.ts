@@ -12,6 +12,17 @@ import type { Volume } from 'memfs';
 import { CodesaveError } from '../errors.js';
 import { isSystemError, systemError } from './errors.js';
 
+/**
+ * Give a routing wrapper the `name` and `length` of the function it stands for (code checks arity, as
+ * promisifiers and fs-extra's universalify do, and `_toUnixTimestamp` is named `toUnixTimestamp`).
+ */
+function likeOriginal<F>(wrapper: F, original: unknown, key: string): F {
+  const fn = typeof original === 'function' ? original : undefined;
+  Object.defineProperty(wrapper, 'name', { value: fn ? fn.name : key, configurable: true });
+  if (fn) Object.defineProperty(wrapper, 'length', { value: fn.length, configurable: true });
+  return wrapper;
+}
+
 /** The shape of `node:fs` (and `.promises`, usable as the `fs/promises` module). */
 export type CodebaseFs = typeof realFs;
 
@@ -636,16 +647,19 @@ export function createFsView(
         throw e;
       }
     };
-    Object.defineProperty(outer, 'name', { value: key });
-    if (typeof inner.native === 'function') outer.native = inner.native;
-    // util.promisify's markers: read/write/readv/writev resolve to { bytesRead, buffer } and the like
     const original = real[key];
+    likeOriginal(outer, original, key);
+    if (typeof inner.native === 'function') outer.native = likeOriginal(inner.native, original?.native, 'native');
+    // util.promisify's markers: read/write/readv/writev resolve to { bytesRead, buffer } and the like
     if (typeof original === 'function') {
       for (const sym of Object.getOwnPropertySymbols(original)) (outer as Dict)[sym] = original[sym];
     }
     view[key] = outer;
   }
   view.exists[util.promisify.custom] = (p: unknown) => new Promise((resolve) => view.exists(p, resolve));
+  for (const key of Object.keys(promises)) {
+    if (typeof promises[key] === 'function') likeOriginal(promises[key], rp[key], key);
+  }
 
   promises.constants = realFs.constants;
   view.promises = promises;
