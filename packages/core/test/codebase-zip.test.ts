@@ -193,3 +193,21 @@ test('a damaged codesave.json (a directory, a symlink, a zip, not JSON, not the 
   assert.equal(plain.manifest.tool.name, 'unknown');
   await plain.dispose();
 });
+
+test('open: options of the wrong type are ERR_BAD_OPTION, not a TypeError from deep inside', async () => {
+  const zip = await zipOf({ 'a.js': 'module.exports = 1;\n' });
+  for (const [name, options] of [
+    ['dependencies', { dependencies: 5 }],
+    ['dependencies', { dependencies: ['ok', 7] }],
+    ['root', { root: '' }],
+    ['verify', { verify: 'no' }],
+    ['onWarning', { onWarning: 'log' }],
+    ['options', null],
+  ] as const) {
+    await assert.rejects(
+      ZipCodebase.open(zip, options as never),
+      (e) => isCodesaveError(e) && e.code === 'ERR_BAD_OPTION' && e.message.includes(name),
+      name,
+    );
+  }
+});

@@ -223,6 +223,7 @@ export async function openAs<T extends ZipCodebase>(
 ): Promise<T> {
   if (typeof source !== 'string' && !(source instanceof Uint8Array))
     throw new CodesaveError('ERR_BAD_OPTION', 'open(source): give the path of a .zip file or its bytes.');
+  checkOptions(options);
   if (options.timeoutMs !== undefined && !(Number.isFinite(options.timeoutMs) && options.timeoutMs > 0))
     throw new CodesaveError(
       'ERR_BAD_OPTION',
@@ -255,4 +256,24 @@ function readManifest(archive: Archive): Manifest {
   const manifest = readArchiveManifest(archive);
   if (manifest) return manifest;
   return minimalManifest([...archive.entries.values()].filter((e) => e.type === 'file').map((e) => e.name));
+}
+
+/** Options of the wrong type are refused here, before they fail deep inside (a number as `dependencies`). */
+function checkOptions(options: CodebaseOptions): void {
+  const bad = (name: string, want: string) =>
+    new CodesaveError('ERR_BAD_OPTION', `open: the ${name} option must be ${want}.`, { details: { option: name } });
+  if (options === null || typeof options !== 'object') throw bad('options', 'an object');
+  const deps = options.dependencies;
+  if (
+    deps !== undefined &&
+    typeof deps !== 'string' &&
+    !(Array.isArray(deps) && deps.every((d) => typeof d === 'string'))
+  )
+    throw bad('dependencies', 'a directory path or an array of them');
+  if (options.root !== undefined && (typeof options.root !== 'string' || options.root === ''))
+    throw bad('root', 'a non-empty path');
+  for (const name of ['verify', 'eager'] as const)
+    if (options[name] !== undefined && typeof options[name] !== 'boolean') throw bad(name, 'true or false');
+  for (const name of ['onWarning', 'hooks'] as const)
+    if (options[name] !== undefined && typeof options[name] !== 'function') throw bad(name, 'a function');
 }
