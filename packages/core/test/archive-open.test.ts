@@ -573,3 +573,43 @@ test('a streamed zip (zip -r - dir: data descriptors, local headers with the siz
   lying.writeUInt32LE(lying.readUInt32LE(22) + 1, 22);
   await rejects(openArchive(lying), 'ERR_ZIP_CORRUPT', 'uncompressed size');
 });
+
+test('name decisions: NFC/NFD and case variants are distinct entries, trailing dots/spaces and %2e%2e are literal names; encoded surrogates are refused', async () => {
+  const nfc = 'caf\u00e9.js';
+  const nfd = 'cafe\u0301.js';
+  const archive = await openArchive(
+    zipBytes([
+      { name: nfc, data: '1' },
+      { name: nfd, data: '2' },
+      { name: 'A.js', data: '3' },
+      { name: 'a.js', data: '4' },
+      { name: 'dots. ', data: '5' },
+      { name: '%2e%2e/x.js', data: '6' },
+      { name: 'rtl\u202ename.js', data: '7' },
+    ]),
+  );
+  assert.equal(archive.read(nfc).toString(), '1');
+  assert.equal(archive.read(nfd).toString(), '2');
+  assert.equal(archive.read('A.js').toString(), '3');
+  assert.equal(archive.read('a.js').toString(), '4');
+  assert.equal(archive.read('dots. ').toString(), '5');
+  assert.equal(archive.read('%2e%2e/x.js').toString(), '6');
+  assert.equal(archive.entries.size, 7);
+  // a UTF-16 surrogate encoded in UTF-8 (CESU-8 / WTF-8 bytes ED A0 80) is not UTF-8
+  const surrogate = Buffer.concat([Buffer.from('s'), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from('.js')]);
+  await rejects(
+    openArchive(zipBytes([{ name: surrogate, data: 'x', both: { flags: 0x800 } }])),
+    'ERR_ZIP_UNSAFE_PATH',
+    'UTF-8',
+  );
+  // '.' segments collapse, so './a.js' and 'a.js' are the same entry
+  await rejects(
+    openArchive(
+      zipBytes([
+        { name: './a.js', data: 'x' },
+        { name: 'a.js', data: 'y' },
+      ]),
+    ),
+    'ERR_ZIP_DUPLICATE_ENTRY',
+  );
+});
