@@ -9,9 +9,12 @@
  * - `transformCjs`: source of a file `require` loads as CommonJS whose syntax is not plain JS (`.ts`, `.cts`,
  *   `.tsx`, `.jsx`) → JavaScript with the same line numbers.
  *
- * `createLoaderHooks` is the one place the ESM loader plugs in: replace the default below with the ESM
- * loader's hooks (`return createEsmHooks(runtime)` from './esm/index.js'). Until then, loading ESM or
- * TypeScript fails with `CodesaveError('ERR_ESM_UNSUPPORTED')`; `import()` of CommonJS works.
+ * - `importFrom`: `import()` written inside a CommonJS module (the runtime rewrites it to a wrapper parameter:
+ *   vm code cannot use Node's own `import()` without `--experimental-vm-modules`).
+ *
+ * `createLoaderHooks` is the one place the ESM loader plugs in: it returns `createEsmHooks(runtime)`
+ * (runtime/esm/index.ts). `createCjsOnlyHooks` is the CommonJS-only variant (ESM and TypeScript fail with
+ * `CodesaveError('ERR_ESM_UNSUPPORTED')`).
  */
 import { CodesaveError } from '../errors.js';
 import { createEsmHooks } from './esm/index.js';
