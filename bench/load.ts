@@ -81,6 +81,12 @@ try {
   const zip = join(base, 'tree.zip');
   const saved = await checkpoint(dir, { output: zip, includeDependencies: true });
   console.log(`tree: ${modules} modules + lodash, zip ${saved.files} files, ${(saved.bytes / 1e6).toFixed(1)} MB`);
+  // a second version: the same tree with one module changed, opened after the first in the same process
+  const dir2 = join(base, 'v2', 'tree');
+  cpSync(dir, dir2, { recursive: true });
+  writeFileSync(join(dir2, 'd0/m1.js'), `'use strict';\nexports.id = 1;\nexports.value = () => 2;\n`);
+  const zip2 = join(base, 'v2', 'tree.zip');
+  await checkpoint(dir2, { output: zip2, includeDependencies: true });
   const nativeScript = `${START} const m = require(${JSON.stringify(join(dir, 'index.js'))}); if (!m.total) throw new Error('bad'); console.log(${ELAPSED});`;
   const script = (core: string, options = '') =>
     `const { ZipCodebase } = await import(${JSON.stringify(core)}); ${START} const c = await ZipCodebase.open(${JSON.stringify(zip)}${options}); const m = c.require('./index'); if (!m.total) throw new Error('bad'); console.log(${ELAPSED});`;
@@ -91,8 +97,26 @@ try {
   const zipNoVerify: number[] = [];
   const beforeTimes: number[] = [];
   const beforeNoVerify: number[] = [];
+  const twoScript = (core: string) =>
+    `const { ZipCodebase } = await import(${JSON.stringify(core)}); const load = async (zip) => { ${START} const c = await ZipCodebase.open(zip); const m = c.require('./index'); if (!m.total) throw new Error('bad'); return ${ELAPSED}; }; const a = await load(${JSON.stringify(zip)}); const b = await load(${JSON.stringify(zip2)}); console.log(a + ' ' + b);`;
+  const pair = (args: string[]) => {
+    const out = execFileSync(process.execPath, args, {
+      cwd: repo,
+      encoding: 'utf8',
+      env: { ...process.env, NODE_OPTIONS: '' },
+    });
+    return out.trim().split('\n').pop()!.split(' ').map(Number) as [number, number];
+  };
+  const secondRatios: number[] = [];
+  const beforeSecondRatios: number[] = [];
   for (let round = 0; round < rounds; round++) {
     nativeTimes.push(time(['-e', nativeScript]));
+    const [v1, v2] = pair(esm(twoScript(core)));
+    secondRatios.push(v2 / v1);
+    if (before) {
+      const [b1, b2] = pair(esm(twoScript(before)));
+      beforeSecondRatios.push(b2 / b1);
+    }
     zipTimes.push(time(esm(script(core))));
     zipNoVerify.push(time(esm(script(core, ', { verify: false }'))));
     if (before) {
@@ -115,6 +139,9 @@ try {
   console.log(
     `ratio zip/native: ${(z / n).toFixed(2)}x (verify), ${(zn / n).toFixed(2)}x (no verify)  — Node ${process.version}, ${rounds} rounds, ${cpu ? 'CPU' : 'wall'} time`,
   );
+  const ratios = (xs: number[]) => `median ${median(xs).toFixed(2)}x  [${xs.map((x) => x.toFixed(2)).join(', ')}]`;
+  console.log(`second version (one module changed) after the first, same process: v2/v1 ${ratios(secondRatios)}`);
+  if (before) console.log(`before, second version: v2/v1 ${ratios(beforeSecondRatios)}`);
   if (before) {
     const b = median(beforeTimes);
     const bn = median(beforeNoVerify);

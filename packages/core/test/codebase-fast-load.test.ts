@@ -1,9 +1,11 @@
 // The fast load path: verification keeps the bytes it hashed, the loader reads the archive's index until the
 // memfs volume is needed, and from then on the volume (with whatever user code wrote) is what modules see.
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { openArchive, verifyArchive } from '../src/archive/index.ts';
+import { clearSharedContents } from '../src/archive/shared-contents.ts';
 import { ZipCodebase } from '../src/index.ts';
 import { parseManifest } from '../src/snapshot/index.ts';
 import { zipBytes } from './archive-zipbytes.ts';
@@ -109,5 +111,35 @@ test('a module that requires a missing file fails as Node does, with and without
     } finally {
       await codebase.dispose();
     }
+  }
+});
+
+test('a second archive with identical entries reuses their inflated contents; any difference inflates afresh', async () => {
+  clearSharedContents();
+  const v1 = await zipOf({ 'same.js': 'module.exports = "same";', 'changed.js': 'module.exports = 1;' });
+  const v2 = await zipOf({ 'same.js': 'module.exports = "same";', 'changed.js': 'module.exports = 2;' });
+  const [a, b] = [await openArchive(v1, { share: true }), await openArchive(v2, { share: true })];
+  try {
+    const first = a.read('same.js');
+    assert.equal(b.read('same.js'), first); // the very buffer: not inflated again
+    assert.notEqual(b.read('changed.js').toString(), a.read('changed.js').toString());
+    // a damaged copy (same CRC and size in the directory, other bytes) is not mistaken for the shared one
+    const bytes = fs.readFileSync(v2);
+    const at = bytes.indexOf(Buffer.from('same.js')) + 'same.js'.length; // data follows the local header's name
+    const damaged = Buffer.from(bytes);
+    damaged[at] ^= 0xff;
+    const c = await openArchive(damaged, { share: true });
+    try {
+      assert.throws(
+        () => c.read('same.js'),
+        (e: any) => /ERR_ZIP_(CORRUPT|CRC_MISMATCH)/.test(e.code),
+      );
+    } finally {
+      c.close();
+    }
+  } finally {
+    a.close();
+    b.close();
+    clearSharedContents();
   }
 });

@@ -9,6 +9,7 @@ import * as zlib from 'node:zlib';
 import { CodesaveError, type CodesaveErrorCode } from '../errors.js';
 import { crc32 } from './crc32.js';
 import { checkEntryName, resolveLinkInside } from './names.js';
+import { shareContents, sharedContents } from './shared-contents.js';
 import { type ByteSource, fdSource, memorySource } from './source.js';
 
 /** Limits and modes for {@link openArchive}. Sizes are uncompressed bytes. */
@@ -30,6 +31,13 @@ export interface ArchiveOptions {
   label?: string;
   /** Most bytes {@link Archive.keep} holds (files a verification has already inflated). Default 64 MiB. */
   keepLimit?: number;
+  /**
+   * Share inflated file contents with other archives of this process that set it too: an entry whose compressed
+   * bytes, method, CRC-32 and size equal those of one already inflated (and CRC-checked) returns that output
+   * instead of inflating again — a second version of a snapshot costs only its changed files. `read` may then
+   * return the same buffer to several callers: treat it as read-only. Default `false`.
+   */
+  share?: boolean;
 }
 
 export const DEFAULT_MAX_ENTRIES = 100_000;
@@ -40,6 +48,8 @@ export const DEFAULT_KEEP_LIMIT = 64 * 1024 * 1024;
 /** A single file larger than this is never kept by {@link Archive.keep} (it would crowd out many small ones). */
 const KEEP_FILE_LIMIT = 4 * 1024 * 1024;
 const MAX_LINK_TARGET = 4096;
+/** Entries compressed to more than this are always inflated afresh (see shared-contents.ts). */
+const SHARE_RAW_LIMIT = 1024 * 1024;
 
 export type ArchiveEntryType = 'file' | 'directory' | 'symlink';
 
@@ -68,7 +78,8 @@ export interface Archive {
   readonly totalSize: number;
   /**
    * The content of a file (or the target bytes of a symlink): inflated now, size-capped and CRC-checked,
-   * a new buffer each call — except with `eager`, where it is the kept one.
+   * a new buffer each call — except with `eager` or after {@link keep} (the kept one) and with `share` (maybe
+   * another archive's): treat those as read-only.
    */
   read(name: string): Buffer;
   /**
@@ -566,9 +577,9 @@ function buildUnsafe(src: ByteSource, label: string, path: string | undefined, o
 
   // --- the reader ------------------------------------------------------------------------------------
   let closed = false;
-  const inflate = (e: Located): Buffer => {
+  const inflate = (e: Located, given?: Buffer): Buffer => {
     if (e.compressedSize > buffer.constants.MAX_LENGTH) throw bigger(e);
-    const raw = src.read(e.dataStart, e.compressedSize);
+    const raw = given ?? src.read(e.dataStart, e.compressedSize);
     let out: Buffer;
     if (e.method === 0) {
       out = Buffer.from(raw);
@@ -613,6 +624,17 @@ function buildUnsafe(src: ByteSource, label: string, path: string | undefined, o
       { cause, details: { entry: e.name, declared: e.size } },
     );
 
+  /** A file's contents: the output of an identical entry of an earlier archive of this process, else inflated. */
+  const readShared = (e: Located): Buffer => {
+    if (e.compressedSize > SHARE_RAW_LIMIT) return inflate(e);
+    const raw = src.read(e.dataStart, e.compressedSize);
+    const shared = sharedContents(raw, e.method, e.crc32, e.size);
+    if (shared) return shared;
+    const out = inflate(e, raw);
+    shareContents(raw, e.method, e.crc32, out);
+    return out;
+  };
+
   // symlink targets: read now, then checked (including chains through other links)
   const links = new Map<string, string>();
   for (const e of entries.values()) {
@@ -656,7 +678,7 @@ function buildUnsafe(src: ByteSource, label: string, path: string | undefined, o
           { details: { entry: name } },
         );
       }
-      return cache.get(e.name) ?? inflate(e);
+      return cache.get(e.name) ?? (options.share ? readShared(e) : inflate(e));
     },
     keep(name: string, bytes: Buffer): boolean {
       if (closed) return false;

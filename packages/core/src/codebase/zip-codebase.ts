@@ -240,6 +240,7 @@ export async function openAs<T extends ZipCodebase>(
     maxEntrySize: options.maxEntrySize,
     maxTotalSize: options.maxTotalSize,
     eager: options.eager,
+    share: true,
     inMemoryLimit: options.inMemoryLimit,
   });
   try {
