@@ -387,3 +387,30 @@ test('options of the wrong type or range are ERR_BAD_OPTION (a string where a li
     await rejectsWith(checkpoint(root, { output, ...options } as never), 'ERR_BAD_OPTION', new RegExp(name));
   }
 });
+
+test('a .gitignore or package.json that is a FIFO or a link to /dev/zero is not read (no hang), and not a rule source', async () => {
+  const fifoIgnore = writeTree(tempDir(), { 'x.js': 'x', 'sub/y.js': 'y' });
+  execFileSync('mkfifo', [join(fifoIgnore, '.gitignore'), join(fifoIgnore, 'package.json')]);
+  const a = await checkpoint(fifoIgnore, { output: join(tempDir(), 'a.zip') });
+  assert.deepEqual(
+    a.manifest.files.map((f) => f.path),
+    ['sub/y.js', 'x.js'],
+  );
+  assert.deepEqual(
+    a.skipped.files.map((s) => `${s.path} ${s.reason}`),
+    ['.gitignore special-file', 'package.json special-file'],
+  );
+  const zero = writeTree(tempDir(), { 'x.js': 'x', 'sub/.gitignore': { link: '/dev/zero' }, 'sub/y.js': 'y' });
+  const b = await checkpoint(zero, { output: join(tempDir(), 'b.zip') });
+  assert.deepEqual(
+    b.manifest.files.map((f) => f.path),
+    ['sub/y.js', 'x.js'],
+  );
+  // a symlinked .gitignore inside the tree is stored as a link but, as git does, not read for rules
+  const linked = writeTree(tempDir(), { 'rules.txt': 'x.js\n', '.gitignore': { link: 'rules.txt' }, 'x.js': 'x' });
+  const c = await checkpoint(linked, { output: join(tempDir(), 'c.zip') });
+  assert.deepEqual(
+    c.manifest.files.map((f) => f.path),
+    ['.gitignore', 'rules.txt', 'x.js'],
+  );
+});

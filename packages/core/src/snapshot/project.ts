@@ -3,9 +3,10 @@
  * versions of its direct dependencies, and the production dependency closure that `includeDependencies`
  * copies into the snapshot.
  */
-import { readFile, realpath, stat } from 'node:fs/promises';
+import { realpath, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { CodesaveError } from '../errors.js';
+import { readRegularText } from './read-regular.js';
 
 interface PackageJson {
   name?: string;
@@ -21,7 +22,9 @@ interface PackageJson {
 /** The parsed `package.json` in `dir`, or `undefined` when there is none (or it is not valid JSON). */
 export async function readPackageJson(dir: string): Promise<PackageJson | undefined> {
   try {
-    const value = JSON.parse(await readFile(join(dir, 'package.json'), 'utf8'));
+    const text = await readRegularText(join(dir, 'package.json'));
+    if (text === undefined) return undefined;
+    const value = JSON.parse(text);
     return value && typeof value === 'object' ? value : undefined;
   } catch {
     return undefined;

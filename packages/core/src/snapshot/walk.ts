@@ -6,11 +6,12 @@
  * and reported; a broken one is an error.
  */
 import type { Dirent, Stats } from 'node:fs';
-import { lstatSync, readdirSync, readFileSync, readlinkSync, realpathSync, statSync } from 'node:fs';
+import { lstatSync, readdirSync, readlinkSync, realpathSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import ignore, { type Ignore } from 'ignore';
 import { checkEntryName } from '../entry-names.js';
 import { CodesaveError } from '../errors.js';
+import { readRegularTextSync } from './read-regular.js';
 
 /** A file (or symbolic link) that goes into the snapshot. */
 export interface WalkEntry {
@@ -143,13 +144,15 @@ export async function walkRoot(
       }
     }
     let levels = parentLevels;
-    if (options.gitignore && dirents.some((d) => d.name === '.gitignore' && !d.isDirectory())) {
-      let text: string;
+    // Only a regular .gitignore is read: git does not follow a symlinked one, and a FIFO would block forever.
+    if (options.gitignore && dirents.some((d) => d.name === '.gitignore' && d.isFile())) {
+      let text: string | undefined;
       try {
-        text = readFileSync(join(dir, '.gitignore'), 'utf8');
+        text = readRegularTextSync(join(dir, '.gitignore'), false);
       } catch (cause) {
         throw unreadable(join(dir, '.gitignore'), cause);
       }
+      text ??= '';
       levels = [...parentLevels, { base: rel ? `${rel}/` : '', rules: ignore({ allowRelativePaths: true }).add(text) }];
     }
     for (const dirent of dirents) {
