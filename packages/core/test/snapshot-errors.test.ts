@@ -414,3 +414,16 @@ test('a .gitignore or package.json that is a FIFO or a link to /dev/zero is not 
     ['.gitignore', 'rules.txt', 'x.js'],
   );
 });
+
+test('an extra file given as a symlink is stored with the content it points to, under the link name', async () => {
+  const outside = writeTree(tempDir(), { 'notes.md': 'notes', 'link.md': { link: 'notes.md' } });
+  const root = writeTree(tempDir(), { 'a.js': 'x' });
+  const result = await checkpoint(root, { output: join(tempDir(), 'x.zip'), extraFiles: [join(outside, 'link.md')] });
+  assert.deepEqual(
+    result.manifest.files.map((f) => [f.path, f.size]),
+    [
+      ['a.js', 1],
+      ['link.md', 5],
+    ],
+  );
+});

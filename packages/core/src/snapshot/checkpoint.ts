@@ -232,7 +232,10 @@ export async function checkpoint(dir: string | string[], options: CheckpointOpti
       skipped.push({ path: basename(file), size: st.size, reason: 'unsafe-name' });
       continue;
     }
-    walked.push({ zipPath: basename(file), absPath: file, size: st.size, executable: (st.mode & 0o111) !== 0 });
+    // read through its real path: files are opened without following links (see zip.ts), and an extra
+    // file given as a link is stored with the content it points to, under the link's name
+    const real = await realpath(file).catch(() => file);
+    walked.push({ zipPath: basename(file), absPath: real, size: st.size, executable: (st.mode & 0o111) !== 0 });
   }
   const pkg = await readPackageJson(main);
   let dependencyCount = 0;
