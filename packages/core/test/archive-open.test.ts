@@ -613,3 +613,16 @@ test('name decisions: NFC/NFD and case variants are distinct entries, trailing d
     'ERR_ZIP_DUPLICATE_ENTRY',
   );
 });
+
+test('verifyArchive: a manifest listing one path twice is ERR_MANIFEST_INVALID (it would inflate that file once per listing)', async () => {
+  const data = 'x'.repeat(1000);
+  const sha = createHash('sha256').update(data).digest('hex');
+  const archive = await openArchive(zipBytes([{ name: 'a.js', data }]));
+  const file = { path: 'a.js', size: 1000, sha256: sha };
+  verifyArchive(archive, { files: [file] });
+  await rejects(
+    () => verifyArchive(archive, { files: Array.from({ length: 100_000 }, () => file) }),
+    'ERR_MANIFEST_INVALID',
+    'more than once',
+  );
+});

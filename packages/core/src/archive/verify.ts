@@ -33,6 +33,15 @@ export function verifyArchive(archive: Archive, manifest: VerifiableManifest): v
     );
   const listed = new Set<string>();
   for (const file of manifest.files) {
+    // each path once: a manifest listing one large file thousands of times would make verification
+    // inflate it thousands of times
+    if (listed.has(file.path)) {
+      throw new CodesaveError(
+        'ERR_MANIFEST_INVALID',
+        `${label}: ${MANIFEST_NAME} lists '${file.path}' more than once; save the snapshot again, or open it with verify: false`,
+        { details: { path: file.path } },
+      );
+    }
     listed.add(file.path);
     const entry = archive.entries.get(file.path);
     if (!entry || entry.type === 'directory') throw mismatch(file.path, 'is listed in the manifest but missing');
