@@ -319,7 +319,7 @@ export function specialCases(): Map<string, Buffer> {
     for (let i = 0; i < 0xffff; i++) {
       central.push(
         centralHeader({
-          name: 'a',
+          name: i ? `a${i}` : 'a',
           method: 8,
           crc: crc(data),
           csize: deflated.length,
