@@ -315,3 +315,30 @@ describe('errors on the command line', () => {
     assert.match(r.stdout, /red\\x1b\[31m\.js \(1 B, unsafe-name\)/);
   });
 });
+
+test('codesave ls | head: the reader closing the pipe early ends the command quietly (exit 0, no EPIPE trace)', async () => {
+  const { spawn } = await import('node:child_process');
+  const files: Record<string, string> = {};
+  for (let i = 0; i < 3000; i++) files[`d${i % 30}/f${i}.js`] = `${i}`;
+  const root = tree(temp(), files);
+  const zip = join(temp(), 'many.zip');
+  assert.equal(codesave('save', root, '-o', zip).code, 0);
+  for (const extra of [[], ['--json']]) {
+    const child = spawn(
+      process.execPath,
+      ['--conditions=codesave-source', '--import', 'tsx', bin, 'ls', zip, ...extra],
+      {
+        cwd: repo,
+        env: { ...process.env, CI: '' },
+      },
+    );
+    let stderr = '';
+    child.stderr.on('data', (c) => {
+      stderr += c;
+    });
+    child.stdout.once('data', () => child.stdout.destroy());
+    const code = await new Promise((resolve) => child.on('close', resolve));
+    assert.equal(code, 0, stderr);
+    assert.doesNotMatch(stderr, /EPIPE/);
+  }
+});
