@@ -427,3 +427,12 @@ test('an extra file given as a symlink is stored with the content it points to, 
     ],
   );
 });
+
+test('a NUL byte in a path is refused as such (not "check its permissions")', async () => {
+  const { openArchive } = await import('@codesave/core');
+  const root = writeTree(tempDir(), { 'a.js': 'x' });
+  await rejectsWith(checkpoint(`${root}\0x`), 'ERR_DIR_NOT_FOUND', /NUL byte/);
+  await rejectsWith(checkpoint(root, { output: join(tempDir(), 'a\0.zip') }), 'ERR_BAD_OPTION', /NUL bytes/);
+  await rejectsWith(checkpoint(root, { extraLibraries: ['/tmp\0'] }), 'ERR_BAD_OPTION', /extraLibraries.*NUL bytes/);
+  await rejectsWith(openArchive('/tmp/a\0.zip'), 'ERR_ZIP_NOT_FOUND', /NUL byte/);
+});

@@ -114,6 +114,11 @@ const SIG_ZIP64_EOCD = 0x06064b50;
  */
 export async function openArchive(source: string | Uint8Array, options: ArchiveOptions = {}): Promise<Archive> {
   if (typeof source === 'string') {
+    if (source.includes('\0'))
+      throw new CodesaveError(
+        'ERR_ZIP_NOT_FOUND',
+        `no zip at ${JSON.stringify(source)}: a path cannot hold a NUL byte.`,
+      );
     let fd: number;
     let size: number;
     try {

@@ -113,6 +113,12 @@ export async function checkpoint(dir: string | string[], options: CheckpointOpti
   if (dirs.length === 0 || dirs.some((d) => typeof d !== 'string' || d === '')) {
     throw new CodesaveError('ERR_BAD_OPTION', 'checkpoint needs a directory to save: pass its path');
   }
+  if (dirs.some((d) => d.includes('\0'))) {
+    throw new CodesaveError(
+      'ERR_DIR_NOT_FOUND',
+      'the directory to save has a NUL byte in its path, which no file name holds; check the path',
+    );
+  }
   checkOptions(options);
   const maxSize = options.ignoreLargerThan === undefined ? undefined : parseSize(options.ignoreLargerThan);
   const epochSeconds = sourceDateEpoch(options.sourceDateEpoch);
@@ -375,7 +381,7 @@ function checkOptions(options: CheckpointOptions): void {
   const bad = (name: string, want: string, value: unknown) =>
     new CodesaveError(
       'ERR_BAD_OPTION',
-      `checkpoint option ${name} must be ${want}, got ${typeof value === 'string' ? JSON.stringify(value) : Array.isArray(value) ? 'an array with other things in it' : typeof value === 'number' ? value : typeof value}`,
+      `checkpoint option ${name} must be ${want}, got ${typeof value === 'string' ? JSON.stringify(value) : Array.isArray(value) ? shown(value) : typeof value === 'number' ? value : typeof value}`,
       { details: { option: name } },
     );
   if (options === null || typeof options !== 'object') throw bad('options', 'an object', options);
@@ -388,6 +394,11 @@ function checkOptions(options: CheckpointOptions): void {
   }
   if (options.output !== undefined && (typeof options.output !== 'string' || options.output === ''))
     throw bad('output', 'the path of the zip to write', options.output);
+  for (const name of ['output', 'extraLibraries', 'extraFiles'] as const) {
+    const value = options[name];
+    if ((Array.isArray(value) ? value : [value]).some((v) => typeof v === 'string' && v.includes('\0')))
+      throw bad(name, 'paths without NUL bytes (no file name holds one)', value);
+  }
   for (const name of ['onlyCode', 'includeDependencies'] as const) {
     if (options[name] !== undefined && typeof options[name] !== 'boolean')
       throw bad(name, 'true or false', options[name]);
@@ -480,4 +491,13 @@ function duplicate(zipPath: string, path: string, other?: string): CodesaveError
     `two files would be stored as "${zipPath}" (${path}${other ? ` and ${other}` : ''}); rename one or drop it from the options`,
     { details: { zipPath, path, other } },
   );
+}
+
+function shown(value: unknown[]): string {
+  try {
+    const text = JSON.stringify(value);
+    return text.length > 200 ? `${text.slice(0, 200)}…` : text;
+  } catch {
+    return 'an array';
+  }
 }
