@@ -2,6 +2,7 @@
 // memfs volume is needed, and from then on the volume (with whatever user code wrote) is what modules see.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { openArchive, verifyArchive } from '../src/archive/index.ts';
@@ -142,4 +143,36 @@ test('a second archive with identical entries reuses their inflated contents; an
     b.close();
     clearSharedContents();
   }
+});
+
+test('import resolution of relative specifiers: the path shortcut agrees with URL resolution, odd ones use URLs', async () => {
+  const { Resolver } = await import('../src/runtime/resolve.ts');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'codesave-resolve-'));
+  for (const name of ['x.mjs', 'a b.mjs', 'a%20b.mjs', 'sub/y.mjs', 'ü.mjs']) {
+    fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+    fs.writeFileSync(path.join(dir, name), '');
+  }
+  const resolver = new Resolver({ fs, ctors: { Error, TypeError } });
+  const parent = path.join(dir, 'sub', 'main.mjs');
+  const cases: Array<[string, string | RegExp]> = [
+    ['../x.mjs', path.join(dir, 'x.mjs')],
+    ['./y.mjs', path.join(dir, 'sub/y.mjs')],
+    ['../a%20b.mjs', path.join(dir, 'a b.mjs')], // percent escapes are decoded, as URLs do
+    ['../a%2520b.mjs', path.join(dir, 'a%20b.mjs')],
+    ['../ü.mjs', path.join(dir, 'ü.mjs')],
+    ['../sub/./../x.mjs', path.join(dir, 'x.mjs')],
+    [`${dir}/x.mjs`, path.join(dir, 'x.mjs')],
+    ['../sub/', /ERR_UNSUPPORTED_DIR_IMPORT/],
+    ['../x.mjs?query', path.join(dir, 'x.mjs')], // a query is not part of the path
+  ];
+  for (const [specifier, expected] of cases) {
+    if (typeof expected === 'string') assert.equal(resolver.resolve(specifier, parent, 'import'), expected, specifier);
+    else
+      assert.throws(
+        () => resolver.resolve(specifier, parent, 'import'),
+        (e: any) => expected.test(e.code),
+        specifier,
+      );
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
 });

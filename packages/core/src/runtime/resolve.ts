@@ -43,6 +43,14 @@ const TRAILING_SLASH = /(?:^|\/)\.?\.$/;
 const INVALID_SEGMENT =
   /(^|\\|\/)((\.|%2e)(\.|%2e)?|(n|%6e|%4e)(o|%6f|%4f)(d|%64|%44)(e|%65|%45)(_|%5f)(m|%6d|%4d)(o|%6f|%4f)(d|%64|%44)(u|%75|%55)(l|%6c|%4c)(e|%65|%45)(s|%73|%53))?(\\|\/|$)/i;
 
+/**
+ * A relative or absolute specifier that resolves against a file URL exactly as `path.resolve` would: no `%`
+ * escapes, `\\`, `?`, `#`, control characters or spaces (URL parsing decodes, splits or strips those), no `//`,
+ * and no trailing `/`, `/.` or `/..` (a URL keeps the trailing slash, which names a directory).
+ */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what this excludes
+const PLAIN_RELATIVE = /^(?!.*\/\/)(?!.*\/\.{0,2}$)(?:\.{1,2})?\/[^%\\?#\u0000-\u0020\u007f]*$/;
+
 const STAT_FILE = 0;
 const STAT_DIR = 1;
 const STAT_MISSING = -2;
@@ -170,13 +178,19 @@ export class Resolver {
 
   /** Node's `Module._resolveLookupPaths`: where a request is searched, or `null` for a builtin. */
   resolveLookupPaths(request: string, parent: ParentLike | null | undefined): string[] | null {
+    const paths = this.#lookupPaths(request, parent);
+    return paths === null ? null : this.#toRealmArray(paths);
+  }
+
+  /** {@link resolveLookupPaths} as a host array, for resolution itself (no realm copy per `require`). */
+  #lookupPaths(request: string, parent: ParentLike | null | undefined): string[] | null {
     if (isBuiltinRequest(request)) return null;
     if (request.charAt(0) !== '.' || (request.length > 1 && request.charAt(1) !== '.' && request.charAt(1) !== '/')) {
       const paths = parent?.paths?.length ? [...parent.paths, ...this.#globalPaths] : [...this.#globalPaths];
-      return paths.length > 0 ? this.#toRealmArray(paths) : null;
+      return paths.length > 0 ? paths : null;
     }
-    if (!parent?.id || !parent.filename) return this.#toRealmArray(['.']);
-    return this.#toRealmArray([path.dirname(parent.filename)]);
+    if (!parent?.id || !parent.filename) return ['.'];
+    return [path.dirname(parent.filename)];
   }
 
   /** Node's `Module._resolveFilename`: a builtin id or an absolute real path; throws as Node does. */
@@ -197,16 +211,16 @@ export class Resolver {
           paths = [];
           for (const dir of options.paths as string[]) {
             const fake: ParentLike = { id: '', filename: null, paths: this.nodeModulePaths(dir) };
-            for (const p of this.resolveLookupPaths(request, fake) ?? []) if (!paths.includes(p)) paths.push(p);
+            for (const p of this.#lookupPaths(request, fake) ?? []) if (!paths.includes(p)) paths.push(p);
           }
         }
       } else if (options.paths === undefined) {
-        paths = this.resolveLookupPaths(request, parent);
+        paths = this.#lookupPaths(request, parent);
       } else {
         throw errors.invalidArgValue(this.#ctors, 'options.paths', options.paths, 'is invalid');
       }
     } else {
-      paths = this.resolveLookupPaths(request, parent);
+      paths = this.#lookupPaths(request, parent);
     }
 
     if (request[0] === '#' && parent?.filename) {
@@ -396,7 +410,10 @@ export class Resolver {
       specifier === '.' ||
       specifier === '..'
     ) {
-      resolved = fileURLToPath(new URL(specifier, pathToFileURL(parentPath)));
+      // A plain relative path resolves as a path would; anything URL parsing treats specially goes through URLs.
+      resolved = PLAIN_RELATIVE.test(specifier)
+        ? path.resolve(path.dirname(parentPath), specifier)
+        : fileURLToPath(new URL(specifier, pathToFileURL(parentPath)));
     } else if (specifier.startsWith('file:')) {
       resolved = fileURLToPath(specifier);
     } else if (specifier[0] === '#') {
