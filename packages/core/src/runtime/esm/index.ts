@@ -203,7 +203,7 @@ export function createEsmHooks(runtime: Runtime): LoaderHooks & { loader: EsmLoa
   // Original positions in stack traces (realm mode only: the host realm's Error is the host's business).
   const stacks = runtime.realm.context ? new StackMapper() : undefined;
   const readSource = (file: string): string => runtime.fs.readFileSync(file, 'utf8') as string;
-  const tsOptionsFor = (file: string): TsCompilerOptions => (TS_FILE.test(file) ? tsOptions(file) : {});
+  const tsOptionsFor = (file: string): TsCompilerOptions => (CJS_TRANSPILED.test(file) ? tsOptions(file) : {});
   const toFormat = (file: string): ModuleFormat => {
     const ext = path.extname(file);
     if (ext !== '' && !IMPORTABLE.has(ext)) {
@@ -220,15 +220,15 @@ export function createEsmHooks(runtime: Runtime): LoaderHooks & { loader: EsmLoa
     format: toFormat,
     readFile: (file) => runtime.fs.readFileSync(file, 'utf8') as string,
     transform: (file, source) => {
-      if (!TS_FILE.test(file)) return transformer.esm(file, source);
+      if (!TS_FILE.test(file)) return transformer.esm(file, source, tsOptionsFor(file));
       registerTypeScriptExtensions();
       return transformer.esm(file, source, tsOptions(file));
     },
     compile: (code, file, url) => {
       // Stack frames: Node shows ES modules by URL; tsx's source maps show TypeScript files by path.
-      const name = TS_FILE.test(file) ? file : url;
+      const name = CJS_TRANSPILED.test(file) ? file : url;
       if (stacks) {
-        const ts = TS_FILE.test(file);
+        const ts = CJS_TRANSPILED.test(file);
         stacks.register(name, () => transformer.esmSourceMap(file, readSource(file), tsOptionsFor(file)), 1, ts);
         stacks.install(runtime.realm.global);
       }

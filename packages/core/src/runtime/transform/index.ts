@@ -56,7 +56,7 @@ export class Transformer {
 
   /** An ES module (`.mjs`, `.js` under `"type": "module"`, `.mts`, ESM-kind `.ts/.tsx`) in generator form. */
   esm(path: string, source: string, ts: TsCompilerOptions = {}): EsmTransform {
-    const isTs = typeScriptKind(path).ts;
+    const isTs = typeScriptKind(path).ts || path.endsWith('.jsx');
     const key = hash(
       'esm',
       TRANSFORM_VERSION,
@@ -89,7 +89,7 @@ export class Transformer {
    * composed with the TypeScript step's. Generated positions are those of the whole script, wrapper line included.
    */
   esmSourceMap(path: string, source: string, ts: TsCompilerOptions = {}): string {
-    if (!typeScriptKind(path).ts) return transformEsm(source, path, { sourceMap: true }).map!;
+    if (!typeScriptKind(path).ts && !path.endsWith('.jsx')) return transformEsm(source, path, { sourceMap: true }).map!;
     const js = transformTypeScript(source, path, 'module', ts, { sourceMap: true });
     const esm = transformEsm(js.code, path, { sourceMap: true });
     return String(remapping([esm.map!, js.map!], () => null));

@@ -42,7 +42,7 @@ export function transformTypeScript(
   options: TsCompilerOptions = {},
   output: { sourceMap?: boolean } = {},
 ): TsOutput {
-  const jsx = /\.tsx$/.test(filename);
+  const jsx = /\.[jt]sx$/.test(filename);
   const needsEsbuild = NEEDS_ESBUILD.test(source) || (kind === 'commonjs' && ESM_SYNTAX.test(source));
   if (!needsEsbuild) {
     const automatic = options.jsx === 'react-jsx' || options.jsx === 'react-jsxdev';
