@@ -39,6 +39,15 @@ const memoryEsm = new Map<string, EsmTransform>();
 const memoryCjs = new Map<string, string>();
 const memoryCodeCache = new Map<string, Buffer>();
 
+/** Entries kept per memory cache: the oldest go first (a process opening many different codebases stays bounded). */
+const MEMORY_ENTRIES = 20_000;
+
+function remember<V>(cache: Map<string, V>, key: string, value: V): void {
+  cache.delete(key);
+  cache.set(key, value);
+  if (cache.size > MEMORY_ENTRIES) cache.delete(cache.keys().next().value as string);
+}
+
 const hash = (...parts: string[]): string => {
   const h = createHash('sha256');
   for (const p of parts) h.update(p).update('\0');
@@ -73,13 +82,13 @@ export class Transformer {
     if (fromDisk) {
       this.stats.diskHits++;
       const value = JSON.parse(fromDisk.toString('utf8')) as EsmTransform;
-      memoryEsm.set(key, value);
+      remember(memoryEsm, key, value);
       return value;
     }
     this.stats.transformed++;
     const js = isTs ? transformTypeScript(source, path, 'module', ts).code : source;
     const value = transformEsm(js, path);
-    memoryEsm.set(key, value);
+    remember(memoryEsm, key, value);
     this.#writeDisk(`${key}.json`, JSON.stringify(value));
     return value;
   }
@@ -112,12 +121,12 @@ export class Transformer {
     if (fromDisk) {
       this.stats.diskHits++;
       const value = fromDisk.toString('utf8');
-      memoryCjs.set(key, value);
+      remember(memoryCjs, key, value);
       return value;
     }
     this.stats.transformed++;
     const value = transformTypeScript(source, path, 'commonjs', ts).code;
-    memoryCjs.set(key, value);
+    remember(memoryCjs, key, value);
     this.#writeDisk(`${key}.cjs`, value);
     return value;
   }
@@ -142,14 +151,14 @@ export class Transformer {
     });
     if (cachedData && !script.cachedDataRejected) {
       this.stats.codeCacheHits++;
-      memoryCodeCache.set(key, cachedData);
+      remember(memoryCodeCache, key, cachedData);
     } else {
       this.stats.codeCacheMisses++;
       // Produced after the first run, when the lazily compiled functions are in it.
       queueMicrotask(() => {
         try {
           const data = script.createCachedData();
-          memoryCodeCache.set(key, data);
+          remember(memoryCodeCache, key, data);
           this.#writeDisk(`${key}.v8`, data);
         } catch {}
       });
