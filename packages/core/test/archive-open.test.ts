@@ -633,3 +633,15 @@ test('verifyArchive: a manifest listing one path twice is ERR_MANIFEST_INVALID (
     'more than once',
   );
 });
+
+test('bytes prepended to a zip64 archive (its zip64 end record shifted too) are skipped, as unzip does', async () => {
+  const files = { 'a.js': 'exports.a = 1;\n'.repeat(20), 'dir/b.json': '{"b":2}' };
+  const zip64 = await yazlZip(files, { forceZip64Format: true });
+  const archive = await openArchive(Buffer.concat([Buffer.from('#!/usr/bin/env codesave run\n'), zip64]));
+  for (const [name, data] of Object.entries(files)) assert.equal(archive.read(name).toString(), data);
+  // a zip64 locator pointing nowhere near a record is still refused
+  const broken = Buffer.from(zip64);
+  const at = broken.lastIndexOf(Buffer.from([0x50, 0x4b, 0x06, 0x06]));
+  broken.writeUInt32LE(0, at);
+  await rejects(openArchive(broken), 'ERR_ZIP_CORRUPT', 'zip64 end-of-central-directory record is missing');
+});

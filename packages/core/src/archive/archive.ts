@@ -239,9 +239,19 @@ function findDirectory({ src, label, corrupt }: Reading, maxEntries: number) {
   let cdLimit = eocdAbs;
   if (eocdAbs >= 20 && src.read(eocdAbs - 20, 4).readUInt32LE(0) === SIG_ZIP64_LOCATOR) {
     const loc = src.read(eocdAbs - 20, 20);
-    const z64Offset = u64(loc, 8, corrupt);
+    let z64Offset = u64(loc, 8, corrupt);
     if (z64Offset + 56 > eocdAbs - 20) throw corrupt('the zip64 end-of-central-directory locator points past its end');
-    const z = src.read(z64Offset, 56);
+    let z = src.read(z64Offset, 56);
+    // Bytes prepended to a zip64 archive shift its zip64 end record too: look for it right before the
+    // locator, where every writer puts it (unzip does the same); the central directory is found below.
+    const adjacent = eocdAbs - 20 - 56;
+    if (z.readUInt32LE(0) !== SIG_ZIP64_EOCD && adjacent > z64Offset) {
+      const there = src.read(adjacent, 56);
+      if (there.readUInt32LE(0) === SIG_ZIP64_EOCD && there.readBigUInt64LE(4) === 44n) {
+        z = there;
+        z64Offset = adjacent;
+      }
+    }
     if (z.readUInt32LE(0) !== SIG_ZIP64_EOCD) throw corrupt('the zip64 end-of-central-directory record is missing');
     disk = z.readUInt32LE(16);
     cdDisk = z.readUInt32LE(20);
