@@ -105,6 +105,10 @@ export async function buildCorpus(work: string): Promise<Map<string, Buffer>> {
   corpus.set('yazl', await yazlZip(files, false, true));
   corpus.set('yazl-zip64', await yazlZip(files, true, true));
   corpus.set('yazl-zip64-stored', await yazlZip(files, true, false));
+  corpus.set(
+    'prepended-zip64',
+    Buffer.concat([Buffer.from('#!/usr/bin/env codesave run\n'), corpus.get('yazl-zip64')!]),
+  );
   const snap = path.join(work, 'snap.zip');
   await checkpoint(tree, { output: snap, sourceDateEpoch: 0 });
   corpus.set('checkpoint', fs.readFileSync(snap));
