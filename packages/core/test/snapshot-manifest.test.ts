@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import {
@@ -179,6 +179,26 @@ describe('git facts', () => {
     writeFileSync(join(repo, 'app/a.js'), '1\n');
     const clean = await checkpoint(join(repo, 'app'), { output: join(tempDir(), 't.zip') });
     assert.equal(clean.manifest.git?.dirty, false);
+  });
+
+  test('a saved repository cannot make codesave run its commands (core.fsmonitor, textconv, clean filters)', async () => {
+    const root = writeTree(tempDir(), { 'a.js': 'a\n' });
+    git(root, 'init', '-q');
+    git(root, 'add', '.');
+    git(root, 'commit', '-q', '-m', 'c');
+    const marks = tempDir();
+    const touch = (name: string) => `touch ${join(marks, name)}`;
+    git(root, 'config', 'core.fsmonitor', `${touch('fsmonitor')}; false`);
+    git(root, 'config', 'diff.evil.textconv', `sh -c '${touch('textconv')}; cat "$0"'`);
+    git(root, 'config', 'filter.evil.clean', `sh -c '${touch('clean')}; cat'`);
+    git(root, 'config', 'filter.evil.process', touch('process'));
+    writeFileSync(join(root, '.gitattributes'), '*.js diff=evil filter=evil\n');
+    writeFileSync(join(root, 'a.js'), 'a\nb\n');
+    const zip = join(tempDir(), 's.zip');
+    const { manifest } = await checkpoint(root, { output: zip });
+    assert.equal(manifest.git?.dirty, true);
+    assert.match(read(join(extract(zip), GIT_PATCH_NAME)), /^\+b$/m);
+    assert.deepEqual(readdirSync(marks), [], 'no command of the repository ran');
   });
 
   test('a repository with no commit yet has no git facts', async () => {

@@ -10,15 +10,37 @@ export interface GitFacts {
   patch: Buffer;
 }
 
-function git(cwd: string, args: string[]): Promise<{ ok: boolean; stdout: Buffer }> {
+function git(cwd: string, args: string[], extra: readonly string[] = []): Promise<{ ok: boolean; stdout: Buffer }> {
   return new Promise((done) => {
-    const env = { ...process.env, LC_ALL: 'C', GIT_OPTIONAL_LOCKS: '0' };
-    // A diff must not depend on the user's configuration (external diff tools, colours, renames).
-    const safe = ['-c', 'core.quotepath=off', '-c', 'diff.noprefix=false', '-c', 'color.ui=never'];
+    const env = { ...process.env, LC_ALL: 'C', GIT_OPTIONAL_LOCKS: '0', GIT_PAGER: 'cat', GIT_TERMINAL_PROMPT: '0' };
+    // A diff must not depend on the user's configuration (external diff tools, colours, renames), and must
+    // not run commands a saved repository's own .git/config names: a directory saved may come from anyone
+    // (core.fsmonitor runs on every index refresh; textconv and filter drivers on diffed files).
+    const safe = [
+      ...['-c', 'core.quotepath=off', '-c', 'diff.noprefix=false', '-c', 'color.ui=never'],
+      ...['-c', 'core.fsmonitor=false', '-c', 'core.hooksPath=/dev/null'],
+      ...extra,
+    ];
     execFile('git', [...safe, ...args], { cwd, env, encoding: 'buffer', maxBuffer: 1 << 30 }, (error, stdout) =>
       done({ ok: !error, stdout: stdout as Buffer }),
     );
   });
+}
+
+/** `-c` settings that switch off every filter driver the repository configures (clean/smudge/process). */
+async function noFilters(dir: string): Promise<string[]> {
+  const listed = await git(dir, ['config', '--name-only', '--get-regexp', '^filter\\.']);
+  const drivers = new Set<string>();
+  if (listed.ok) {
+    for (const key of listed.stdout.toString().split('\n')) {
+      const m = /^filter\.(.+)\.[^.]+$/.exec(key.trim());
+      if (m) drivers.add(m[1]);
+    }
+  }
+  return [...drivers].flatMap((d) => [
+    ...['-c', `filter.${d}.clean=`, '-c', `filter.${d}.smudge=`],
+    ...['-c', `filter.${d}.process=`, '-c', `filter.${d}.required=false`],
+  ]);
 }
 
 /** Git facts for `dir`, or `undefined` when it is not in a git work tree (or git is missing, or no commit yet). */
@@ -29,7 +51,13 @@ export async function gitFacts(dir: string): Promise<GitFacts | undefined> {
   if (!head.ok) return undefined;
   const [branch, diff] = await Promise.all([
     git(dir, ['symbolic-ref', '--short', '-q', 'HEAD']),
-    git(dir, ['diff', 'HEAD', '--binary', '--no-ext-diff', '--no-renames', '--relative', '--', '.']),
+    noFilters(dir).then((off) =>
+      git(
+        dir,
+        ['diff', 'HEAD', '--binary', '--no-ext-diff', '--no-textconv', '--no-renames', '--relative', '--', '.'],
+        off,
+      ),
+    ),
   ]);
   if (!diff.ok) return undefined;
   return {
