@@ -12,13 +12,22 @@ export interface GitFacts {
 
 function git(cwd: string, args: string[], extra: readonly string[] = []): Promise<{ ok: boolean; stdout: Buffer }> {
   return new Promise((done) => {
-    const env = { ...process.env, LC_ALL: 'C', GIT_OPTIONAL_LOCKS: '0', GIT_PAGER: 'cat', GIT_TERMINAL_PROMPT: '0' };
+    const env = {
+      ...process.env,
+      LC_ALL: 'C',
+      GIT_OPTIONAL_LOCKS: '0',
+      GIT_PAGER: 'cat',
+      GIT_TERMINAL_PROMPT: '0',
+      GIT_NO_LAZY_FETCH: '1',
+    };
     // A diff must not depend on the user's configuration (external diff tools, colours, renames), and must
     // not run commands a saved repository's own .git/config names: a directory saved may come from anyone
     // (core.fsmonitor runs on every index refresh; textconv and filter drivers on diffed files).
     const safe = [
       ...['-c', 'core.quotepath=off', '-c', 'diff.noprefix=false', '-c', 'color.ui=never'],
       ...['-c', 'core.fsmonitor=false', '-c', 'core.hooksPath=/dev/null'],
+      // no transport at all: a partial clone would otherwise fetch missing blobs (running ssh or uploadpack)
+      ...['-c', 'protocol.allow=never'],
       ...extra,
     ];
     execFile('git', [...safe, ...args], { cwd, env, encoding: 'buffer', maxBuffer: 1 << 30 }, (error, stdout) =>
