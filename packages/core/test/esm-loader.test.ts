@@ -111,3 +111,28 @@ test('require(esm) is synchronous and refuses a graph with top-level await', () 
   assert.equal((host.loader.requireModule(path.join(dir, 'sync.js')) as any).v, 1);
   assert.throws(() => host.loader.requireModule(path.join(dir, 'tla.js')), { code: 'ERR_REQUIRE_ASYNC_MODULE' });
 });
+
+test('namespaces stay live for bindings that change, and settle for ones that cannot', async () => {
+  const host = testHost(
+    project({
+      'live.js': 'export let n = 0; export function bump() { n++; }',
+      'fixed.js': 'export const k = 1; export function f() { return 2; }',
+    }),
+  );
+  const live = await host.import('live.js');
+  const fixed = await host.import('fixed.js');
+  for (let i = 0; i < 300; i++) {
+    assert.equal(live.n, i);
+    live.bump();
+    assert.equal(fixed.k + fixed.f(), 3);
+  }
+  assert.deepStrictEqual(Object.getOwnPropertyDescriptor(fixed, 'k'), {
+    value: 1,
+    writable: true,
+    enumerable: true,
+    configurable: false,
+  });
+  assert.throws(() => {
+    fixed.k = 2;
+  }, host.global.TypeError);
+});

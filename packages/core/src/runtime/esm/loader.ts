@@ -312,13 +312,29 @@ export class EsmLoader {
     if (module.namespaceObject) return module.namespaceObject;
     const names: string[] = [];
     const values = this.realmObject();
+    const sources: Resolution[] = [];
     for (const name of this.exportedNames(module)) {
       const r = this.resolveExport(module, name);
       if (!r || r === 'ambiguous') continue;
       names.push(name);
+      sources.push(r);
       this.defineBinding(values, name, r);
     }
-    module.namespaceObject = this.namespaceFactory()(names, values, this.host.global.TypeError ?? TypeError);
+    // Once every export is evaluated and can never change, the namespace keeps plain values (see namespace.ts).
+    const fixed = sources.every(
+      (r) =>
+        r.name === '*' || !r.module.info || r.module.info.localExports.some((e) => e.name === r.name && e.constant),
+    );
+    const settle = (): boolean | 'never' => {
+      if (!fixed) return 'never';
+      for (const r of sources) {
+        if (r.name === '*') continue;
+        if (r.module.evaluationError) return 'never';
+        if (r.module.status !== 'evaluated') return false;
+      }
+      return true;
+    };
+    module.namespaceObject = this.namespaceFactory()(names, values, this.host.global.TypeError ?? TypeError, settle);
     return module.namespaceObject;
   }
 

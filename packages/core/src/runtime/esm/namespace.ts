@@ -15,14 +15,19 @@
  */
 import vm from 'node:vm';
 
-/** `values[name]` reads export `name` live (an accessor that throws a ReferenceError in the TDZ). */
+/**
+ * `values[name]` reads export `name` live (an accessor that throws a ReferenceError in the TDZ). `settle()`
+ * answers `true` once no export can change any more (all evaluated and constant): the values are then copied
+ * into the target and the `get` traps removed, so reads are plain property loads; `'never'` stops asking.
+ */
 export type NamespaceFactory = (
   names: readonly string[],
   values: Record<string, unknown>,
   typeErrorCtor: ErrorConstructor,
+  settle?: () => boolean | 'never',
 ) => object;
 
-export const NAMESPACE_FACTORY = `(function createNamespace(names, values, TypeErrorCtor) {
+export const NAMESPACE_FACTORY = `(function createNamespace(names, values, TypeErrorCtor, settle) {
   'use strict';
   const INSPECT = Symbol.for('nodejs.util.inspect.custom');
   const UNINITIALIZED = { [INSPECT]: () => '<uninitialized>' };
@@ -53,14 +58,31 @@ export const NAMESPACE_FACTORY = `(function createNamespace(names, values, TypeE
         : 'Cannot add property ' + String(key) + ', object is not extensible',
     );
   };
-  return new Proxy(target, {
+  let settled = settle === undefined;
+  let countdown = 0;
+  const trySettle = () => {
+    if (settled || countdown-- > 0) return false;
+    countdown = 64;
+    const answer = settle();
+    if (answer === 'never') settled = true;
+    if (answer !== true) return false;
+    for (const name of sorted) target[name] = values[name];
+    delete handler.get;
+    delete handler.getOwnPropertyDescriptor;
+    settled = true;
+    return true;
+  };
+  const handler = {
     get(t, key) {
       if (typeof key === 'symbol') return t[key];
-      return exported.has(key) ? values[key] : undefined;
+      if (!exported.has(key)) return undefined;
+      if (trySettle()) return t[key];
+      return values[key];
     },
     getOwnPropertyDescriptor(t, key) {
       if (typeof key === 'symbol') return Reflect.getOwnPropertyDescriptor(t, key);
       if (!exported.has(key)) return undefined;
+      if (trySettle()) return Reflect.getOwnPropertyDescriptor(t, key);
       return { value: values[key], writable: true, enumerable: true, configurable: false };
     },
     set(_t, key) {
@@ -76,7 +98,8 @@ export const NAMESPACE_FACTORY = `(function createNamespace(names, values, TypeE
     setPrototypeOf(_t, proto) {
       return proto === null;
     },
-  });
+  };
+  return new Proxy(target, handler);
 })`;
 
 /** The factory compiled in the host realm (host-realm codebases, and `require(esm)` facades). */
