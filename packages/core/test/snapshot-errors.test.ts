@@ -436,3 +436,22 @@ test('a NUL byte in a path is refused as such (not "check its permissions")', as
   await rejectsWith(checkpoint(root, { extraLibraries: ['/tmp\0'] }), 'ERR_BAD_OPTION', /extraLibraries.*NUL bytes/);
   await rejectsWith(openArchive('/tmp/a\0.zip'), 'ERR_ZIP_NOT_FOUND', /NUL byte/);
 });
+
+test('a file that grows or shrinks between the walk and the write: the zip holds what was read, and verifies', async () => {
+  const { ZipCodebase } = await import('@codesave/core');
+  const root = writeTree(tempDir(), { 'grow.js': 'x', 'shrink.js': 'y'.repeat(100_000), 'same.js': 'z' });
+  const out = join(tempDir(), 'x.zip');
+  const result = await checkpoint(root, {
+    output: out,
+    onProgress: (p) => {
+      if (p.phase !== 'scan') return;
+      writeFileSync(join(root, 'grow.js'), 'g'.repeat(300_000));
+      writeFileSync(join(root, 'shrink.js'), '');
+    },
+  });
+  const sizes = Object.fromEntries(result.manifest.files.map((f) => [f.path, f.size]));
+  assert.deepEqual(sizes, { 'grow.js': 300_000, 'same.js': 1, 'shrink.js': 0 });
+  const codebase = await ZipCodebase.open(out); // verify: on
+  assert.equal(codebase.fs.readFileSync(join(codebase.root, 'grow.js'), 'utf8').length, 300_000);
+  await codebase.dispose();
+});
