@@ -300,6 +300,12 @@ describe('hostile trees and options', () => {
     assert.equal(parseSize(' 10K'), 10240);
     assert.equal(parseSize('10k'), 10240);
     assert.equal(parseSize('1.5M'), 1572864);
+    assert.equal(parseSize('10  K'), 10240);
+    // a long run of spaces once made the pattern backtrack quadratically (200,000 of them: minutes)
+    assert.throws(
+      () => parseSize(`1${' '.repeat(200_000)}x`),
+      (e: unknown) => isCodesaveError(e) && e.code === 'ERR_BAD_SIZE',
+    );
     for (const bad of [
       '-1',
       '1e3',

@@ -12,7 +12,9 @@ export function parseSize(value: string | number): number {
   if (typeof value === 'number') {
     if (Number.isFinite(value) && value >= 0 && Number.isSafeInteger(Math.floor(value))) return Math.floor(value);
   } else if (typeof value === 'string') {
-    const match = /^\s*(\d+(?:\.\d+)?)\s*([bkmgt]?)(?:i?b)?\s*$/i.exec(value);
+    // trimmed first, and short: `\s*` on both sides of an optional unit backtracks quadratically
+    const text = value.length <= 64 ? value.trim() : '';
+    const match = /^(\d+(?:\.\d+)?)\s*([bkmgt]?)(?:i?b)?$/i.exec(text);
     const bytes = match ? Math.floor(Number(match[1]) * UNITS[match[2].toUpperCase()]) : Number.NaN;
     if (Number.isSafeInteger(bytes)) return bytes;
   }
