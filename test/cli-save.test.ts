@@ -2,7 +2,7 @@
 // user runs them, in a child process; plus the progress bar they share with the other commands.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -341,4 +341,23 @@ test('codesave ls | head: the reader closing the pipe early ends the command qui
     assert.equal(code, 0, stderr);
     assert.doesNotMatch(stderr, /EPIPE/);
   }
+});
+
+test('codesave ls shows what a hostile manifest says with its control characters escaped', async () => {
+  const root = project();
+  const out = join(temp(), 's.zip');
+  assert.equal(codesave('save', root, '-o', out).code, 0);
+  const dir = temp();
+  spawnSync('unzip', ['-q', out, '-d', dir]);
+  const manifestPath = join(dir, 'codesave.json');
+  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
+  manifest.roots = ['\u001b]0;pwned\u0007evil'];
+  manifest.tool.name = 'codesave\u001b[2J';
+  writeFileSync(manifestPath, JSON.stringify(manifest));
+  const edited = join(temp(), 'edited.zip');
+  spawnSync('zip', ['-qr', edited, '.'], { cwd: dir });
+  const r = codesave('ls', edited);
+  assert.equal(r.code, 0, r.stderr);
+  assert.ok(!r.stdout.includes('\u001b'), r.stdout);
+  assert.match(r.stdout, /\\x1b\]0;pwned\\x07evil/);
 });

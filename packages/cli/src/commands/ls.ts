@@ -68,7 +68,8 @@ export const ls: Command = {
         console.log(JSON.stringify(out, null, 2));
         return 0;
       }
-      console.log(describe(zip, zipBytes, isSnapshot, manifest, archive, values.verify ?? false));
+      // a manifest is data from the zip: whatever it says is shown, never sent raw to the terminal
+      console.log(printable(describe(zip, zipBytes, isSnapshot, manifest, archive, values.verify ?? false)));
       console.log();
       console.log(tree(entries, depth));
       return 0;
