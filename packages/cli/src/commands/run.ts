@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { inspect } from 'node:util';
 import { Codebase, type CodebaseOptions, isCodesaveError, ZipCodebase } from '@codesave/core';
-import { type Command, UsageError } from '../command.js';
+import { type Command, printable, UsageError } from '../command.js';
 
 const usage = `Usage: codesave run [options] <zip> <file | module:fn> [args…]
 
@@ -83,7 +83,7 @@ export const run: Command = {
     }
     const open = parsed.hostRealm ? Codebase.open.bind(Codebase) : ZipCodebase.open.bind(ZipCodebase);
     const codebase = await open(parsed.zip, parsed.options);
-    codebase.on('warning', (w: { message: string }) => console.error(`codesave run: warning: ${w.message}`));
+    codebase.on('warning', (w: { message: string }) => console.error(`codesave run: warning: ${printable(w.message)}`));
     const { module, fn } = splitTarget(parsed.target);
     const relative = module.startsWith('/') ? module : `./${module.replace(/^\.\//, '')}`;
     process.argv = [process.argv[0]!, path.resolve(codebase.root, relative), ...parsed.args];
