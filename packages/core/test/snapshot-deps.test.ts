@@ -162,4 +162,19 @@ describe('includeDependencies', () => {
     // Without includeDependencies the same project saves fine.
     await checkpoint(root, { output: join(tempDir(), 's.zip') });
   });
+  test('a dependency name that is not a package name ("../../..") never leads the save out of node_modules', async () => {
+    for (const name of ['../../..', '.', '@scope', 'a/b', '..\\x', '@s/../..']) {
+      const root = writeTree(tempDir(), {
+        'package.json': JSON.stringify({ name: 'p', dependencies: { a: '1' } }),
+        ...under('node_modules/a', {
+          'package.json': JSON.stringify({ name: 'a', version: '1.0.0', dependencies: { [name]: '1' } }),
+          'index.js': '',
+        }),
+      });
+      await assert.rejects(checkpoint(root, { output: join(tempDir(), 's.zip'), includeDependencies: true }), {
+        code: 'ERR_DEPENDENCY_NOT_FOUND',
+        message: /which is not a package name; fix its package.json/,
+      });
+    }
+  });
 });

@@ -67,6 +67,7 @@ export async function detectPackageManager(dir: string, pkg: PackageJson | undef
 
 /** Node's lookup of a package directory from `fromDir` (walking up through `node_modules`), real path. */
 export async function findPackageDir(name: string, fromDir: string): Promise<string | undefined> {
+  if (!isPackageName(name)) return undefined;
   for (let d = fromDir; ; d = dirname(d)) {
     if (!d.endsWith(`${'/'}node_modules`)) {
       const candidate = join(d, 'node_modules', name);
@@ -76,6 +77,19 @@ export async function findPackageDir(name: string, fromDir: string): Promise<str
     }
     if (dirname(d) === d) return undefined;
   }
+}
+
+/**
+ * `name` or `@scope/name`, no `.`/`..` segment, no backslash or control character: what can sit in
+ * `node_modules`. A package.json may say anything (`"../../..": "1"`); such a name must not lead the save
+ * out of `node_modules`.
+ */
+export function isPackageName(name: string): boolean {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this refuses
+  if (name.length === 0 || name.length > 214 || /[\\\u0000-\u001f]/.test(name)) return false;
+  const parts = name.split('/');
+  if (parts.length > 2 || (parts.length === 2) !== parts[0].startsWith('@')) return false;
+  return parts.every((part) => part !== '' && part !== '.' && part !== '..' && part !== '@');
 }
 
 /** Installed version of each direct dependency (all kinds, dev included) of the project in `dir`. */
@@ -143,6 +157,13 @@ export async function dependencyClosure(dir: string): Promise<PlacedPackage[]> {
     for (const name of Object.keys(pkg.dependencies ?? {}))
       if (!pkg.optionalDependencies?.[name]) wanted.set(name, true);
     for (const [name, required] of [...wanted].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      if (!isPackageName(name)) {
+        throw new CodesaveError(
+          'ERR_DEPENDENCY_NOT_FOUND',
+          `${item.label} depends on ${JSON.stringify(name)}, which is not a package name; fix its package.json, or save without includeDependencies`,
+          { details: { name, from: item.realDir } },
+        );
+      }
       const realDir = await findPackageDir(name, item.realDir);
       if (!realDir) {
         if (!required) continue;
