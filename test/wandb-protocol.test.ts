@@ -449,3 +449,25 @@ describe('code artifacts', () => {
     });
   });
 });
+
+describe('download places', () => {
+  test('a file name with ".." cannot move a download out of <tmpdir>/codesave-wandb: pass output instead', async () => {
+    await checkpointToWandb(project, { ...standInOptions(standIn, work), run: 'stand-in-user/places/r' });
+    await assert.rejects(
+      downloadFromWandb('stand-in-user/places/r', { ...standInOptions(standIn, work), filename: '../../x.zip' }),
+      { code: 'ERR_BAD_OPTION', message: /not a plain relative path; pass output/ },
+    );
+  });
+
+  test('entity, project and run id each stay one path segment ("..", "a/b" from a server or a user)', async () => {
+    const { tmpdir } = await import('node:os');
+    const { defaultOutput } = await import('../packages/wandb/src/pull.js');
+    const base = join(tmpdir(), 'codesave-wandb');
+    const path = defaultOutput({ entity: '..', project: 'a/../..', id: '.', live: false } as never, 'code.zip');
+    assert.equal(path, join(base, '%2E%2E', 'a%2F..%2F..', '%2E', 'code.zip'));
+    assert.equal(
+      defaultOutput({ entity: 'team', project: 'p', id: 'r1' } as never, 'dir/f.zip'),
+      join(base, 'team/p/r1/dir/f.zip'),
+    );
+  });
+});

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { type CheckpointOptions, CodesaveError, checkpoint, isCodesaveError } from '@codesave/core';
 import { type ArtifactSummary, listOutputArtifacts, listRunFiles, type ResolvedRun, resolveEntity } from './api.js';
-import { downloadArtifactFiles } from './artifact.js';
+import { downloadArtifactFiles, isSafeRelativePath } from './artifact.js';
 import { WandbClient, type WandbClientOptions } from './client.js';
 import { resolvePolicy } from './retry.js';
 import { formatRunPath, parseRunRef, type RunRef } from './run.js';
@@ -22,8 +22,31 @@ export interface DownloadFromWandbOptions extends WandbClientOptions {
   pendingRetries?: number;
 }
 
-function defaultOutput(run: ResolvedRun, filename: string): string {
-  return join(tmpdir(), 'codesave-wandb', run.entity, run.project, run.id, ...filename.split('/'));
+/**
+ * The default download place. Entity, project and run id (the entity may come from the server) each become
+ * one path segment, whatever they contain, and the file name must be a plain relative path: a name like
+ * `..` must not move the download out of `<tmpdir>/codesave-wandb`.
+ */
+export function defaultOutput(run: ResolvedRun, filename: string): string {
+  const segment = (part: string) =>
+    part === '' || part === '.' || part === '..'
+      ? encodeURIComponent(part).replaceAll('.', '%2E') || '%20'
+      : encodeURIComponent(part);
+  if (!isSafeRelativePath(filename)) {
+    throw new CodesaveError(
+      'ERR_BAD_OPTION',
+      `the file name ${JSON.stringify(filename)} is not a plain relative path; pass output to say where to write it`,
+      { details: { filename } },
+    );
+  }
+  return join(
+    tmpdir(),
+    'codesave-wandb',
+    segment(run.entity),
+    segment(run.project),
+    segment(run.id),
+    ...filename.split('/'),
+  );
 }
 
 function connect(runRef: RunRef | undefined, options: WandbClientOptions) {
