@@ -95,6 +95,14 @@ test('reads through the view before the volume exists: Buffers are copies, strin
     assert.equal(codebase.fs.readFileSync(file).toString(), 'hello');
     assert.throws(() => codebase.fs.readFileSync(path.join(codebase.root, 'missing.txt')), { code: 'ENOENT' });
     assert.throws(() => codebase.fs.readFileSync(codebase.root), { code: 'EISDIR' });
+    assert.equal(codebase.fs.existsSync(file), true);
+    assert.equal(codebase.fs.existsSync(codebase.root), true);
+    assert.equal(codebase.fs.existsSync(path.join(codebase.root, 'missing.txt')), false);
+    assert.equal(codebase.fs.existsSync(`${file}/`), false); // as Node: a file is not a directory
+    assert.equal(codebase.fs.existsSync(`${codebase.root}/sub/`), false);
+    codebase.fs.writeFileSync(path.join(codebase.root, 'new.txt'), 'new');
+    assert.equal(codebase.fs.existsSync(path.join(codebase.root, 'new.txt')), true);
+    assert.equal(codebase.fs.readFileSync(path.join(codebase.root, 'new.txt'), 'utf8'), 'new');
     assert.equal(codebase.require('./index'), 1);
   } finally {
     await codebase.dispose();

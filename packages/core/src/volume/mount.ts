@@ -125,6 +125,7 @@ export function mountVolume(archive: Archive, root: string, options: MountOption
   const fs = createFsView(volume, absRoot, () => disposed, {
     ...options,
     fastRead: (abs) => (index && !disposed ? index.read(abs) : undefined),
+    fastExists: (abs) => (index && !disposed ? index.stat(abs) !== -2 : undefined),
   });
   const dispose = () => {
     if (disposed) return;

@@ -37,6 +37,8 @@ export interface FsViewOptions {
    * ask the volume (which then answers everything, errors included). Only plain `readFileSync` reads use it.
    */
   fastRead?: (abs: string) => Buffer | undefined;
+  /** `existsSync` answered without the volume: `true`/`false`, or `undefined` to ask the volume. */
+  fastExists?: (abs: string) => boolean | undefined;
 }
 
 type Fn = (...args: any[]) => any;
@@ -559,7 +561,16 @@ export function createFsView(
   view.existsSync = (p: unknown) => {
     const abs = virt(p);
     if (abs === null) return realFs.existsSync(p as string);
-    return !isDisposed() && vol().existsSync(abs);
+    if (isDisposed()) return false;
+    if (abs.endsWith('/')) {
+      // a trailing slash asks for a directory: `file/` does not exist (memfs would say it does)
+      try {
+        return vol().statSync(abs.slice(0, -1)).isDirectory();
+      } catch {
+        return false;
+      }
+    }
+    return options.fastExists?.(abs) ?? vol().existsSync(abs);
   };
   view.exists = (p: unknown, cb: (exists: boolean) => void) => {
     const abs = virt(p);
