@@ -3,8 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { Codebase, isCodesaveError, UniqueCodebase, ZipCodebase } from '../src/index.ts';
-import { zipOf } from './codebase-helpers.ts';
+import { Codebase, checkpoint, isCodesaveError, UniqueCodebase, ZipCodebase } from '../src/index.ts';
+import { project, zipOf } from './codebase-helpers.ts';
 
 const model = {
   'package.json': '{ "name": "model-project", "version": "1.0.0" }\n',
@@ -77,6 +77,25 @@ test('import(): CommonJS as Node namespaces it (default = module.exports, lexed 
   assert.deepEqual(keys, [...keys].sort());
   assert.ok(keys.includes('list') && keys.includes('default'));
   assert.deepEqual((await v1.importModule('data.json')).default.items.length, 3);
+});
+
+test("import() of a package takes its import conditions, as import('pkg') from the root does; require its require ones", async () => {
+  const dir = project({
+    'package.json': '{ "name": "app", "version": "1.0.0", "dependencies": { "dual": "1.0.0" } }\n',
+    'node_modules/dual/package.json':
+      '{ "name": "dual", "version": "1.0.0", "exports": { "import": "./esm.mjs", "require": "./cjs.js" } }\n',
+    'node_modules/dual/esm.mjs': "export const kind = 'esm';\n",
+    'node_modules/dual/cjs.js': "exports.kind = 'cjs';\n",
+    'main.mjs': "export { kind } from 'dual';\n",
+  });
+  const zip = path.join(dir, '..', 'dual.zip');
+  await checkpoint(dir, { output: zip, includeDependencies: true });
+  await using v1 = await ZipCodebase.open(zip);
+  assert.equal((await v1.import('dual')).kind, 'esm');
+  assert.equal((await v1.import('main.mjs')).kind, 'esm');
+  assert.equal(v1.require('dual').kind, 'cjs');
+  assert.equal(path.basename(v1.resolve('dual')), 'cjs.js');
+  assert.equal(await v1._from('dual', 'kind'), 'esm');
 });
 
 test('isolation: globals and module state of one codebase are invisible to another, even of the same zip', async () => {

@@ -128,7 +128,7 @@ export class ZipCodebase extends EventEmitter implements AsyncDisposable {
   /** `import(request)` of any module of the codebase, resolved from the root (bare names are files here first). */
   async import(request: string): Promise<any> {
     const runtime = this.#live();
-    const filename = this.resolve(request);
+    const filename = this.#resolve(request, 'import');
     const format = runtime.formatOf(filename);
     if (format === 'builtin') {
       const value = runtime.builtin(filename) as Record<string, unknown>;
@@ -145,14 +145,19 @@ export class ZipCodebase extends EventEmitter implements AsyncDisposable {
 
   /** Absolute path of `request` as `_from`/`import` find it (bare names: codebase files, then packages). */
   resolve(request: string): string {
+    return this.#resolve(request, 'require');
+  }
+
+  /** `mode`: how a bare name that is no file of the codebase resolves as a package (`import` conditions or `require`'s). */
+  #resolve(request: string, mode: 'require' | 'import'): string {
     const runtime = this.#live();
     try {
-      return runtime.resolveEntry(request, ENTRY_EXTENSIONS);
+      return runtime.resolveEntry(request, ENTRY_EXTENSIONS, mode);
     } catch (error) {
       const dotted = !request.includes('/') && request.includes('.') ? request.replaceAll('.', '/') : undefined;
       if (dotted) {
         try {
-          return runtime.resolveEntry(dotted, ENTRY_EXTENSIONS);
+          return runtime.resolveEntry(dotted, ENTRY_EXTENSIONS, mode);
         } catch {}
       }
       throw error;

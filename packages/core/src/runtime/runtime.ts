@@ -502,10 +502,15 @@ export class Runtime {
   }
 
   /**
-   * Resolve `request` from the root as `require` would (relative, absolute, bare = package), then, for bare
-   * names, as a file of the codebase, trying the entry-point extensions as well.
+   * Resolve `request` from the root: as a file of the codebase (bare names too), trying the entry-point
+   * extensions as well, then as `require` would (`mode: 'require'`) or, for a bare name, as `import` would
+   * (`mode: 'import'`: the package's `import` conditions, as `import('pkg')` from the root gets it).
    */
-  resolveEntry(request: string, extraExtensions: readonly string[] = []): string {
+  resolveEntry(
+    request: string,
+    extraExtensions: readonly string[] = [],
+    mode: 'require' | 'import' = 'require',
+  ): string {
     this.#assertLive();
     const parent = this.rootParent();
     const isPath =
@@ -525,6 +530,7 @@ export class Runtime {
         const index = path.join(path.resolve(this.root, asFile), `index${ext}`);
         if (this.resolver.stat(index) === 0) return this.resolver.realpath(index);
       }
+      if (mode === 'import' && !isPath) return this.resolver.resolve(request, parent.filename!, 'import');
       return this.resolver.resolveFilename(request, parent);
     } finally {
       this.resolver.endStatScope();
