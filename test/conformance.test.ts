@@ -50,6 +50,23 @@ test('deps: the same packages resolved from options.dependencies (NODE_PATH nati
   assert.deepStrictEqual(zipped, native);
 });
 
+test("fs-extra (graceful-fs patching the codebase's fs): as natively, twice at once, the host's fs untouched", async () => {
+  const packages = ['fs-extra', 'graceful-fs', 'jsonfile', 'universalify'];
+  const { dir, zip } = await prepare('fs-extra', { packages });
+  const native = runNative(dir);
+  const hostClose = fs.close;
+  const [c1, c2] = await Promise.all([ZipCodebase.open(zip), ZipCodebase.open(zip)]);
+  try {
+    assert.deepStrictEqual(runInCodebase(c1), native);
+    assert.deepStrictEqual(runInCodebase(c2), native);
+    assert.notEqual(c1.require('fs').close, c2.require('fs').close);
+  } finally {
+    await Promise.all([c1.dispose(), c2.dispose()]);
+  }
+  assert.equal(fs.close, hostClose);
+  assert.equal((globalThis as Record<symbol, unknown>)[Symbol.for('graceful-fs.queue')], undefined);
+});
+
 test('versions: v1 and v2 of one project loaded at once each match their own native run', async () => {
   const v1 = await prepare('versions', { as: 'model' });
   const v2 = await prepare('versions', {
