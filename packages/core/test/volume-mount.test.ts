@@ -102,6 +102,15 @@ test('after dispose, virtual paths fail with ERR_DISPOSED; real ones still work'
   assert.ok(volume.fs.readFileSync(path.join(zip, '..', 'real2.txt'), { flag: 'a+' }).length === 0);
 });
 
+test('calls in flight when the volume is disposed fail with ERR_DISPOSED too, not with an ENOENT of memfs', async () => {
+  const { zip, volume } = await fixture();
+  const pending = volume.fs.promises.readFile(`${zip}/src/index.js`, 'utf8');
+  const viaCallback = new Promise((resolve) => volume.fs.readFile(`${zip}/src/index.js`, (err) => resolve(err)));
+  volume.dispose();
+  await assert.rejects(pending, { code: 'ERR_DISPOSED' });
+  assert.equal(((await viaCallback) as { code?: string } | null)?.code, 'ERR_DISPOSED');
+});
+
 test('thrown fs errors have stacks that start at the caller, not inside memfs', async () => {
   const { zip, volume } = await fixture();
   const err = (() => {

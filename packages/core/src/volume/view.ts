@@ -268,8 +268,11 @@ export function createFsView(
   const runVirtCb = (fn: Fn, args: any[], ctx: Ctx, post: (r: any, abs?: string) => any = identity) => {
     const cb = args[args.length - 1] as Fn;
     if (isDisposed()) return void process.nextTick(cb, disposed());
+    // a call still in flight when the codebase is disposed fails as a later one would, not with memfs' ENOENT
     args[args.length - 1] = (err: unknown, ...res: any[]) =>
-      err ? cb(fix(err, ctx)) : cb(null, ...(res.length ? [post(res[0], ctx.abs), ...res.slice(1)] : []));
+      err
+        ? cb(isDisposed() ? disposed() : fix(err, ctx))
+        : cb(null, ...(res.length ? [post(res[0], ctx.abs), ...res.slice(1)] : []));
     try {
       fn(...args);
     } catch (e) {
@@ -288,7 +291,7 @@ export function createFsView(
     try {
       return post(await call(), ctx.abs);
     } catch (e) {
-      throw fix(e, ctx);
+      throw isDisposed() ? disposed() : fix(e, ctx);
     }
   };
   const runRealPromise = async (call: () => Promise<any>) => {
