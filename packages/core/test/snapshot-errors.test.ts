@@ -461,3 +461,23 @@ test('a file that grows or shrinks between the walk and the write: the zip holds
   assert.equal(codebase.fs.readFileSync(join(codebase.root, 'grow.js'), 'utf8').length, 300_000);
   await codebase.dispose();
 });
+
+test('a folder named codesave.json, or a .codesave file in a dirty git tree, is reserved: skipped, and the zip opens', async () => {
+  const { ZipCodebase } = await import('@codesave/core');
+  const root = writeTree(tempDir(), { 'a.js': 'x', 'codesave.json/inner.js': 'y', '.codesave': 'mine' });
+  const git = (...args: string[]) =>
+    execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd: root });
+  git('init', '-q');
+  git('add', 'a.js');
+  git('commit', '-q', '-m', 'c');
+  writeFileSync(join(root, 'a.js'), 'changed');
+  const out = join(tempDir(), 'x.zip');
+  const result = await checkpoint(root, { output: out });
+  assert.equal(result.manifest.git?.dirty, true);
+  assert.deepEqual(
+    result.skipped.files.map((s) => `${s.path} ${s.reason}`),
+    ['.codesave reserved-name', 'codesave.json/inner.js reserved-name'],
+  );
+  const codebase = await ZipCodebase.open(out);
+  await codebase.dispose();
+});

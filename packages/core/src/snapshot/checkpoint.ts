@@ -259,7 +259,10 @@ export async function checkpoint(dir: string | string[], options: CheckpointOpti
   const items: ZipItem[] = [];
   const seen = new Map<string, string>();
   for (const entry of walked) {
-    if (entry.zipPath === MANIFEST_NAME || (git?.dirty && entry.zipPath === GIT_PATCH_NAME)) {
+    // ours, and whatever would make them a directory (a folder named codesave.json) or sit above the patch
+    const under = (name: string) => entry.zipPath === name || entry.zipPath.startsWith(`${name}/`);
+    const patchDir = GIT_PATCH_NAME.slice(0, GIT_PATCH_NAME.lastIndexOf('/'));
+    if (under(MANIFEST_NAME) || (git?.dirty && (under(GIT_PATCH_NAME) || entry.zipPath === patchDir))) {
       skipped.push({ path: entry.zipPath, size: entry.size, reason: 'reserved-name' });
       continue;
     }
