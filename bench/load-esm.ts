@@ -3,6 +3,8 @@
 //
 //   node --conditions=codesave-source --import tsx bench/load-esm.ts          (from the repository root)
 //   BENCH_ROUNDS=7 node --conditions=codesave-source --import tsx bench/load-esm.ts
+//   BENCH_CPU=1: CPU time (user + system, all threads) instead of wall time — steadier on a shared machine
+//   BENCH_BEFORE=/tmp/base/packages/core/src/index.ts: also times another copy of core in the same rounds
 //
 // Each measurement is a fresh child process timing only the load (startup and codesave's own import excluded):
 // - native: `await import(entry)` of the unzipped tree;
@@ -20,6 +22,11 @@ import { checkpoint } from '../packages/core/src/index.js';
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
 const core = JSON.stringify(join(repo, 'packages/core/src/index.ts'));
+const before = process.env.BENCH_BEFORE;
+const cpu = process.env.BENCH_CPU === '1';
+const START = cpu ? 'process.cpuUsage()' : 'performance.now()';
+const ELAPSED = (t: string) =>
+  cpu ? `(({ user, system }) => (user + system) / 1000)(process.cpuUsage(${t}))` : `(performance.now() - ${t})`;
 
 function project(dir: string, version: string): void {
   mkdirSync(join(dir, 'src'), { recursive: true });
@@ -74,34 +81,41 @@ try {
   await checkpoint(v2, { output: zip2, includeDependencies: true });
   console.log(`project: lodash-es + 2 modules, zip ${saved.files} files, ${(saved.bytes / 1e6).toFixed(1)} MB`);
 
-  const nativeScript = `const t = performance.now(); const m = await import(${JSON.stringify(join(v1, 'index.mjs'))}); if (!m.result.keys) throw new Error('bad'); console.log(performance.now() - t);`;
+  const nativeScript = `const t = ${START}; const m = await import(${JSON.stringify(join(v1, 'index.mjs'))}); if (!m.result.keys) throw new Error('bad'); console.log(${ELAPSED('t')});`;
   const load = (zip: string) =>
     `const c = await ZipCodebase.open(${JSON.stringify(zip)}); const m = await c.import('./index.mjs'); if (!m.result.keys) throw new Error('bad');`;
-  const zipScript = `const { ZipCodebase } = await import(${core}); const t = performance.now(); ${load(zip1)} console.log(performance.now() - t);`;
-  const twoScript = `const { ZipCodebase } = await import(${core}); let t = performance.now(); { ${load(zip1)} } const a = performance.now() - t; t = performance.now(); { ${load(zip2)} } console.log(a, performance.now() - t);`;
+  const zipScript = (core: string) =>
+    `const { ZipCodebase } = await import(${core}); const t = ${START}; ${load(zip1)} console.log(${ELAPSED('t')});`;
+  const twoScript = (core: string) =>
+    `const { ZipCodebase } = await import(${core}); let t = ${START}; { ${load(zip1)} } const a = ${ELAPSED('t')}; t = ${START}; { ${load(zip2)} } console.log(a, ${ELAPSED('t')});`;
 
   const native: number[] = [];
-  const cold: number[] = [];
-  const warm: number[] = [];
-  const first: number[] = [];
-  const second: number[] = [];
+  const variants = [{ label: 'now', core }, ...(before ? [{ label: 'before', core: JSON.stringify(before) }] : [])].map(
+    (v) => ({ ...v, cold: [] as number[], warm: [] as number[], first: [] as number[], second: [] as number[] }),
+  );
   for (let round = 0; round < rounds; round++) {
-    const cacheDir = join(base, `cache-${round}`);
     native.push(time(['--input-type=module', '-e', nativeScript])[0]!);
-    cold.push(time(esm(zipScript), { CODESAVE_CACHE_DIR: cacheDir })[0]!);
-    warm.push(time(esm(zipScript), { CODESAVE_CACHE_DIR: cacheDir })[0]!);
-    const [a, b] = time(esm(twoScript), { CODESAVE_CACHE_DIR: join(base, `cache2-${round}`) });
-    first.push(a!);
-    second.push(b!);
+    for (const [i, v] of variants.entries()) {
+      const cacheDir = join(base, `cache-${i}-${round}`);
+      v.cold.push(time(esm(zipScript(v.core)), { CODESAVE_CACHE_DIR: cacheDir })[0]!);
+      v.warm.push(time(esm(zipScript(v.core)), { CODESAVE_CACHE_DIR: cacheDir })[0]!);
+      const [a, b] = time(esm(twoScript(v.core)), { CODESAVE_CACHE_DIR: join(base, `cache2-${i}-${round}`) });
+      v.first.push(a!);
+      v.second.push(b!);
+    }
   }
   const n = median(native);
+  console.log(`${cpu ? 'CPU' : 'wall'} times`);
   console.log(`native import of the unzipped tree:        ${fmt(native)}`);
-  console.log(`ZipCodebase open + import, cold cache:     ${fmt(cold)}  -> ${(median(cold) / n).toFixed(2)}x native`);
-  console.log(`ZipCodebase open + import, disk cache:     ${fmt(warm)}  -> ${(median(warm) / n).toFixed(2)}x native`);
-  console.log(`same process: v1 open + import:            ${fmt(first)}`);
-  console.log(
-    `same process: then v2 open + import:       ${fmt(second)}  -> ${(median(second) / median(first)).toFixed(2)}x v1`,
-  );
+  for (const { label, cold, warm, first, second } of variants) {
+    console.log(`[${label}]`);
+    console.log(`ZipCodebase open + import, cold cache:     ${fmt(cold)}  -> ${(median(cold) / n).toFixed(2)}x native`);
+    console.log(`ZipCodebase open + import, disk cache:     ${fmt(warm)}  -> ${(median(warm) / n).toFixed(2)}x native`);
+    console.log(`same process: v1 open + import:            ${fmt(first)}`);
+    console.log(
+      `same process: then v2 open + import:       ${fmt(second)}  -> ${(median(second) / median(first)).toFixed(2)}x v1`,
+    );
+  }
   console.log(`Node ${process.version}, ${rounds} rounds`);
 } finally {
   rmSync(base, { recursive: true, force: true });

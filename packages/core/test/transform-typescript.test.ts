@@ -24,6 +24,44 @@ test('sucrase for the common case: types stripped, enums and parameter propertie
   assert.doesNotMatch(out.code, /interface/);
 });
 
+test('the disk cache is one pack file per codebase; a damaged pack is ignored, a code cache is kept', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'codesave-tpack-'));
+  try {
+    clearMemoryCaches();
+    const sources = [1, 2, 3].map((i) => `export const x${i} = ${Math.random()};`);
+    const first = new Transformer({ cacheDir: dir, pack: '/zips/a.zip' });
+    for (const [i, source] of sources.entries())
+      first.script(first.esm(`/zips/a.zip/m${i}.mjs`, source).code, `/m${i}`, -1);
+    flushTransformCache();
+    const packs = fs.readdirSync(path.join(dir, 'packs'));
+    assert.equal(packs.length, 1);
+    assert.deepStrictEqual(fs.readdirSync(dir), ['packs']);
+    clearMemoryCaches();
+    const second = new Transformer({ cacheDir: dir, pack: '/zips/a.zip' });
+    for (const [i, source] of sources.entries())
+      second.script(second.esm(`/zips/a.zip/m${i}.mjs`, source).code, `/m${i}`, -1);
+    assert.equal(second.stats.diskHits, 3);
+    assert.equal(second.stats.codeCacheHits, 3);
+    flushTransformCache();
+    // Damaged: every entry is transformed again, nothing throws.
+    const file = path.join(dir, 'packs', packs[0]!);
+    const bytes = fs.readFileSync(file);
+    fs.writeFileSync(file, bytes.subarray(0, bytes.length >> 1));
+    clearMemoryCaches();
+    const third = new Transformer({ cacheDir: dir, pack: '/zips/a.zip' });
+    third.esm('/zips/a.zip/m0.mjs', sources[0]!);
+    assert.equal(third.stats.transformed, 1);
+    fs.writeFileSync(file, 'not a pack');
+    clearMemoryCaches();
+    const fourth = new Transformer({ cacheDir: dir, pack: '/zips/a.zip' });
+    fourth.esm('/zips/a.zip/m1.mjs', sources[1]!);
+    assert.equal(fourth.stats.transformed, 1);
+    flushTransformCache();
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('esbuild where sucrase falls short: namespaces, decorators, ESM syntax in a CommonJS-kind file', () => {
   const ns = transformTypeScript('export namespace N { export const x = 1; }', '/a/x.ts', 'module');
   assert.equal(ns.linesPreserved, false);

@@ -19,6 +19,7 @@
 import { CodesaveError } from '../errors.js';
 import { createEsmHooks } from './esm/index.js';
 import type { CjsModule, Runtime } from './runtime.js';
+import type { TransformCacheOptions } from './transform/index.js';
 
 export interface LoaderHooks {
   /** Evaluate the ES module `filename` synchronously and set `module.exports` as Node's require(esm) does. */
@@ -31,8 +32,9 @@ export interface LoaderHooks {
   importFrom?(specifier: unknown, options: unknown, parentFilename: string): Promise<object>;
 }
 
-export function createLoaderHooks(runtime: Runtime): LoaderHooks {
-  return createEsmHooks(runtime);
+/** `options.cacheDir`: the transform cache directory of this codebase (`false`: no disk cache). */
+export function createLoaderHooks(runtime: Runtime, options?: TransformCacheOptions): LoaderHooks {
+  return createEsmHooks(runtime, options);
 }
 
 /** The hooks of a build without the ES module loader (kept for tests of the CommonJS side alone). */

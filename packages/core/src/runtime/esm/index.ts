@@ -35,6 +35,9 @@ export function configureTransformCache(options: TransformCacheOptions): void {
   cacheOptions = { ...options };
 }
 
+const definedOnly = (options: TransformCacheOptions): TransformCacheOptions =>
+  options.cacheDir === undefined ? {} : { cacheDir: options.cacheDir };
+
 const TS_FILE = /\.[cm]?tsx?$/;
 /** Files `require` runs only after transpiling (as the runtime's `transformCjs` hook is called for them). */
 const CJS_TRANSPILED = /\.(?:[cm]?tsx?|jsx)$/;
@@ -75,8 +78,13 @@ function parseJsonc(text: string): unknown {
 }
 
 /** The ESM/TypeScript hooks of one runtime (what `createLoaderHooks` installs). */
-export function createEsmHooks(runtime: Runtime): LoaderHooks & { loader: EsmLoader; transformer: Transformer } {
-  const transformer = new Transformer(cacheOptions);
+export function createEsmHooks(
+  runtime: Runtime,
+  options: TransformCacheOptions = {},
+): LoaderHooks & { loader: EsmLoader; transformer: Transformer } {
+  // One cache pack per codebase (its virtual root); entries inside are keyed by content. `options.cacheDir` (a
+  // codebase's own `cacheDir` option) wins over `configureTransformCache` and `$CODESAVE_CACHE_DIR`.
+  const transformer = new Transformer({ ...cacheOptions, ...definedOnly(options), pack: runtime.root });
   const tsconfigs = new Map<string, TsConfig | undefined>();
   let runsTypeScript = false;
   const readText = (file: string): string | undefined => {

@@ -4,6 +4,7 @@
  * `import`/`export` keywords become spaces, so columns move only where an imported name is rewritten.
  */
 
+import { createRequire } from 'node:module';
 import vm from 'node:vm';
 import { type Node, parse } from 'acorn';
 import MagicString from 'magic-string';
@@ -43,18 +44,56 @@ type AnyNode = Node & Record<string, any>;
 
 const moduleName = (node: AnyNode): string => (node.type === 'Literal' ? String(node.value) : node.name);
 
+type OxcParse = (
+  filename: string,
+  source: string,
+  options: Record<string, unknown>,
+) => { program: AnyNode; errors: unknown[] };
+let oxcParse: OxcParse | null | undefined;
+
+/**
+ * oxc-parser (native, ~3x faster than acorn on a cold process: 644 lodash-es files in ~60 ms of CPU vs ~175 ms),
+ * whose ESTree output is acorn's for JavaScript (same node types, fields and UTF-16 offsets). Any error it reports,
+ * syntax or early error, sends the file to acorn, so what is reported (and whether) stays acorn's/V8's. Undefined
+ * when oxc is unavailable (no binary for the platform, a Node without `require(esm)`): then acorn does it all.
+ */
+function parseFast(source: string, filename: string): AnyNode | undefined {
+  if (oxcParse === undefined) {
+    try {
+      oxcParse = (createRequire(import.meta.url)('oxc-parser') as { parseSync: OxcParse }).parseSync;
+    } catch {
+      oxcParse = null;
+    }
+  }
+  if (!oxcParse) return undefined;
+  try {
+    const result = oxcParse(filename, source, {
+      lang: 'js',
+      astType: 'js',
+      sourceType: 'module',
+      preserveParens: false,
+      showSemanticErrors: true,
+    });
+    return result.errors.length === 0 ? result.program : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Transforms an ES module. Throws the realm-independent `SyntaxError` acorn reports, with the file name. */
 export function transformEsm(source: string, filename: string, options: { sourceMap?: boolean } = {}): EsmTransform {
-  let ast: AnyNode;
-  try {
-    ast = parse(source, {
-      ecmaVersion: 'latest',
-      sourceType: 'module',
-      allowHashBang: true,
-      locations: false,
-    }) as AnyNode;
-  } catch (error) {
-    throw moduleSyntaxError(source, filename, error as SyntaxError & { loc?: { line: number; column: number } });
+  let ast = parseFast(source, filename);
+  if (!ast) {
+    try {
+      ast = parse(source, {
+        ecmaVersion: 'latest',
+        sourceType: 'module',
+        allowHashBang: true,
+        locations: false,
+      }) as AnyNode;
+    } catch (error) {
+      throw moduleSyntaxError(source, filename, error as SyntaxError & { loc?: { line: number; column: number } });
+    }
   }
   const s = new MagicString(source);
   const blank = (start: number, end: number): void => {

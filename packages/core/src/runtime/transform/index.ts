@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import vm from 'node:vm';
 import remapping from '@jridgewell/remapping';
 import { nodeFeatures } from '../features.js';
@@ -25,6 +25,11 @@ const TRANSFORM_VERSION = '3';
 export interface TransformCacheOptions {
   /** Directory for cached transforms and V8 code caches; `false` disables the disk cache. */
   cacheDir?: string | false;
+  /**
+   * Which pack file of `cacheDir` this transformer reads and writes: one per codebase (its virtual root), so a
+   * load reads one file instead of two per module. Entries inside are keyed by content hash.
+   */
+  pack?: string;
 }
 
 /** The default cache directory: under the OS temp dir, shared by every process of the user. */
@@ -59,8 +64,11 @@ export class Transformer {
   /** Counters for tests and benchmarks. */
   readonly stats = { transformed: 0, memoryHits: 0, diskHits: 0, codeCacheHits: 0, codeCacheMisses: 0 };
 
+  readonly #pack: Pack | undefined;
+
   constructor(options: TransformCacheOptions = {}) {
     this.cacheDir = options.cacheDir === false ? undefined : (options.cacheDir ?? defaultCacheDir());
+    this.#pack = this.cacheDir ? Pack.of(this.cacheDir, options.pack ?? '') : undefined;
   }
 
   /** An ES module (`.mjs`, `.js` under `"type": "module"`, `.mts`, ESM-kind `.ts/.tsx`) in generator form. */
@@ -76,20 +84,27 @@ export class Transformer {
     const cached = memoryEsm.get(key);
     if (cached) {
       this.stats.memoryHits++;
+      this.#pack?.add(`${key}.json`, () => Buffer.from(JSON.stringify(cached)));
       return cached;
     }
-    const fromDisk = this.#readDisk(`${key}.json`);
+    const fromDisk = this.#pack?.get(`${key}.json`);
     if (fromDisk) {
-      this.stats.diskHits++;
-      const value = JSON.parse(fromDisk.toString('utf8')) as EsmTransform;
-      remember(memoryEsm, key, value);
-      return value;
+      let value: EsmTransform | undefined;
+      try {
+        value = JSON.parse(fromDisk.toString('utf8')) as EsmTransform;
+      } catch {}
+      if (value) {
+        this.stats.diskHits++;
+        remember(memoryEsm, key, value);
+        this.#pack!.keep(`${key}.json`, fromDisk);
+        return value;
+      }
     }
     this.stats.transformed++;
     const js = isTs ? transformTypeScript(source, path, 'module', ts).code : source;
     const value = transformEsm(js, path);
     remember(memoryEsm, key, value);
-    this.#writeDisk(`${key}.json`, JSON.stringify(value));
+    this.#pack?.add(`${key}.json`, () => Buffer.from(JSON.stringify(value)));
     return value;
   }
 
@@ -115,19 +130,21 @@ export class Transformer {
     const cached = memoryCjs.get(key);
     if (cached !== undefined) {
       this.stats.memoryHits++;
+      this.#pack?.add(`${key}.cjs`, () => Buffer.from(cached));
       return cached;
     }
-    const fromDisk = this.#readDisk(`${key}.cjs`);
+    const fromDisk = this.#pack?.get(`${key}.cjs`);
     if (fromDisk) {
       this.stats.diskHits++;
       const value = fromDisk.toString('utf8');
       remember(memoryCjs, key, value);
+      this.#pack!.keep(`${key}.cjs`, fromDisk);
       return value;
     }
     this.stats.transformed++;
     const value = transformTypeScript(source, path, 'commonjs', ts).code;
     remember(memoryCjs, key, value);
-    this.#writeDisk(`${key}.cjs`, value);
+    this.#pack?.add(`${key}.cjs`, () => Buffer.from(value));
     return value;
   }
 
@@ -139,10 +156,17 @@ export class Transformer {
     // Node 20's V8 keeps the producer's script name in deserialized code: stack traces of a second version
     // would show the first one's paths. There the cache is reused only for the same file name.
     const key = hash('v8', process.version, code, CODE_CACHE_KEEPS_NAME ? filename : '');
+    const name = `${key}.v8`;
     let cachedData = memoryCodeCache.get(key);
     if (!cachedData) {
-      const disk = this.#readDisk(`${key}.v8`);
-      if (disk) cachedData = disk;
+      // A script compiled earlier in this process whose code cache is not produced yet (see below).
+      const pending = pendingCodeCaches.get(key);
+      if (pending) cachedData = produceCodeCache(key, pending);
+    }
+    let fromPack = false;
+    if (!cachedData) {
+      cachedData = this.#pack?.get(name);
+      fromPack = cachedData !== undefined;
     }
     const script = new vm.Script(code, {
       filename,
@@ -152,69 +176,203 @@ export class Transformer {
     if (cachedData && !script.cachedDataRejected) {
       this.stats.codeCacheHits++;
       remember(memoryCodeCache, key, cachedData);
+      if (fromPack) this.#pack!.keep(name, cachedData);
+      else {
+        const data = cachedData;
+        this.#pack?.add(name, () => data);
+      }
     } else {
       this.stats.codeCacheMisses++;
-      // Produced after the first run, when the lazily compiled functions are in it.
-      queueMicrotask(() => {
-        try {
-          const data = script.createCachedData();
-          remember(memoryCodeCache, key, data);
-          this.#writeDisk(`${key}.v8`, data);
-        } catch {}
+      // Produced once loading is quiet (or when another codebase compiles the same text first): by then the
+      // functions that ran are compiled and in it, and producing it is not on the load's path.
+      pendingCodeCaches.set(key, script);
+      if (pendingCodeCaches.size > PENDING_CODE_CACHES) {
+        const [oldest, oldestScript] = pendingCodeCaches.entries().next().value!;
+        produceCodeCache(oldest, oldestScript);
+      }
+      this.#pack?.add(name, () => {
+        const data = memoryCodeCache.get(key) ?? produceCodeCache(key, pendingCodeCaches.get(key));
+        return data ?? Buffer.alloc(0);
       });
     }
+    schedule();
     return script;
   }
+}
 
-  #readDisk(name: string): Buffer | undefined {
-    if (!this.cacheDir) return undefined;
-    try {
-      return readFileSync(join(this.cacheDir, name.slice(0, 2), name));
-    } catch {
-      return undefined;
+/** Scripts whose V8 code cache is produced when loading is quiet, by cache key (at most a few thousand). */
+const pendingCodeCaches = new Map<string, vm.Script>();
+const PENDING_CODE_CACHES = 5_000;
+
+function produceCodeCache(key: string, script: vm.Script | undefined): Buffer | undefined {
+  pendingCodeCaches.delete(key);
+  if (!script) return undefined;
+  try {
+    const data = script.createCachedData();
+    remember(memoryCodeCache, key, data);
+    return data;
+  } catch {
+    return undefined;
+  }
+}
+
+const PACK_MAGIC = 'codesave-pack-1\n';
+/** Entries a pack keeps at most (a codebase's own files: far fewer). */
+const PACK_ENTRIES = 50_000;
+
+/**
+ * One cache file per codebase: `<cacheDir>/packs/<hash of the pack name>.pack` — a magic line, a 4-byte index
+ * length, the index (JSON `[name, offset, length][]`) and the entries' bytes. Read whole on first use (one
+ * read instead of two files per module); rewritten atomically (temp file + rename) when loading is quiet and
+ * something was added. Entries are keyed by content hash, so a stale or foreign entry is never used for the
+ * wrong text; a pack that does not parse is ignored. Two processes writing the same pack: the last rename
+ * wins, and both files were whole.
+ */
+class Pack {
+  static #open = new Map<string, Pack>();
+
+  static of(cacheDir: string, name: string): Pack {
+    const file = join(cacheDir, 'packs', `${hash('pack', TRANSFORM_VERSION, name).slice(0, 32)}.pack`);
+    let pack = Pack.#open.get(file);
+    if (!pack) {
+      pack = new Pack(file);
+      Pack.#open.set(file, pack);
     }
+    return pack;
   }
 
-  /**
-   * Queues a cache file. Writes wait until loading has been quiet for a moment (or the process is about to
-   * exit): a burst of file writes during a load would slow the load that produced them.
-   */
-  #writeDisk(name: string, data: string | Buffer): void {
-    if (!this.cacheDir) return;
-    pendingWrites.push([this.cacheDir, name, data]);
-    flushTimer?.refresh();
-    if (flushTimer) return;
-    flushTimer = setTimeout(flushWrites, WRITE_DELAY_MS);
-    flushTimer.unref();
-    if (!exitHook) {
-      exitHook = true;
-      process.once('beforeExit', flushWrites);
+  /** Entries read from the file (undefined until first used). */
+  #read: Map<string, Buffer> | undefined;
+  /** Entries the next write holds: read ones still used or kept, and new ones (produced when written). */
+  #entries = new Map<string, Buffer | (() => Buffer)>();
+  #dirty = false;
+
+  private constructor(readonly file: string) {}
+
+  get(name: string): Buffer | undefined {
+    this.#use();
+    return this.#read!.get(name);
+  }
+
+  /** An entry read from the file stays in it. */
+  keep(name: string, data: Buffer): void {
+    if (!this.#entries.has(name)) this.#entries.set(name, data);
+  }
+
+  /** Read on first use; held in memory only until the next quiet moment ({@link release}). */
+  #use(): void {
+    if (this.#read) return;
+    this.#read = this.#load();
+    activePacks.add(this);
+    schedule();
+  }
+
+  /** Drops what this pack holds in memory (read again from the file when a codebase asks again). */
+  release(): void {
+    this.#read = undefined;
+    this.#entries = new Map();
+    this.#dirty = false;
+  }
+
+  /** An entry the file may lack: written (its bytes produced) at the next flush if it does. */
+  add(name: string, data: () => Buffer): void {
+    if (this.#entries.has(name)) return;
+    this.#entries.set(name, data);
+    this.#use();
+    if (!this.#read!.has(name)) this.#dirty = true;
+  }
+
+  #load(): Map<string, Buffer> {
+    const entries = new Map<string, Buffer>();
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(this.file);
+    } catch {
+      return entries;
+    }
+    try {
+      const magic = Buffer.byteLength(PACK_MAGIC);
+      if (bytes.toString('latin1', 0, magic) !== PACK_MAGIC) return entries;
+      const indexLength = bytes.readUInt32LE(magic);
+      const dataStart = magic + 4 + indexLength;
+      const index = JSON.parse(bytes.toString('utf8', magic + 4, dataStart)) as [string, number, number][];
+      for (const [name, offset, length] of index) {
+        if (typeof name !== 'string' || !Number.isInteger(offset) || !Number.isInteger(length)) return new Map();
+        if (offset < 0 || length < 0 || dataStart + offset + length > bytes.length) return new Map();
+        entries.set(name, bytes.subarray(dataStart + offset, dataStart + offset + length));
+      }
+    } catch {
+      return new Map();
+    }
+    return entries;
+  }
+
+  /** Writes the pack when something was added: what the file held (up to a bound) plus this process's entries. */
+  write(): void {
+    if (!this.#dirty) return;
+    this.#dirty = false;
+    const all = new Map<string, Buffer>();
+    for (const [name, data] of this.#entries) {
+      const bytes = typeof data === 'function' ? data() : data;
+      if (bytes.length === 0) continue;
+      this.#entries.set(name, bytes);
+      all.set(name, bytes);
+    }
+    for (const [name, data] of this.#read ?? []) {
+      if (all.size >= PACK_ENTRIES) break;
+      if (!all.has(name)) all.set(name, data);
+    }
+    const index: [string, number, number][] = [];
+    let offset = 0;
+    for (const [name, data] of all) {
+      index.push([name, offset, data.length]);
+      offset += data.length;
+    }
+    const indexBytes = Buffer.from(JSON.stringify(index));
+    const length = Buffer.alloc(4);
+    length.writeUInt32LE(indexBytes.length);
+    try {
+      mkdirSync(dirname(this.file), { recursive: true });
+      const tmp = `${this.file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+      writeFileSync(tmp, Buffer.concat([Buffer.from(PACK_MAGIC), length, indexBytes, ...all.values()]));
+      renameSync(tmp, this.file);
+    } catch {
+      // A cache that cannot be written is only slower.
     }
   }
 }
 
+/**
+ * Packs with new entries are written, and pending code caches produced, once loading has been quiet for a
+ * moment (or the process is about to exit): doing it during a load would slow the load that produced them.
+ */
 const WRITE_DELAY_MS = 300;
-const pendingWrites: [dir: string, name: string, data: string | Buffer][] = [];
-const readyDirs = new Set<string>();
+/** Packs read since the last flush: written if something was added, then released. */
+const activePacks = new Set<Pack>();
 let flushTimer: NodeJS.Timeout | undefined;
 let exitHook = false;
 
-/** Writes the queued cache files (each atomically: temp file + rename). */
+function schedule(): void {
+  if (flushTimer) {
+    flushTimer.refresh();
+    return;
+  }
+  flushTimer = setTimeout(flushWrites, WRITE_DELAY_MS);
+  flushTimer.unref();
+  if (!exitHook) {
+    exitHook = true;
+    process.on('beforeExit', flushWrites);
+  }
+}
+
 function flushWrites(): void {
+  if (flushTimer) clearTimeout(flushTimer);
   flushTimer = undefined;
-  for (const [cacheDir, name, data] of pendingWrites.splice(0)) {
-    try {
-      const dir = join(cacheDir, name.slice(0, 2));
-      if (!readyDirs.has(dir)) {
-        mkdirSync(dir, { recursive: true });
-        readyDirs.add(dir);
-      }
-      const tmp = join(dir, `${name}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`);
-      writeFileSync(tmp, data);
-      renameSync(tmp, join(dir, name));
-    } catch {
-      // A cache that cannot be written is only slower.
-    }
+  for (const [key, script] of pendingCodeCaches) produceCodeCache(key, script);
+  for (const pack of [...activePacks]) {
+    activePacks.delete(pack);
+    pack.write();
+    pack.release();
   }
 }
 
@@ -228,4 +386,5 @@ export function clearMemoryCaches(): void {
   memoryEsm.clear();
   memoryCjs.clear();
   memoryCodeCache.clear();
+  pendingCodeCaches.clear();
 }
