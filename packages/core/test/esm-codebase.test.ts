@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
-import { Codebase, checkpoint, ZipCodebase } from '../src/index.js';
+import { Codebase, checkpoint, flushTransformCache, ZipCodebase } from '../src/index.js';
 
 const base = fs.mkdtempSync(path.join(os.tmpdir(), 'codesave-esm-codebase-'));
 after(() => fs.rmSync(base, { recursive: true, force: true }));
@@ -85,4 +85,22 @@ test('import() inside CommonJS loads ES modules of the codebase', async () => {
   } finally {
     await c.dispose();
   }
+});
+
+test('cacheDir option: the codebase keeps its transforms in one pack under that directory; false keeps none', async () => {
+  const file = await zip({ 'm.js': `export const r = ${Math.random()};` });
+  const cacheDir = path.join(base, 'own-cache');
+  for (const Kind of [ZipCodebase, Codebase]) {
+    const c = await Kind.open(file, { cacheDir });
+    try {
+      assert.equal(typeof (await c.import('./m.js')).r, 'number');
+    } finally {
+      await c.dispose();
+    }
+  }
+  flushTransformCache();
+  assert.equal(fs.readdirSync(path.join(cacheDir, 'packs')).length, 1);
+  await assert.rejects(ZipCodebase.open(file, { cacheDir: 3 as unknown as string }), { code: 'ERR_BAD_OPTION' });
+  const off = await ZipCodebase.open(file, { cacheDir: false });
+  await off.dispose();
 });

@@ -17,7 +17,7 @@ import {
   verifyArchive,
 } from '../archive/index.js';
 import { CodesaveError } from '../errors.js';
-import type { LoaderHooks } from '../runtime/hooks.js';
+import { createLoaderHooks, type LoaderHooks } from '../runtime/hooks.js';
 import { Realm } from '../runtime/realm.js';
 import { type CjsModule, type CodesaveWarning, Runtime } from '../runtime/runtime.js';
 import { MANIFEST_NAME, type Manifest, minimalManifest } from '../snapshot/index.js';
@@ -48,6 +48,11 @@ export interface CodebaseOptions
   root?: string;
   /** Replace the ES module / TypeScript hooks (for the ESM loader and tests). */
   hooks?: (runtime: Runtime) => LoaderHooks;
+  /**
+   * Where transformed ES modules/TypeScript and V8 code caches are kept (one pack file per codebase); `false`
+   * disables the disk cache. Default: `configureTransformCache`, `$CODESAVE_CACHE_DIR`, `<os tmpdir>/codesave-cache`.
+   */
+  cacheDir?: string | false;
 }
 
 type Kind = 'context' | 'host';
@@ -96,7 +101,9 @@ export class ZipCodebase extends EventEmitter implements AsyncDisposable {
         options.onWarning?.(warning);
         this.emit('warning', warning);
       },
-      hooks: options.hooks,
+      hooks:
+        options.hooks ??
+        (options.cacheDir === undefined ? undefined : (r) => createLoaderHooks(r, { cacheDir: options.cacheDir })),
     });
   }
 
@@ -280,6 +287,12 @@ function checkOptions(options: CodebaseOptions): void {
     throw bad('root', 'a non-empty path');
   for (const name of ['verify', 'eager'] as const)
     if (options[name] !== undefined && typeof options[name] !== 'boolean') throw bad(name, 'true or false');
+  if (
+    options.cacheDir !== undefined &&
+    options.cacheDir !== false &&
+    (typeof options.cacheDir !== 'string' || !options.cacheDir)
+  )
+    throw bad('cacheDir', 'a directory path or false');
   for (const name of ['onWarning', 'hooks'] as const)
     if (options[name] !== undefined && typeof options[name] !== 'function') throw bad(name, 'a function');
 }
