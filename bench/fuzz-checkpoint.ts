@@ -79,8 +79,30 @@ async function oneCase(seed: number, work: string): Promise<string | undefined> 
   fs.mkdirSync(dir);
   makeTree(dir, random);
   const out = path.join(work, `o${seed}.zip`);
+  // sometimes an extra library and an extra file, named like anything in NAMES (collisions included)
+  const names = NAMES.filter((n): n is string => typeof n === 'string');
+  const extraLibraries: string[] = [];
+  const extraFiles: string[] = [];
+  if (random() < 0.3) {
+    const lib = path.join(work, `l${seed}`, names[Math.floor(random() * names.length)]);
+    try {
+      fs.mkdirSync(lib, { recursive: true });
+      makeTree(lib, random);
+      extraLibraries.push(lib);
+    } catch {}
+  }
+  if (random() < 0.3) {
+    const file = path.join(work, `f${seed}`, names[Math.floor(random() * names.length)]);
+    try {
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(file, 'extra');
+      extraFiles.push(file);
+    } catch {}
+  }
   const options = {
     output: out,
+    extraLibraries,
+    extraFiles,
     onlyCode: random() < 0.2,
     ignore: random() < 0.3 ? [PATTERNS[Math.floor(random() * PATTERNS.length)]] : [],
     ignoreLargerThan: random() < 0.2 ? '1K' : undefined,
