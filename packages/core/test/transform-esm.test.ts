@@ -174,3 +174,16 @@ function inner() { let b = 0; b = 1; }`,
     ['y'],
   );
 });
+
+test('a default export ending in an imported name, without a semicolon, still compiles', () => {
+  for (const source of [
+    "import foo from './x.js'; export default foo",
+    "import foo from './x.js'\nexport default foo\n",
+    "import f from './x.js'; export default () => f",
+    "import f from './x.js'; export default f ? 1 : f",
+  ]) {
+    const { code } = transformEsm(source, '/a.mjs');
+    assert.doesNotThrow(() => new vm.Script(code), source);
+    assert.match(code, new RegExp(`${BINDINGS}\\.f(?:oo)?\\)(?: \\}\\.default)?;`), source);
+  }
+});

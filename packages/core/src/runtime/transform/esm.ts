@@ -122,6 +122,7 @@ export function transformEsm(source: string, filename: string, options: { source
   const starExports: number[] = [];
   const namedLocal: { name: string; local: string }[] = [];
   let nameDefault = false;
+  let closeAt: [number, string] | undefined;
 
   for (const node of ast.body as AnyNode[]) {
     switch (node.type) {
@@ -194,7 +195,9 @@ export function transformEsm(source: string, filename: string, options: { source
           );
           const close = anonymous ? ') }.default;' : ');';
           if (node.end > decl.end) s.overwrite(decl.end, node.end, close);
-          else s.appendLeft(decl.end, close);
+          // After the references are rewritten: overwriting an identifier that ends the expression (`export
+          // default foo` without a semicolon, foo imported) would drop text appended at its end before.
+          else closeAt = [decl.end, close];
           localExports.push({ name: 'default', local: DEFAULT_LOCAL });
         }
         break;
@@ -208,6 +211,7 @@ export function transformEsm(source: string, filename: string, options: { source
   }
 
   const { topLevelAwait: isAsync, assigned } = rewriteReferences(ast, s, importOf);
+  if (closeAt) s.appendLeft(closeAt[0], closeAt[1]);
   const kinds = declarationKinds(ast);
   for (const e of localExports) {
     const kind = e.local === DEFAULT_LOCAL ? 'const' : kinds.get(e.local);
