@@ -248,6 +248,12 @@ export function createEsmHooks(
       const source = readSource(file);
       return CJS_TRANSPILED.test(file) ? transformer.cjs(file, source, tsOptions(file)) : source;
     },
+    resolveReexport: (specifier, parentPath) => {
+      const resolved = runtime.resolver.resolve(specifier, parentPath, 'require');
+      if (!path.isAbsolute(resolved)) return undefined;
+      const ext = path.extname(resolved);
+      return ext === '.js' || ext === '.cjs' || !runtime.extensions[ext] ? resolved : undefined;
+    },
     requireCjs: (file) => runtime.load(file, null, false),
     builtin: (id) => runtime.builtin(id) as Record<string, unknown>,
     global: runtime.realm.global,

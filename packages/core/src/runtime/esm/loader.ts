@@ -26,6 +26,12 @@ export interface EsmHost {
   compile(code: string, path: string, url: string): unknown;
   /** The JavaScript a CommonJS file runs as (TypeScript transpiled), for the export-names lexer. */
   cjsSource?(path: string): string;
+  /**
+   * A re-export the CJS lexer found (`module.exports = require(x)`, `__exportStar(require(x))`), resolved as
+   * `require` resolves it from `parentPath`; `undefined` when Node would not lex the target for names (a
+   * builtin, or an extension `require` loads other than `.js`/`.cjs`). Throws when it does not resolve.
+   */
+  resolveReexport?(specifier: string, parentPath: string): string | undefined;
   /** Runs a CommonJS module through the CJS loader (or returns its cached `module.exports`). */
   requireCjs(path: string): unknown;
   /** The module object of a builtin (`fs` is the codebase's view). */
@@ -135,14 +141,17 @@ function cjsExportNames(host: EsmHost, path: string, seen = new Set<string>()): 
     return names;
   }
   for (const n of parsed.exports) names.add(n);
+  // Node's cjsPreparseModuleExports: each re-export is resolved with the CommonJS rules (`require` conditions,
+  // extensionless files, directories), one that does not resolve is skipped, and a `.js`/`.cjs` file (or one
+  // with an extension `require` has no loader for) is lexed in turn, whatever its package `type`.
   for (const spec of parsed.reexports) {
-    let target: string;
+    let target: string | undefined;
     try {
-      target = host.resolve(spec, path);
+      target = host.resolveReexport ? host.resolveReexport(spec, path) : host.resolve(spec, path);
     } catch {
       continue;
     }
-    if (target.startsWith('node:') || host.format(target) !== 'commonjs') continue;
+    if (target === undefined || target.startsWith('node:')) continue;
     for (const n of cjsExportNames(host, target, seen)) names.add(n);
   }
   return names;
