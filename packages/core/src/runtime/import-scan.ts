@@ -8,7 +8,8 @@
  * literal) it answers `true`, and the exact parse decides.
  */
 
-const MAYBE = /\bimport\s*\(/;
+// `import`, then any whitespace and comments (block or line), then `(`.
+const MAYBE = /\bimport(?:\s|\/\*(?:[^*]|\*(?!\/))*\*\/|\/\/[^\n\r\u2028\u2029]*)*\(/;
 
 /** Keywords after which a `/` starts a regular expression. */
 const BEFORE_REGEX = new Set([

@@ -7,7 +7,8 @@ import { parse } from 'acorn';
 import { simple } from 'acorn-walk';
 import { DYNAMIC_IMPORT } from './names.js';
 
-const MAYBE = /\bimport\s*\(/;
+// `import`, then any whitespace and comments (block or line), then `(`.
+const MAYBE = /\bimport(?:\s|\/\*(?:[^*]|\*(?!\/))*\*\/|\/\/[^\n\r\u2028\u2029]*)*\(/;
 
 /** The source with every `import(…)` expression rewritten, or `undefined` when it has none. */
 export function rewriteDynamicImport(source: string): string | undefined {
