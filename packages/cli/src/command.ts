@@ -1,3 +1,5 @@
+import { type ParseArgsConfig, parseArgs } from 'node:util';
+
 /** One CLI command: its name, its help text, and what it does with its arguments. */
 export interface Command {
   name: string;
@@ -19,4 +21,13 @@ export function printable(text: string): string {
       ? `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`
       : `\\u${c.charCodeAt(0).toString(16)}`,
   );
+}
+
+/** `parseArgs` (strict, positionals allowed) whose complaints become {@link UsageError}s. */
+export function parseCommandArgs<const O extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: O) {
+  try {
+    return parseArgs({ args, options, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
 }

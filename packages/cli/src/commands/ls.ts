@@ -1,6 +1,5 @@
 /** `codesave ls <zip>`: what a snapshot holds — manifest summary, file tree, sizes. */
 import { stat } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import {
   type Archive,
   MANIFEST_NAME,
@@ -10,7 +9,7 @@ import {
   readArchiveManifest,
   verifyArchive,
 } from '@codesave/core';
-import { type Command, printable, UsageError } from '../command.js';
+import { type Command, parseCommandArgs, printable, UsageError } from '../command.js';
 import { formatBytes } from '../progress.js';
 
 const usage = `Usage: codesave ls <zip> [options]
@@ -28,13 +27,7 @@ export const ls: Command = {
   name: 'ls',
   usage,
   async run(args) {
-    let parsed: ReturnType<typeof parse>;
-    try {
-      parsed = parse(args);
-    } catch (error) {
-      throw new UsageError((error as Error).message);
-    }
-    const { values, positionals } = parsed;
+    const { values, positionals } = parseCommandArgs(args, flags);
     if (values.help) {
       console.log(usage);
       return 0;
@@ -79,19 +72,12 @@ export const ls: Command = {
   },
 };
 
-function parse(args: string[]) {
-  return parseArgs({
-    args,
-    allowPositionals: true,
-    strict: true,
-    options: {
-      depth: { type: 'string' },
-      verify: { type: 'boolean' },
-      json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-}
+const flags = {
+  depth: { type: 'string' },
+  verify: { type: 'boolean' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
 
 function describe(
   zip: string,

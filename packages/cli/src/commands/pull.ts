@@ -1,9 +1,8 @@
 /** `codesave pull <entity/project/id> -o <zip>`: a run's code as a zip (the Python tool's `code_from_wandb`). */
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { downloadFromWandb, zipFromWandb, zipFromWandbArtifact } from '@codesave/wandb';
-import { type Command, UsageError } from '../command.js';
+import { type Command, parseCommandArgs, UsageError } from '../command.js';
 import { createProgress, formatBytes } from '../progress.js';
 
 const usage = `Usage: codesave pull <entity/project/run_id> [-o <zip>] [options]
@@ -23,33 +22,20 @@ Options:
 
 Exit codes: 0 pulled, 1 bad arguments, no such run or code, auth or network failure, 2 internal error.`;
 
-function parse(args: string[]) {
-  return parseArgs({
-    args,
-    allowPositionals: true,
-    strict: true,
-    options: {
-      output: { type: 'string', short: 'o' },
-      filename: { type: 'string' },
-      artifact: { type: 'boolean' },
-      'base-url': { type: 'string' },
-      json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-}
+const flags = {
+  output: { type: 'string', short: 'o' },
+  filename: { type: 'string' },
+  artifact: { type: 'boolean' },
+  'base-url': { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
 
 export const pull: Command = {
   name: 'pull',
   usage,
   async run(args) {
-    let parsed: ReturnType<typeof parse>;
-    try {
-      parsed = parse(args);
-    } catch (error) {
-      throw new UsageError((error as Error).message);
-    }
-    const { values, positionals } = parsed;
+    const { values, positionals } = parseCommandArgs(args, flags);
     if (values.help) {
       console.log(usage);
       return 0;

@@ -1,7 +1,12 @@
 /** `codesave push <dir> --run <entity/project/id>`: snapshot a directory into a W&B run's files. */
-import { parseArgs } from 'node:util';
 import { type CheckpointToWandbResult, checkpointToWandb } from '@codesave/wandb';
-import { type Command, UsageError } from '../command.js';
+import {
+  checkpointFlags,
+  checkpointFlagsHelp,
+  checkpointOptionsFrom,
+  showCheckpointProgress,
+} from '../checkpoint-flags.js';
+import { type Command, parseCommandArgs, UsageError } from '../command.js';
 import { createProgress, formatBytes } from '../progress.js';
 
 const usage = `Usage: codesave push <dir> [<more roots>...] --run <entity/project/run_id> [options]
@@ -19,56 +24,29 @@ Options:
       --program <path>           program path in the artifact's name, source-<project>-<program>
   -o, --output <zip>             keep the zip here (default: a temp file, removed after the upload)
       --base-url <url>           W&B server (default: WANDB_BASE_URL, settings, https://api.wandb.ai)
-      --extra-libraries <path>   a directory or file to store at the zip root (repeatable, or comma-separated)
-      --extra-files <file>       a file to store at the zip root under its own name (repeatable)
-      --ignore <pattern>         a gitignore-style pattern to leave out (repeatable)
-      --only-code                keep only JS/TS sources, JSON, package.json, lockfiles, tsconfig
-      --ignore-larger-than <n>   skip files larger than n bytes, or 100K, 1M, ...
-      --include-deps             copy the production dependencies into node_modules/ in the zip
+${checkpointFlagsHelp}
       --json                     print the result as JSON
   -h, --help                     show this help
 
 Exit codes: 0 pushed, 1 bad arguments, input, auth or network failure, 2 internal error.`;
 
-function list(values: string[] | undefined): string[] {
-  return (values ?? []).flatMap((v) => v.split(',')).filter((v) => v !== '');
-}
-
-function parse(args: string[]) {
-  return parseArgs({
-    args,
-    allowPositionals: true,
-    strict: true,
-    options: {
-      run: { type: 'string' },
-      name: { type: 'string' },
-      'as-artifact': { type: 'boolean' },
-      program: { type: 'string' },
-      output: { type: 'string', short: 'o' },
-      'base-url': { type: 'string' },
-      'extra-libraries': { type: 'string', multiple: true },
-      'extra-files': { type: 'string', multiple: true },
-      ignore: { type: 'string', multiple: true },
-      'only-code': { type: 'boolean' },
-      'ignore-larger-than': { type: 'string' },
-      'include-deps': { type: 'boolean' },
-      json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-}
+const flags = {
+  run: { type: 'string' },
+  name: { type: 'string' },
+  'as-artifact': { type: 'boolean' },
+  program: { type: 'string' },
+  output: { type: 'string', short: 'o' },
+  'base-url': { type: 'string' },
+  ...checkpointFlags,
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
 
 export const push: Command = {
   name: 'push',
   usage,
   async run(args) {
-    let parsed: ReturnType<typeof parse>;
-    try {
-      parsed = parse(args);
-    } catch (error) {
-      throw new UsageError((error as Error).message);
-    }
-    const { values, positionals } = parsed;
+    const { values, positionals } = parseCommandArgs(args, flags);
     if (values.help) {
       console.log(usage);
       return 0;
@@ -84,16 +62,8 @@ export const push: Command = {
         program: values.program,
         output: values.output,
         baseUrl: values['base-url'],
-        extraLibraries: list(values['extra-libraries']),
-        extraFiles: list(values['extra-files']),
-        ignore: values.ignore ?? [],
-        onlyCode: values['only-code'] ?? false,
-        ignoreLargerThan: values['ignore-larger-than'],
-        includeDependencies: values['include-deps'] ?? false,
-        onCheckpointProgress: (p) => {
-          if (p.phase === 'scan') progress.update(0, p.totalFiles, 'scanned');
-          else if (p.phase === 'write') progress.update(p.files, p.totalFiles, p.path);
-        },
+        ...checkpointOptionsFrom(values),
+        onCheckpointProgress: showCheckpointProgress(progress),
         onProgress: (p) => progress.update(p.transferred, p.total ?? p.transferred, `uploading ${p.name}`, 'bytes'),
       });
     } finally {

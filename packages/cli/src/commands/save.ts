@@ -1,7 +1,12 @@
 /** `codesave save <dir> -o <zip>` (also `codesave <dir> -o <zip>`): a project → a zip snapshot. */
-import { parseArgs } from 'node:util';
 import { type CheckpointResult, checkpoint } from '@codesave/core';
-import { type Command, printable, UsageError } from '../command.js';
+import {
+  checkpointFlags,
+  checkpointFlagsHelp,
+  checkpointOptionsFrom,
+  showCheckpointProgress,
+} from '../checkpoint-flags.js';
+import { type Command, parseCommandArgs, printable, UsageError } from '../command.js';
 import { createProgress, formatBytes } from '../progress.js';
 
 const usage = `Usage: codesave save <dir> [<more roots>...] -o <zip> [options]
@@ -12,33 +17,17 @@ nor node_modules/ unless --include-deps.
 
 Options:
   -o, --output <zip>             where to write (default: codebase.zip in the current directory)
-      --extra-libraries <path>   a directory or file to store at the zip root under its own name
-                                 (repeatable, or comma-separated)
-      --extra-files <file>       a file to store at the zip root under its own name (repeatable)
-      --ignore <pattern>         a gitignore-style pattern to leave out (repeatable)
-      --only-code                keep only JS/TS sources, JSON, package.json, lockfiles, tsconfig
-      --ignore-larger-than <n>   skip files larger than n bytes, or 100K, 1M, ...
-      --include-deps             copy the production dependencies into node_modules/ in the zip
+${checkpointFlagsHelp}
       --json                     print the result as JSON
   -h, --help                     show this help
 
 Exit codes: 0 saved, 1 bad arguments or input, 2 internal error.`;
 
-function list(values: string[] | undefined): string[] {
-  return (values ?? []).flatMap((v) => v.split(',')).filter((v) => v !== '');
-}
-
 export const save: Command = {
   name: 'save',
   usage,
   async run(args) {
-    let parsed: ReturnType<typeof parse>;
-    try {
-      parsed = parse(args);
-    } catch (error) {
-      throw new UsageError((error as Error).message);
-    }
-    const { values, positionals } = parsed;
+    const { values, positionals } = parseCommandArgs(args, flags);
     if (values.help) {
       console.log(usage);
       return 0;
@@ -49,16 +38,8 @@ export const save: Command = {
     try {
       result = await checkpoint(positionals, {
         output: values.output,
-        extraLibraries: list(values['extra-libraries']),
-        extraFiles: list(values['extra-files']),
-        ignore: values.ignore ?? [],
-        onlyCode: values['only-code'] ?? false,
-        ignoreLargerThan: values['ignore-larger-than'],
-        includeDependencies: values['include-deps'] ?? false,
-        onProgress: (p) => {
-          if (p.phase === 'scan') progress.update(0, p.totalFiles, 'scanned');
-          else if (p.phase === 'write') progress.update(p.files, p.totalFiles, p.path);
-        },
+        ...checkpointOptionsFrom(values),
+        onProgress: showCheckpointProgress(progress),
       });
     } finally {
       progress.finish();
@@ -72,24 +53,12 @@ export const save: Command = {
   },
 };
 
-function parse(args: string[]) {
-  return parseArgs({
-    args,
-    allowPositionals: true,
-    strict: true,
-    options: {
-      output: { type: 'string', short: 'o' },
-      'extra-libraries': { type: 'string', multiple: true },
-      'extra-files': { type: 'string', multiple: true },
-      ignore: { type: 'string', multiple: true },
-      'only-code': { type: 'boolean' },
-      'ignore-larger-than': { type: 'string' },
-      'include-deps': { type: 'boolean' },
-      json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-}
+const flags = {
+  output: { type: 'string', short: 'o' },
+  ...checkpointFlags,
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
 
 /** The human-readable report of a save. */
 export function summary(result: CheckpointResult): string {
