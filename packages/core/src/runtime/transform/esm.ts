@@ -1,7 +1,8 @@
 /**
  * ES module source -> one script whose value is a generator function (see `names.ts`). Line numbers of the
  * original are kept (the wrapper sits on a line of its own, compiled with `lineOffset: -1`); removed
- * `import`/`export` keywords become spaces, so columns move only where an imported name is rewritten.
+ * `import`/`export` keywords become spaces (after a `;`, so the statement before ends where it ended: ASI), so
+ * columns move only where an imported name is rewritten.
  */
 
 import { createRequire } from 'node:module';
@@ -96,8 +97,10 @@ export function transformEsm(source: string, filename: string, options: { source
     }
   }
   const s = new MagicString(source);
-  const blank = (start: number, end: number): void => {
-    if (end > start) s.overwrite(start, end, source.slice(start, end).replace(/[^\n]/g, ' '));
+  // A removed top-level `import`/`export` starts with `;` (an empty statement, same length): it ends the
+  // statement before it as the declaration did, so `a\nimport x from 'y'\n(b)` does not become `a(b)`.
+  const blankStatement = (start: number, end: number): void => {
+    if (end > start) s.overwrite(start, end, `;${source.slice(start + 1, end).replace(/[^\n]/g, ' ')}`);
   };
 
   const requests: ModuleRequest[] = [];
@@ -138,14 +141,14 @@ export function transformEsm(source: string, filename: string, options: { source
           imports.push({ local: spec.local.name, request: r, imported });
           importOf.set(spec.local.name, { request: r, imported });
         }
-        blank(node.start, node.end);
+        blankStatement(node.start, node.end);
         break;
       }
       case 'ExportAllDeclaration': {
         const r = request(node);
         if (node.exported) indirectExports.push({ name: moduleName(node.exported), request: r, imported: '*' });
         else starExports.push(r);
-        blank(node.start, node.end);
+        blankStatement(node.start, node.end);
         break;
       }
       case 'ExportNamedDeclaration': {
@@ -153,10 +156,10 @@ export function transformEsm(source: string, filename: string, options: { source
           const r = request(node);
           for (const spec of node.specifiers as AnyNode[])
             indirectExports.push({ name: moduleName(spec.exported), request: r, imported: moduleName(spec.local) });
-          blank(node.start, node.end);
+          blankStatement(node.start, node.end);
         } else if (node.declaration) {
           const decl = node.declaration as AnyNode;
-          blank(node.start, decl.start);
+          blankStatement(node.start, decl.start);
           if (decl.type === 'VariableDeclaration') {
             for (const d of decl.declarations as AnyNode[])
               for (const name of patternNames(d.id)) localExports.push({ name, local: name });
@@ -166,20 +169,19 @@ export function transformEsm(source: string, filename: string, options: { source
         } else {
           for (const spec of node.specifiers as AnyNode[])
             namedLocal.push({ name: moduleName(spec.exported), local: moduleName(spec.local) });
-          blank(node.start, node.end);
+          blankStatement(node.start, node.end);
         }
         break;
       }
       case 'ExportDefaultDeclaration': {
         const decl = node.declaration as AnyNode;
         if ((decl.type === 'FunctionDeclaration' || decl.type === 'ClassDeclaration') && decl.id) {
-          blank(node.start, decl.start);
+          blankStatement(node.start, decl.start);
           localExports.push({ name: 'default', local: decl.id.name });
         } else if (decl.type === 'FunctionDeclaration') {
           // Hoisted like any function declaration; named `default` during instantiation.
-          blank(node.start, decl.start);
-          const paren = source.indexOf('(', decl.start);
-          s.appendLeft(paren, ` ${DEFAULT_LOCAL}`);
+          blankStatement(node.start, decl.start);
+          s.appendLeft(functionNameSlot(source, decl), ` ${DEFAULT_LOCAL}`);
           localExports.push({ name: 'default', local: DEFAULT_LOCAL });
           nameDefault = true;
         } else {
@@ -188,16 +190,19 @@ export function transformEsm(source: string, filename: string, options: { source
             ((decl.type === 'FunctionExpression' || decl.type === 'ClassExpression') && !decl.id) ||
             decl.type === 'ArrowFunctionExpression';
           // `{ default: <anonymous fn/class> }.default` gives it the name `default`, as the spec's NamedEvaluation does.
+          // Only the keywords are replaced: parentheses and comments around the expression stay where they are.
           s.overwrite(
             node.start,
-            decl.start,
+            skipTrivia(source, node.start + 6) + 7,
             anonymous ? `const ${DEFAULT_LOCAL} = { default: (` : `const ${DEFAULT_LOCAL} = (`,
           );
-          const close = anonymous ? ') }.default;' : ');';
-          if (node.end > decl.end) s.overwrite(decl.end, node.end, close);
+          // Closed before the declaration's own `;`; without one, after the expression (and its parentheses),
+          // with the `;` ASI would insert, so a next line starting with `(`, `[` or a template does not continue it.
+          const semicolon = source[node.end - 1] === ';';
+          const close = (anonymous ? ') }.default' : ')') + (semicolon ? '' : ';');
           // After the references are rewritten: overwriting an identifier that ends the expression (`export
           // default foo` without a semicolon, foo imported) would drop text appended at its end before.
-          else closeAt = [decl.end, close];
+          closeAt = [semicolon ? node.end - 1 : node.end, close];
           localExports.push({ name: 'default', local: DEFAULT_LOCAL });
         }
         break;
@@ -273,6 +278,28 @@ function moduleSyntaxError(
   if (acornError.loc) error.loc = { line: acornError.loc.line, column: acornError.loc.column + 1 };
   error.path = filename;
   return error;
+}
+
+/**
+ * Where the name of an anonymous `export default [async] function [*] (…)` goes: after `function` and `*`,
+ * skipping comments (a `(` inside one is not the parameter list).
+ */
+function functionNameSlot(source: string, decl: AnyNode): number {
+  let i = decl.start as number;
+  if (decl.async) i = skipTrivia(source, i + 5);
+  i = skipTrivia(source, i + 8); // `function` (keywords contain no escapes)
+  return source[i] === '*' ? i + 1 : i;
+}
+
+/** The index after whitespace and comments from `i`. */
+function skipTrivia(source: string, i: number): number {
+  for (;;) {
+    while (i < source.length && /\s/.test(source[i]!)) i++;
+    if (source.startsWith('//', i)) {
+      while (i < source.length && !/[\n\r\u2028\u2029]/.test(source[i]!)) i++;
+    } else if (source.startsWith('/*', i)) i = source.indexOf('*/', i + 2) + 2;
+    else return i;
+  }
 }
 
 /** Names bound by a declaration pattern. */
@@ -356,6 +383,12 @@ function rewriteReferences(
   };
   const isImport = (name: string, scope: Scope | undefined): boolean => importOf.has(name) && !shadowed(scope, name);
   const ref = (name: string): string => `${BINDINGS}.${name}`;
+  /**
+   * Starts of expression statements in statement lists. A callee rewritten to `(0, …)` there gets a `;` first:
+   * `a\nf()` is two statements, `a\n(0, __cs_b.f)()` would be one call. (Elsewhere a statement follows `)`, `:`,
+   * `else` or `do`, which a `(` cannot continue.)
+   */
+  const statementStarts = new Set<number>();
 
   const visitPattern = (node: AnyNode | null, scope: Scope | undefined, fnDepth: number): void => {
     // A declaration pattern: identifiers are bindings; defaults and computed keys are expressions.
@@ -421,13 +454,21 @@ function rewriteReferences(
           (parent?.type === 'CallExpression' && key === 'callee') ||
           (parent?.type === 'TaggedTemplateExpression' && key === 'tag')
         ) {
-          s.overwrite(node.start, node.end, `(0, ${ref(node.name)})`);
+          s.overwrite(node.start, node.end, `${statementStarts.has(node.start) ? ';' : ''}(0, ${ref(node.name)})`);
         } else s.overwrite(node.start, node.end, ref(node.name));
         return;
       }
       case 'ImportDeclaration':
       case 'ExportAllDeclaration':
         return;
+      case 'ExpressionStatement':
+        if (
+          (key === 'body' &&
+            (parent?.type === 'Program' || parent?.type === 'BlockStatement' || parent?.type === 'StaticBlock')) ||
+          (key === 'consequent' && parent?.type === 'SwitchCase')
+        )
+          statementStarts.add(node.start);
+        break;
       case 'ExportNamedDeclaration':
         if (node.declaration) visit(node.declaration, scope, fnDepth, node, 'declaration');
         return;

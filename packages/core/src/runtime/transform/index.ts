@@ -20,7 +20,7 @@ export * as names from './names.js';
 export { type TsCompilerOptions, transformTypeScript, typeScriptKind } from './typescript.js';
 
 /** Bumped whenever the output of a transform changes, so stale disk caches are ignored. */
-const TRANSFORM_VERSION = '4';
+const TRANSFORM_VERSION = '5';
 
 export interface TransformCacheOptions {
   /** Directory for cached transforms and V8 code caches; `false` disables the disk cache. */
