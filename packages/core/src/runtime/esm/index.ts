@@ -210,6 +210,9 @@ export function createEsmHooks(
 
   // Original positions in stack traces (realm mode only: the host realm's Error is the host's business).
   const stacks = runtime.realm.context ? new StackMapper() : undefined;
+  // Installed now, not with the first transformed module: natively `Error.prepareStackTrace` is Node's function
+  // from the start (Node 20 and 24), and code that saves and restores it (depd, callsites) must find it.
+  stacks?.install(runtime.realm.global);
   const readSource = (file: string): string => runtime.fs.readFileSync(file, 'utf8') as string;
   const tsOptionsFor = (file: string): TsCompilerOptions => (CJS_TRANSPILED.test(file) ? tsOptions(file) : {});
   const toFormat = (file: string): ModuleFormat => {

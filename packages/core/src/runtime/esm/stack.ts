@@ -67,7 +67,8 @@ export class StackMapper {
     const errorToString = RealmError.prototype.toString;
     const mapper = this;
     Object.defineProperty(RealmError, 'prepareStackTrace', {
-      value: function prepareStackTrace(error: unknown, frames: CallSiteLike[]): string {
+      // Node's own is named `ErrorPrepareStackTrace` (what `Error.prepareStackTrace.name` reads natively).
+      value: function ErrorPrepareStackTrace(error: unknown, frames: CallSiteLike[]): string {
         let header: string;
         try {
           header = errorToString.call(error);
