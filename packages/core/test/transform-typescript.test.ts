@@ -62,6 +62,30 @@ test('the disk cache is one pack file per codebase; a damaged pack is ignored, a
   }
 });
 
+test('a pack keeps the entries a process did not use only up to about as many again as it used', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'codesave-tpack-'));
+  try {
+    clearMemoryCaches();
+    const salt = Math.random();
+    const sources = Array.from({ length: 1_100 }, (_, i) => `export const v = ${i} + ${salt};`);
+    const first = new Transformer({ cacheDir: dir, pack: '/zips/b.zip' });
+    for (const source of sources) first.esm('/zips/b.zip/m.mjs', source);
+    flushTransformCache();
+    clearMemoryCaches();
+    const second = new Transformer({ cacheDir: dir, pack: '/zips/b.zip' });
+    second.esm('/zips/b.zip/m.mjs', sources[0]!);
+    second.esm('/zips/b.zip/m.mjs', `export const other = ${salt};`);
+    flushTransformCache();
+    clearMemoryCaches();
+    const third = new Transformer({ cacheDir: dir, pack: '/zips/b.zip' });
+    for (const source of sources) third.esm('/zips/b.zip/m.mjs', source);
+    assert.ok(third.stats.diskHits >= 1_000 && third.stats.diskHits <= 1_004, String(third.stats.diskHits));
+    flushTransformCache();
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('esbuild where sucrase falls short: namespaces, decorators, ESM syntax in a CommonJS-kind file', () => {
   const ns = transformTypeScript('export namespace N { export const x = 1; }', '/a/x.ts', 'module');
   assert.equal(ns.linesPreserved, false);

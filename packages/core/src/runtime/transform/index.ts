@@ -318,8 +318,11 @@ class Pack {
       this.#entries.set(name, bytes);
       all.set(name, bytes);
     }
+    // Entries of the file this process did not use are kept up to about as many again as it used (a zip
+    // rewritten in place keeps roughly its previous version, not every version it ever had).
+    const limit = Math.min(PACK_ENTRIES, 2 * all.size + 1_000);
     for (const [name, data] of this.#read ?? []) {
-      if (all.size >= PACK_ENTRIES) break;
+      if (all.size >= limit) break;
       if (!all.has(name)) all.set(name, data);
     }
     const index: [string, number, number][] = [];
