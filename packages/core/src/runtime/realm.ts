@@ -327,4 +327,11 @@ function installHostGlobals(target: typeof globalThis): void {
   // `Object.prototype.toString.call(globalThis)` is '[object global]' in Node (bootstrap sets the tag).
   const tag = Object.getOwnPropertyDescriptor(globalThis, Symbol.toStringTag);
   if (tag && !Object.hasOwn(target, Symbol.toStringTag)) Object.defineProperty(target, Symbol.toStringTag, tag);
+  // Node 20's bootstrap adds `Symbol.dispose` / `Symbol.asyncDispose` (V8 lacks them): the context's `Symbol` gets
+  // the same symbols, so `using` (as tsx lowers it) and Node's own disposable objects agree with the context.
+  const symbol = (target as unknown as { Symbol: SymbolConstructor }).Symbol;
+  for (const name of ['dispose', 'asyncDispose'] as const) {
+    const own = Object.getOwnPropertyDescriptor(Symbol, name);
+    if (own && !Object.hasOwn(symbol, name)) Object.defineProperty(symbol, name, own);
+  }
 }

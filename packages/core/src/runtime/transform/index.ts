@@ -20,7 +20,9 @@ export * as names from './names.js';
 export { type TsCompilerOptions, transformTypeScript, typeScriptKind } from './typescript.js';
 
 /** Bumped whenever the output of a transform changes, so stale disk caches are ignored. */
-const TRANSFORM_VERSION = '5';
+const TRANSFORM_VERSION = '6';
+/** TypeScript output depends on the running Node too (esbuild lowers what it lacks, as tsx does). */
+const TS_TARGET = `node${process.versions.node}`;
 
 export interface TransformCacheOptions {
   /** Directory for cached transforms and V8 code caches; `false` disables the disk cache. */
@@ -78,7 +80,7 @@ export class Transformer {
       'esm',
       TRANSFORM_VERSION,
       isTs ? `ts:${path.endsWith('x') ? 'x' : ''}` : 'js',
-      isTs ? JSON.stringify(ts) : '',
+      isTs ? `${TS_TARGET}:${JSON.stringify(ts)}` : '',
       source,
     );
     const cached = memoryEsm.get(key);
@@ -126,7 +128,7 @@ export class Transformer {
 
   /** A TypeScript/JSX file `require` loads as CommonJS: plain CommonJS JavaScript. */
   cjs(path: string, source: string, ts: TsCompilerOptions = {}): string {
-    const key = hash('cjs', TRANSFORM_VERSION, path.endsWith('x') ? 'x' : '', JSON.stringify(ts), source);
+    const key = hash('cjs', TRANSFORM_VERSION, TS_TARGET, path.endsWith('x') ? 'x' : '', JSON.stringify(ts), source);
     const cached = memoryCjs.get(key);
     if (cached !== undefined) {
       this.stats.memoryHits++;

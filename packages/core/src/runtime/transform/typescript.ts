@@ -12,6 +12,8 @@ export interface TsCompilerOptions {
   emitDecoratorMetadata?: boolean;
   useDefineForClassFields?: boolean;
   verbatimModuleSyntax?: boolean;
+  preserveValueImports?: boolean;
+  importsNotUsedAsValues?: string;
   jsx?: string;
   jsxFactory?: string;
   jsxFragmentFactory?: string;
@@ -30,6 +32,37 @@ export interface TsOutput {
 
 const NEEDS_ESBUILD = /(?:^|[\s;}])(?:namespace|module)\s+[A-Za-z_$][\w$.]*\s*\{|(?:^|[\s(,;{}])@[A-Za-z_$]/;
 const ESM_SYNTAX = /(?:^|[\s;}])(?:import\s*[\w{*'"]|export\s)/;
+/**
+ * Syntax the running Node may not have that tsx (esbuild, target the running Node) lowers and sucrase leaves
+ * as is: `accessor` fields and `using` / `await using` declarations.
+ */
+const NEEDS_LOWERING = /(?:^|[\s;{}])accessor\s+[#\w$[]|(?:^|[\s;{}(])(?:await\s+)?using\s+[A-Za-z_$][\w$]*\s*=/;
+const CLASS = /(?:^|[^\w$.])class[\s{]/;
+/** tsx asks esbuild to produce code for the Node it runs on. */
+const TARGET = `node${process.versions.node}`;
+
+/**
+ * `preserveValueImports` and `importsNotUsedAsValues: preserve | error` keep imports (or their side effects) that
+ * sucrase has no option for: esbuild, given the options, keeps them as tsx does.
+ */
+function keepsImports(options: TsCompilerOptions): boolean {
+  const notUsed = options.importsNotUsedAsValues?.toLowerCase();
+  return options.preserveValueImports === true || notUsed === 'preserve' || notUsed === 'error';
+}
+
+/**
+ * TypeScript's default for `useDefineForClassFields`: true from target ES2022 (and ESNext) on, false below, true
+ * with no target. False means fields are assigned in the constructor (after parameter properties), which only
+ * esbuild does.
+ */
+export function definesClassFields(options: TsCompilerOptions): boolean {
+  if (options.useDefineForClassFields !== undefined) return options.useDefineForClassFields;
+  const target = options.target?.toLowerCase();
+  if (target === undefined || target === 'esnext') return true;
+  if (target === 'es3' || target === 'es5' || target === 'es6') return false;
+  const year = /^es(\d{4})$/.exec(target);
+  return year ? Number(year[1]) >= 2022 : true;
+}
 
 /**
  * Transpiles one TypeScript file. `kind` is the module kind Node/tsx give the file: `module` keeps ESM
@@ -43,7 +76,12 @@ export function transformTypeScript(
   output: { sourceMap?: boolean } = {},
 ): TsOutput {
   const jsx = /\.[jt]sx$/.test(filename);
-  const needsEsbuild = NEEDS_ESBUILD.test(source) || (kind === 'commonjs' && ESM_SYNTAX.test(source));
+  const needsEsbuild =
+    NEEDS_ESBUILD.test(source) ||
+    NEEDS_LOWERING.test(source) ||
+    (kind === 'commonjs' && ESM_SYNTAX.test(source)) ||
+    (!definesClassFields(options) && CLASS.test(source)) ||
+    keepsImports(options);
   if (!needsEsbuild) {
     const automatic = options.jsx === 'react-jsx' || options.jsx === 'react-jsxdev';
     const out = sucrase(source, {
@@ -68,7 +106,7 @@ export function transformTypeScript(
     loader: jsx ? 'tsx' : 'ts',
     format: kind === 'module' ? 'esm' : 'cjs',
     platform: 'node',
-    target: 'esnext',
+    target: TARGET,
     sourcefile: filename,
     sourcemap: 'external',
     tsconfigRaw: { compilerOptions: compilerOptionsForEsbuild(options) },
@@ -82,6 +120,8 @@ function compilerOptionsForEsbuild(o: TsCompilerOptions): Record<string, unknown
     'emitDecoratorMetadata',
     'useDefineForClassFields',
     'verbatimModuleSyntax',
+    'preserveValueImports',
+    'importsNotUsedAsValues',
     'jsx',
     'jsxFactory',
     'jsxFragmentFactory',
