@@ -106,8 +106,9 @@ export function createEsmHooks(
     let base: TsCompilerOptions = {};
     const parents = json.extends === undefined ? [] : Array.isArray(json.extends) ? json.extends : [json.extends];
     for (const parent of parents) {
-      if (depth > 8 || !parent.startsWith('.')) continue;
-      const parentFile = path.resolve(path.dirname(file), parent.endsWith('.json') ? parent : `${parent}.json`);
+      if (depth > 8) continue;
+      const parentFile = extendedTsconfig(parent, path.dirname(file));
+      if (parentFile === undefined) continue;
       const inherited = loadTsconfig(parentFile, depth + 1);
       if (inherited?.baseUrl) inherited.baseUrl = path.resolve(path.dirname(parentFile), inherited.baseUrl);
       base = { ...base, ...inherited };
@@ -115,6 +116,29 @@ export function createEsmHooks(
     const own = { ...json.compilerOptions };
     if (own.baseUrl) own.baseUrl = path.resolve(path.dirname(file), own.baseUrl);
     return { ...base, ...own };
+  };
+  /**
+   * The file an `extends` names, as TypeScript finds it: a path relative to the tsconfig (`.json` optional), or a
+   * package in a `node_modules` above it — `pkg/file.json`, `pkg/file` + `.json`, or the package's `tsconfig.json`.
+   */
+  const extendedTsconfig = (spec: string, from: string): string | undefined => {
+    const exists = (file: string): boolean => {
+      try {
+        return runtime.fs.statSync(file).isFile();
+      } catch {
+        return false;
+      }
+    };
+    const candidates = (base: string): string[] =>
+      base.endsWith('.json') ? [base] : [`${base}.json`, path.join(base, 'tsconfig.json')];
+    if (spec.startsWith('.') || path.isAbsolute(spec)) {
+      return candidates(path.resolve(from, spec)).find(exists) ?? path.resolve(from, spec);
+    }
+    for (let dir = from; ; dir = path.dirname(dir)) {
+      const found = candidates(path.join(dir, 'node_modules', spec)).find(exists);
+      if (found) return found;
+      if (dir === path.dirname(dir)) return undefined;
+    }
   };
   /** The nearest tsconfig.json above `file` (cached per directory). */
   const tsconfigOf = (file: string): TsConfig | undefined => {
@@ -162,6 +186,18 @@ export function createEsmHooks(
       const error = new runtime.realm.intrinsics.Error(`No such built-in module: ${specifier}`);
       throw Object.assign(error, { code: 'ERR_UNKNOWN_BUILTIN_MODULE' });
     }
+    // tsx tries tsconfig `paths` (and `baseUrl`) first for a bare specifier outside node_modules: an alias wins
+    // over a package of the same name.
+    if (
+      parentPath !== undefined &&
+      (runsTypeScript || TS_FILE.test(parentPath)) &&
+      !/^(?:[./#]|[a-zA-Z][\w+.-]*:)/.test(specifier) &&
+      !isBuiltin(specifier) &&
+      !parentPath.split(path.sep).includes('node_modules')
+    ) {
+      const found = resolvePaths(specifier, parentPath);
+      if (found) return found;
+    }
     try {
       const resolved = runtime.resolver.resolve(specifier, parent, 'import');
       return resolved.startsWith('node:') || path.isAbsolute(resolved) ? resolved : `node:${resolved}`;
@@ -184,8 +220,8 @@ export function createEsmHooks(
   /** tsconfig `paths` (relative to `baseUrl`, or the tsconfig's directory). */
   const resolvePaths = (specifier: string, parentPath: string): string | undefined => {
     const config = tsconfigOf(parentPath);
-    const paths = config?.options.paths;
-    if (!config || !paths) return undefined;
+    const paths = config?.options.paths ?? {};
+    if (!config || (!config.options.paths && !config.options.baseUrl)) return undefined;
     const base = config.options.baseUrl ?? config.dir;
     for (const [pattern, targets] of Object.entries(paths)) {
       const star = pattern.indexOf('*');
@@ -204,6 +240,12 @@ export function createEsmHooks(
         const found = tsFile(candidate);
         if (found) return found;
       }
+    }
+    // With `baseUrl`, a bare specifier no pattern matched also names a file under it (as `"*": ["*"]` would).
+    if (config.options.baseUrl) {
+      const candidate = path.resolve(config.options.baseUrl, specifier);
+      if (isFile(candidate)) return realpath(candidate);
+      return tsFile(candidate);
     }
     return undefined;
   };
