@@ -265,12 +265,15 @@ export function createEsmHooks(
     }
     // An extensionless file is ESM in a "type": "module" scope (Node 20.10+/22), CommonJS elsewhere.
     if (ext === '') return runtime.resolver.packageType(file) === 'module' ? 'module' : 'commonjs';
+    // tsx serves every JSON import as an ES module (esbuild's JSON loader: a named export per top-level key).
+    if (ext === '.json' && runsTypeScript) return 'module';
     const format = runtime.formatOf(file);
     return format === 'addon' ? 'commonjs' : format;
   };
   const host: EsmHost = {
     resolve: resolveImport,
     format: toFormat,
+    jsonAsModule: (file) => runsTypeScript && file.endsWith('.json'),
     readFile: (file) => runtime.fs.readFileSync(file, 'utf8') as string,
     transform: (file, source) => {
       if (!TS_FILE.test(file)) return transformer.esm(file, source, tsOptionsFor(file));

@@ -42,6 +42,11 @@ export interface EsmHost {
   evaluate?(code: string): unknown;
   /** Runs a synchronous stretch of user code (the realm bounds it by its timeout, when set). */
   run?<T>(fn: () => T): T;
+  /**
+   * A `.json` file served as an ES module (format `module`) as tsx serves it: named exports, and imported with or
+   * without `type: 'json'`.
+   */
+  jsonAsModule?(path: string): boolean;
 }
 
 export type ModuleFormat = 'module' | 'commonjs' | 'json' | 'builtin';
@@ -176,7 +181,7 @@ export class EsmLoader {
   private load(path: string, attributes: Record<string, string>): ModuleRecord {
     const format: ModuleFormat = path.startsWith('node:') ? 'builtin' : this.host.format(path);
     const url = format === 'builtin' ? path : pathToFileURL(path).href;
-    this.checkAttributes(url, format, attributes);
+    if (!(format === 'module' && this.host.jsonAsModule?.(path))) this.checkAttributes(url, format, attributes);
     let record = this.registry.get(path);
     if (record) return record;
     record = new ModuleRecord(path, url, format);

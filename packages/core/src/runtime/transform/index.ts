@@ -12,7 +12,7 @@ import vm from 'node:vm';
 import remapping from '@jridgewell/remapping';
 import { nodeFeatures } from '../features.js';
 import { type EsmTransform, transformEsm } from './esm.js';
-import { type TsCompilerOptions, transformTypeScript, typeScriptKind } from './typescript.js';
+import { type TsCompilerOptions, transformJsonModule, transformTypeScript, typeScriptKind } from './typescript.js';
 
 export type { EsmTransform, ModuleRequest } from './esm.js';
 export { transformEsm } from './esm.js';
@@ -76,10 +76,11 @@ export class Transformer {
   /** An ES module (`.mjs`, `.js` under `"type": "module"`, `.mts`, ESM-kind `.ts/.tsx`) in generator form. */
   esm(path: string, source: string, ts: TsCompilerOptions = {}): EsmTransform {
     const isTs = typeScriptKind(path).ts || path.endsWith('.jsx');
+    const isJson = path.endsWith('.json');
     const key = hash(
       'esm',
       TRANSFORM_VERSION,
-      isTs ? `ts:${path.endsWith('x') ? 'x' : ''}` : 'js',
+      isTs ? `ts:${path.endsWith('x') ? 'x' : ''}` : isJson ? 'json' : 'js',
       isTs ? `${TS_TARGET}:${JSON.stringify(ts)}` : '',
       source,
     );
@@ -103,7 +104,11 @@ export class Transformer {
       }
     }
     this.stats.transformed++;
-    const js = isTs ? transformTypeScript(source, path, 'module', ts).code : source;
+    const js = isTs
+      ? transformTypeScript(source, path, 'module', ts).code
+      : isJson
+        ? transformJsonModule(source, path)
+        : source;
     const value = transformEsm(js, path);
     remember(memoryEsm, key, value);
     this.#pack?.add(`${key}.json`, () => Buffer.from(JSON.stringify(value)));
@@ -115,6 +120,7 @@ export class Transformer {
    * composed with the TypeScript step's. Generated positions are those of the whole script, wrapper line included.
    */
   esmSourceMap(path: string, source: string, ts: TsCompilerOptions = {}): string {
+    if (path.endsWith('.json')) return transformEsm(transformJsonModule(source, path), path, { sourceMap: true }).map!;
     if (!typeScriptKind(path).ts && !path.endsWith('.jsx')) return transformEsm(source, path, { sourceMap: true }).map!;
     const js = transformTypeScript(source, path, 'module', ts, { sourceMap: true });
     const esm = transformEsm(js.code, path, { sourceMap: true });

@@ -133,6 +133,11 @@ function compilerOptionsForEsbuild(o: TsCompilerOptions): Record<string, unknown
   return out;
 }
 
+/** A JSON file as the ES module tsx makes of it (esbuild's JSON loader): `default` plus one export per key. */
+export function transformJsonModule(source: string, filename: string): string {
+  return transformSync(source, { loader: 'json', format: 'esm', sourcefile: filename }).code;
+}
+
 /** Whether a path is TypeScript, and the module kind its extension forces (`undefined`: by package `type`). */
 export function typeScriptKind(path: string): { ts: boolean; forced?: 'module' | 'commonjs' } {
   if (path.endsWith('.mts')) return { ts: true, forced: 'module' };
