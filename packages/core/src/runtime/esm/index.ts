@@ -54,6 +54,50 @@ const EXTENSIONLESS = ['.ts', '.tsx', '.js', '.jsx', '.mts', '.mjs', '.cts', '.c
 interface TsConfig {
   dir: string;
   options: TsCompilerOptions;
+  /** Which files the options apply to (`files` / `include` / `exclude`, as tsx's matcher reads them). */
+  matches(file: string): boolean;
+}
+
+/** Directories `include` wildcards never enter (TypeScript's and tsx's rule). */
+const SKIPPED_DIRS = new Set(['node_modules', 'bower_components', 'jspm_packages']);
+
+/** A tsconfig glob (`*`, `?`, `**`/) as a regular expression over absolute paths; a directory matches what it holds. */
+function tsconfigGlob(pattern: string): RegExp {
+  let out = '';
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i]!;
+    if (c === '*' && pattern[i + 1] === '*' && pattern[i + 2] === '/') {
+      out += '(?:[^/]+/)*';
+      i += 2;
+    } else if (c === '*') out += '[^/]*';
+    else if (c === '?') out += '[^/]';
+    else out += c.replace(/[\\^$.|+()[\]{}]/g, '\\$&');
+  }
+  return new RegExp(`^${out}(?:/.*)?$`);
+}
+
+/** tsx applies a tsconfig's compiler options only to the files its `files` / `include` / `exclude` select. */
+function tsconfigMatcher(
+  dir: string,
+  json: { files?: unknown; include?: unknown; exclude?: unknown; compilerOptions?: { outDir?: string } },
+): (file: string) => boolean {
+  const list = (value: unknown): string[] | undefined =>
+    Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : undefined;
+  const abs = (p: string) => path.resolve(dir, p).split(path.sep).join('/');
+  const files = list(json.files)?.map(abs);
+  const include = list(json.include) ?? (files ? [] : ['**/*']);
+  const outDir = json.compilerOptions?.outDir;
+  const exclude = list(json.exclude) ?? (outDir ? [outDir] : []);
+  const includes = include.map((p) => tsconfigGlob(abs(p)));
+  const excludes = exclude.map((p) => tsconfigGlob(abs(p)));
+  return (file) => {
+    const posix = file.split(path.sep).join('/');
+    if (files?.includes(posix)) return true;
+    const relative = path.relative(dir, file);
+    if (relative.startsWith('..') || path.isAbsolute(relative)) return false;
+    if (relative.split(path.sep).some((part) => SKIPPED_DIRS.has(part))) return false;
+    return includes.some((r) => r.test(posix)) && !excludes.some((r) => r.test(posix));
+  };
 }
 
 /** Strips comments and trailing commas: tsconfig.json is JSONC. */
@@ -94,6 +138,8 @@ export function createEsmHooks(
       return undefined;
     }
   };
+  /** The top-level JSON of each tsconfig read (for its `files` / `include` / `exclude`). */
+  const tsconfigJson = new Map<string, Record<string, unknown>>();
   const loadTsconfig = (file: string, depth = 0): TsCompilerOptions | undefined => {
     const text = readText(file);
     if (text === undefined) return undefined;
@@ -103,6 +149,8 @@ export function createEsmHooks(
     } catch {
       return undefined;
     }
+    if (json === null || typeof json !== 'object') return undefined;
+    tsconfigJson.set(file, json as Record<string, unknown>);
     let base: TsCompilerOptions = {};
     const parents = json.extends === undefined ? [] : Array.isArray(json.extends) ? json.extends : [json.extends];
     for (const parent of parents) {
@@ -141,16 +189,30 @@ export function createEsmHooks(
     }
   };
   /** The nearest tsconfig.json above `file` (cached per directory). */
-  const tsconfigOf = (file: string): TsConfig | undefined => {
+  const nearestTsconfig = (file: string): TsConfig | undefined => {
     const dir = path.dirname(file);
     if (tsconfigs.has(dir)) return tsconfigs.get(dir);
     const candidate = path.join(dir, 'tsconfig.json');
     const options = loadTsconfig(candidate);
-    const found = options !== undefined ? { dir, options } : dir === path.dirname(dir) ? undefined : tsconfigOf(dir);
+    const found =
+      options !== undefined
+        ? { dir, options, matches: tsconfigMatcher(dir, tsconfigJson.get(candidate) ?? {}) }
+        : dir === path.dirname(dir)
+          ? undefined
+          : nearestTsconfig(dir);
     tsconfigs.set(dir, found);
     return found;
   };
-  const tsOptions = (file: string): TsCompilerOptions => tsconfigOf(file)?.options ?? {};
+  /**
+   * The tsconfig tsx uses: one for the whole process, found from its working directory — here the codebase's
+   * root — whatever directory a file is in (a nested tsconfig.json is not read).
+   */
+  const tsconfigOf = (_file: string): TsConfig | undefined => nearestTsconfig(path.join(runtime.root, '[codesave]'));
+  /** The compiler options of `file`: the tsconfig's when it selects the file, esbuild's defaults otherwise. */
+  const tsOptions = (file: string): TsCompilerOptions => {
+    const config = tsconfigOf(file);
+    return config?.matches(file) ? config.options : {};
+  };
 
   const isFile = (file: string): boolean => {
     try {
