@@ -30,6 +30,11 @@ export interface LoaderHooks {
   transformCjs(source: string, filename: string): string;
   /** `import(specifier, options)` written in the CommonJS module `parentFilename` (rewritten by the runtime). */
   importFrom?(specifier: unknown, options: unknown, parentFilename: string): Promise<object>;
+  /**
+   * `require` resolution from `parentFilename` as tsx's CommonJS hook changes it (tsconfig `paths` first, `./x.js`
+   * naming `./x.ts` when Node finds nothing); `resolve` is Node's.
+   */
+  resolveRequire?(request: string, parentFilename: string, resolve: () => string): string;
 }
 
 /** `options.cacheDir`: the transform cache directory of this codebase (`false`: no disk cache). */

@@ -176,8 +176,14 @@ export class Runtime {
   resolveFilename(request: string, parent: CjsModule | null, isMain: boolean, options?: unknown): string {
     const own = this.#ownStatics;
     const current = this.Module._resolveFilename;
-    if (own !== undefined && current === own._resolveFilename)
-      return this.resolver.resolveFilename(request, parent, isMain, options as { paths?: unknown } | undefined);
+    if (own !== undefined && current === own._resolveFilename) {
+      const resolve = () =>
+        this.resolver.resolveFilename(request, parent, isMain, options as { paths?: unknown } | undefined);
+      const from = parent?.filename;
+      return this.hooks.resolveRequire && from && options === undefined && typeof request === 'string'
+        ? this.hooks.resolveRequire(request, from, resolve)
+        : resolve();
+    }
     return options === undefined
       ? current.call(this.Module, request, parent, isMain)
       : current.call(this.Module, request, parent, isMain, options);

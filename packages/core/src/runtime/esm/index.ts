@@ -242,6 +242,28 @@ export function createEsmHooks(
     }
     return undefined;
   };
+  /** A bare specifier tsx tries `paths` for first: not relative, a URL, `#imports` or a builtin. */
+  const pathsFirst = (specifier: string, parentPath: string): boolean =>
+    !/^(?:[./#]|[a-zA-Z][\w+.-]*:)/.test(specifier) &&
+    !isBuiltin(specifier) &&
+    !parentPath.split(path.sep).includes('node_modules');
+  const resolveRequire = (request: string, parentPath: string, resolve: () => string): string => {
+    if (!(runsTypeScript || TS_FILE.test(parentPath))) return resolve();
+    if (pathsFirst(request, parentPath)) {
+      const found = resolvePaths(request, parentPath);
+      if (found) return found;
+    }
+    try {
+      return resolve();
+    } catch (error) {
+      if ((error as { code?: unknown })?.code !== 'MODULE_NOT_FOUND') throw error;
+      if (request.startsWith('./') || request.startsWith('../') || path.isAbsolute(request)) {
+        const found = tsFile(path.resolve(path.dirname(parentPath), request));
+        if (found) return found;
+      }
+      throw error;
+    }
+  };
   const resolveImport = (specifier: string, parentPath: string | undefined): string => {
     const parent = parentPath ?? path.join(runtime.root, '[codesave]');
     if (specifier.startsWith('node:') && !isBuiltin(specifier)) {
@@ -250,13 +272,7 @@ export function createEsmHooks(
     }
     // tsx tries tsconfig `paths` (and `baseUrl`) first for a bare specifier outside node_modules: an alias wins
     // over a package of the same name.
-    if (
-      parentPath !== undefined &&
-      (runsTypeScript || TS_FILE.test(parentPath)) &&
-      !/^(?:[./#]|[a-zA-Z][\w+.-]*:)/.test(specifier) &&
-      !isBuiltin(specifier) &&
-      !parentPath.split(path.sep).includes('node_modules')
-    ) {
+    if (parentPath !== undefined && (runsTypeScript || TS_FILE.test(parentPath)) && pathsFirst(specifier, parentPath)) {
       const found = resolvePaths(specifier, parentPath);
       if (found) return found;
     }
@@ -387,6 +403,7 @@ export function createEsmHooks(
   return {
     loader,
     transformer,
+    resolveRequire,
     requireEsm(module, filename) {
       module.exports = requireEsmExports(
         loader.requireModule(filename) as Record<string, unknown>,
