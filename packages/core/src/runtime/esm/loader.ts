@@ -4,7 +4,7 @@
  * errors and top-level await match Node without `vm.SourceTextModule`. Modules arrive through an
  * {@link EsmHost}; this file never touches a file system itself.
  */
-import { dirname } from 'node:path';
+import { dirname, join, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { initSync as initLexer, parse as parseCjs } from 'cjs-module-lexer';
 import { nodeFeatures } from '../features.js';
@@ -754,8 +754,60 @@ export class EsmLoader {
   /** `import(path)` of an absolute path: the namespace object, once the module has evaluated. */
   async importPath(path: string, attributes: Record<string, string> = {}): Promise<object> {
     const record = await this.prepare(path, attributes);
-    await this.evaluate(record);
+    try {
+      await this.evaluate(record);
+    } catch (error) {
+      this.explainCommonJsGlobal(error, record);
+      throw error;
+    }
     return this.namespace(record);
+  }
+
+  /**
+   * Node's module job, when evaluating its graph throws `require is not defined` (or `module`, `exports`,
+   * `__filename`, `__dirname`), adds `in ES module scope` (and the hint for a `.js` file under `"type": "module"`).
+   */
+  private explainCommonJsGlobal(error: unknown, root: ModuleRecord): void {
+    const e = error as { name?: unknown; message?: unknown } | null;
+    if (e === null || typeof e !== 'object' || e.name !== 'ReferenceError' || typeof e.message !== 'string') return;
+    const names = ['require', 'module', 'exports', '__filename', '__dirname'];
+    if (!names.some((name) => e.message === `${name} is not defined`)) return;
+    let message = `${e.message} in ES module scope`;
+    if (message.startsWith('require ')) message += ', you can use import instead';
+    if (root.url.startsWith('file://') && /\.js$/.test(root.path)) {
+      const pjsonPath = this.packageJsonOf(root.path);
+      if (pjsonPath?.type === 'module')
+        message +=
+          "\nThis file is being treated as an ES module because it has a '.js' file extension and '" +
+          pjsonPath.path +
+          '\' contains "type": "module". To treat it as a CommonJS script, rename it to use the \'.cjs\' file extension.';
+    }
+    try {
+      e.message = message;
+    } catch {}
+  }
+
+  /** The package.json of `file`'s package scope (Node's getPackageScopeConfig) and its `type`. */
+  private packageJsonOf(file: string): { path: string; type: unknown } | undefined {
+    let dir = dirname(file);
+    for (;;) {
+      const candidate = join(dir, 'package.json');
+      if (candidate.endsWith(`node_modules${sep}package.json`)) return undefined;
+      let text: string | undefined;
+      try {
+        text = this.host.readFile(candidate);
+      } catch {}
+      if (text !== undefined) {
+        try {
+          return { path: candidate, type: (JSON.parse(text) as { type?: unknown }).type };
+        } catch {
+          return undefined;
+        }
+      }
+      const parent = dirname(dir);
+      if (parent === dir) return undefined;
+      dir = parent;
+    }
   }
 
   /** `import(specifier, options)` from a module (ESM or CommonJS) at `parentPath`: a realm promise. */
