@@ -88,7 +88,8 @@ export function transformTypeScript(
       transforms: jsx ? ['typescript', 'jsx'] : ['typescript'],
       disableESTransforms: true,
       filePath: filename,
-      jsxRuntime: automatic ? 'automatic' : options.jsx === 'preserve' ? 'preserve' : 'classic',
+      // esbuild's transform API (tsx) ignores tsconfig `jsx: preserve`: JSX becomes `React.createElement` calls.
+      jsxRuntime: automatic ? 'automatic' : 'classic',
       production: options.jsx !== 'react-jsxdev',
       ...(options.jsxImportSource ? { jsxImportSource: options.jsxImportSource } : {}),
       ...(options.jsxFactory ? { jsxPragma: options.jsxFactory } : {}),
