@@ -23,11 +23,25 @@ export function printable(text: string): string {
   );
 }
 
-/** `parseArgs` (strict, positionals allowed) whose complaints become {@link UsageError}s. */
+/** `-h`/`--help` was given: the dispatcher prints the command's usage and exits 0. */
+export class HelpRequested extends Error {
+  override name = 'HelpRequested';
+}
+
+const helpFlag = { help: { type: 'boolean', short: 'h' } } as const;
+
+/**
+ * `parseArgs` (strict, positionals allowed) plus `-h`/`--help`, which throws {@link HelpRequested};
+ * complaints become {@link UsageError}s.
+ */
 export function parseCommandArgs<const O extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: O) {
+  const parse = () => parseArgs({ args, options: { ...options, ...helpFlag }, allowPositionals: true, strict: true });
+  let parsed: ReturnType<typeof parse>;
   try {
-    return parseArgs({ args, options, allowPositionals: true, strict: true });
+    parsed = parse();
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
+  if ((parsed.values as { help?: boolean }).help) throw new HelpRequested();
+  return parsed;
 }

@@ -1,5 +1,5 @@
 import { isCodesaveError } from '@codesave/core';
-import { type Command, printable, UsageError } from './command.js';
+import { type Command, HelpRequested, printable, UsageError } from './command.js';
 
 /**
  * The command table. Each command lives in `commands/<name>.ts` and registers itself here with one line.
@@ -53,6 +53,10 @@ export async function main(argv: string[]): Promise<number> {
   try {
     return (await command.run(args)) ?? 0;
   } catch (error) {
+    if (error instanceof HelpRequested) {
+      console.log(command.usage);
+      return 0;
+    }
     if (error instanceof UsageError) {
       report('ERR_BAD_OPTION', error.message);
       console.error(`codesave ${command.name}: ${printable(error.message)}\n\n${command.usage}`);

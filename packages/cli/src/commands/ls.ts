@@ -28,10 +28,6 @@ export const ls: Command = {
   usage,
   async run(args) {
     const { values, positionals } = parseCommandArgs(args, flags);
-    if (values.help) {
-      console.log(usage);
-      return 0;
-    }
     if (positionals.length !== 1) throw new UsageError('pass exactly one zip');
     const depth = values.depth === undefined ? Number.POSITIVE_INFINITY : Number(values.depth);
     if (values.depth !== undefined && (!Number.isInteger(depth) || depth < 1))
@@ -76,7 +72,6 @@ const flags = {
   depth: { type: 'string' },
   verify: { type: 'boolean' },
   json: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
 } as const;
 
 function describe(

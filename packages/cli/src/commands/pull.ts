@@ -28,7 +28,6 @@ const flags = {
   artifact: { type: 'boolean' },
   'base-url': { type: 'string' },
   json: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
 } as const;
 
 export const pull: Command = {
@@ -36,10 +35,6 @@ export const pull: Command = {
   usage,
   async run(args) {
     const { values, positionals } = parseCommandArgs(args, flags);
-    if (values.help) {
-      console.log(usage);
-      return 0;
-    }
     if (positionals.length > 1) throw new UsageError('give one run path: entity/project/run_id');
     if (values.filename && values.artifact) throw new UsageError('--filename and --artifact exclude each other');
     const runPath = positionals[0];

@@ -39,7 +39,6 @@ const flags = {
   'base-url': { type: 'string' },
   ...checkpointFlags,
   json: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
 } as const;
 
 export const push: Command = {
@@ -47,10 +46,6 @@ export const push: Command = {
   usage,
   async run(args) {
     const { values, positionals } = parseCommandArgs(args, flags);
-    if (values.help) {
-      console.log(usage);
-      return 0;
-    }
     if (positionals.length === 0) throw new UsageError('which directory? pass it as the first argument');
     const progress = createProgress({ enabled: values.json ? false : undefined });
     let result: CheckpointToWandbResult;

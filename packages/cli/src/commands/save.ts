@@ -28,10 +28,6 @@ export const save: Command = {
   usage,
   async run(args) {
     const { values, positionals } = parseCommandArgs(args, flags);
-    if (values.help) {
-      console.log(usage);
-      return 0;
-    }
     if (positionals.length === 0) throw new UsageError('which directory? pass it as the first argument');
     const progress = createProgress({ enabled: values.json ? false : undefined });
     let result: CheckpointResult;
@@ -57,7 +53,6 @@ const flags = {
   output: { type: 'string', short: 'o' },
   ...checkpointFlags,
   json: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
 } as const;
 
 /** The human-readable report of a save. */
