@@ -279,6 +279,23 @@ export class Realm {
   }
 }
 
+/**
+ * Globals backed by undici. On Node 24 they are V8 lazy data properties, which even
+ * `Object.getOwnPropertyDescriptor` materialises, loading undici (~26 ms) in a process that may never use it:
+ * the context reads them from the host on first use instead, then takes the host's shape.
+ */
+const UNDICI_GLOBALS = new Set([
+  'fetch',
+  'FormData',
+  'Headers',
+  'Request',
+  'Response',
+  'WebSocket',
+  'EventSource',
+  'MessageEvent',
+  'CloseEvent',
+]);
+
 /** Define Node's host globals on a context's global, lazily for the ones Node itself defines lazily. */
 function installHostGlobals(target: typeof globalThis): void {
   const host = globalThis as unknown as Record<string, unknown>;
@@ -286,6 +303,20 @@ function installHostGlobals(target: typeof globalThis): void {
   const wanted = new Set([...HOST_GLOBALS, 'global']);
   for (const name of Object.getOwnPropertyNames(globalThis)) {
     if (!wanted.has(name)) continue;
+    if (UNDICI_GLOBALS.has(name)) {
+      Object.defineProperty(target, name, {
+        get() {
+          const now = Object.getOwnPropertyDescriptor(globalThis, name);
+          if (!now || !('value' in now)) return host[name];
+          Object.defineProperty(target, name, { value: now.value, writable: now.writable, enumerable: now.enumerable });
+          return now.value;
+        },
+        set: (value: unknown) => Object.defineProperty(target, name, { value, writable: true }),
+        configurable: true,
+        enumerable: Object.prototype.propertyIsEnumerable.call(globalThis, name),
+      });
+      continue;
+    }
     const descriptor = Object.getOwnPropertyDescriptor(globalThis, name);
     if (!descriptor) continue;
     if (name === 'global') {
