@@ -215,7 +215,8 @@ export function transformEsm(source: string, filename: string, options: { source
     else localExports.push({ name, local });
   }
 
-  const { topLevelAwait: isAsync, assigned } = rewriteReferences(ast, s, importOf);
+  const watched = new Set([...importOf.keys(), ...localExports.map((e) => e.local), 'import', 'await', 'eval']);
+  const { topLevelAwait: isAsync, assigned } = rewriteReferences(ast, s, importOf, mentions(source, watched));
   if (closeAt) s.appendLeft(closeAt[0], closeAt[1]);
   const kinds = declarationKinds(ast);
   for (const e of localExports) {
@@ -367,13 +368,43 @@ function blockNames(body: AnyNode[], out: Set<string>): void {
 }
 
 /**
+ * Where a subtree can matter to {@link rewriteReferences}: a test of whether `[start, end)` holds one of
+ * `names` as a word (strings and comments included: over-matching only costs a visit). A source with `\\u`
+ * in it (an identifier may be written with escapes) is walked whole.
+ */
+function mentions(source: string, names: Set<string>): ((start: number, end: number) => boolean) | undefined {
+  if (source.includes('\\u')) return undefined;
+  const word = /[\w$]/;
+  const at: number[] = [];
+  for (const name of names) {
+    for (let i = source.indexOf(name); i >= 0; i = source.indexOf(name, i + 1)) {
+      if ((i === 0 || !word.test(source[i - 1]!)) && !word.test(source[i + name.length] ?? '')) at.push(i);
+    }
+  }
+  at.sort((a, b) => a - b);
+  return (start, end) => {
+    let lo = 0;
+    let hi = at.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (at[mid]! < start) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo < at.length && at[lo]! < end;
+  };
+}
+
+/**
  * Rewrites every reference to an imported binding into a read of {@link BINDINGS}, `import.meta` and
- * `import()` into the module handle. Returns whether the module uses top-level await.
+ * `import()` into the module handle. Returns whether the module uses top-level await, and the module-level
+ * names assigned after their declaration. `relevant` (when given) says which subtrees can hold any of that:
+ * the others are skipped (most of a module's code, usually).
  */
 function rewriteReferences(
   ast: AnyNode,
   s: MagicString,
   importOf: Map<string, { request: number; imported: string }>,
+  relevant?: (start: number, end: number) => boolean,
 ): { topLevelAwait: boolean; assigned: Set<string> } {
   let topLevelAwait = false;
   /** Module-level names assigned anywhere (not shadowed at the assignment). */
@@ -444,7 +475,7 @@ function rewriteReferences(
     parent: AnyNode | undefined,
     key: string | undefined,
   ): void => {
-    if (!node || typeof node.type !== 'string') return;
+    if (!node || typeof node.type !== 'string' || (relevant && !relevant(node.start, node.end))) return;
     switch (node.type) {
       case 'Identifier': {
         if (!isImport(node.name, scope)) return;

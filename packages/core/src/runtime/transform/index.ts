@@ -45,6 +45,12 @@ const CODE_CACHE_KEEPS_NAME = nodeFeatures.major < 22;
 const memoryEsm = new Map<string, EsmTransform>();
 const memoryCjs = new Map<string, string>();
 const memoryCodeCache = new Map<string, Buffer>();
+/**
+ * What identifies a transformed text: the key of the transform that made it (the text is a function of that
+ * key), so no pass of sha256 over it. The same string comes back from the transform cache for a second
+ * version, and V8 hashes a string once: a lookup here is cheap.
+ */
+const codeKeys = new Map<string, string>();
 
 /** Entries kept per memory cache: the oldest go first (a process opening many different codebases stays bounded). */
 const MEMORY_ENTRIES = 20_000;
@@ -88,6 +94,7 @@ export class Transformer {
     if (cached) {
       this.stats.memoryHits++;
       this.#pack?.add(`${key}.json`, () => Buffer.from(JSON.stringify(cached)));
+      remember(codeKeys, cached.code, key);
       return cached;
     }
     const fromDisk = this.#pack?.get(`${key}.json`);
@@ -99,6 +106,7 @@ export class Transformer {
       if (value) {
         this.stats.diskHits++;
         remember(memoryEsm, key, value);
+        remember(codeKeys, value.code, key);
         this.#pack!.keep(`${key}.json`, fromDisk);
         return value;
       }
@@ -111,6 +119,7 @@ export class Transformer {
         : source;
     const value = transformEsm(js, path);
     remember(memoryEsm, key, value);
+    remember(codeKeys, value.code, key);
     this.#pack?.add(`${key}.json`, () => Buffer.from(JSON.stringify(value)));
     return value;
   }
@@ -163,7 +172,12 @@ export class Transformer {
   script(code: string, filename: string, lineOffset: number): vm.Script {
     // Node 20's V8 keeps the producer's script name in deserialized code: stack traces of a second version
     // would show the first one's paths. There the cache is reused only for the same file name.
-    const key = hash('v8', process.version, code, CODE_CACHE_KEEPS_NAME ? filename : '');
+    let codeKey = codeKeys.get(code);
+    if (codeKey === undefined) {
+      codeKey = hash(code);
+      remember(codeKeys, code, codeKey);
+    }
+    const key = hash('v8', process.version, codeKey, CODE_CACHE_KEEPS_NAME ? filename : '');
     const name = `${key}.v8`;
     let cachedData = memoryCodeCache.get(key);
     if (!cachedData) {
@@ -397,5 +411,6 @@ export function clearMemoryCaches(): void {
   memoryEsm.clear();
   memoryCjs.clear();
   memoryCodeCache.clear();
+  codeKeys.clear();
   pendingCodeCaches.clear();
 }
