@@ -8,8 +8,8 @@
 import { createRequire } from 'node:module';
 import vm from 'node:vm';
 import { type Node, parse } from 'acorn';
-import MagicString from 'magic-string';
 import { CodesaveError } from '../../errors.js';
+import { Edits } from './edits.js';
 import { BINDINGS, DEFAULT_LOCAL, DYNAMIC_IMPORT, M, MODULE } from './names.js';
 
 /** One `import`/`export … from` request, deduplicated by specifier and attributes, in source order. */
@@ -96,7 +96,7 @@ export function transformEsm(source: string, filename: string, options: { source
       throw moduleSyntaxError(source, filename, error as SyntaxError & { loc?: { line: number; column: number } });
     }
   }
-  const s = new MagicString(source);
+  const s = new Edits(source);
   // A removed top-level `import`/`export` starts with `;` (an empty statement, same length): it ends the
   // statement before it as the declaration did, so `a\nimport x from 'y'\n(b)` does not become `a(b)`.
   const blankStatement = (start: number, end: number): void => {
@@ -235,15 +235,16 @@ export function transformEsm(source: string, filename: string, options: { source
   if (source.startsWith('#!')) s.overwrite(0, 2, '//');
   s.prepend(prologue);
   s.append('\n})');
+  const mapped = options.sourceMap ? s.withMap(filename) : undefined;
   return {
-    code: s.toString(),
+    code: mapped ? mapped.code : s.toString(),
     async: isAsync,
     requests,
     imports,
     localExports,
     indirectExports,
     starExports,
-    ...(options.sourceMap ? { map: s.generateMap({ hires: true, source: filename }).toString() } : {}),
+    ...(mapped ? { map: mapped.map } : {}),
   };
 }
 
@@ -402,7 +403,7 @@ function mentions(source: string, names: Set<string>): ((start: number, end: num
  */
 function rewriteReferences(
   ast: AnyNode,
-  s: MagicString,
+  s: Edits,
   importOf: Map<string, { request: number; imported: string }>,
   relevant?: (start: number, end: number) => boolean,
 ): { topLevelAwait: boolean; assigned: Set<string> } {
