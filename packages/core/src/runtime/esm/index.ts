@@ -8,6 +8,7 @@ import { isBuiltin } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import vm from 'node:vm';
+import { nodeFeatures } from '../features.js';
 import type { LoaderHooks } from '../hooks.js';
 import type { Runtime } from '../runtime.js';
 import { type TransformCacheOptions, Transformer } from '../transform/index.js';
@@ -342,11 +343,25 @@ export function createEsmHooks(
       throw Object.assign(error, { code: 'ERR_UNKNOWN_FILE_EXTENSION' });
     }
     // An extensionless file is ESM in a "type": "module" scope (Node 20.10+/22), CommonJS elsewhere.
-    if (ext === '') return runtime.resolver.packageType(file) === 'module' ? 'module' : 'commonjs';
+    if (ext === '') return runtime.resolver.packageType(file) === 'module' ? 'module' : detected(file);
     // tsx serves every JSON import as an ES module (esbuild's JSON loader: a named export per top-level key).
     if (ext === '.json' && runsTypeScript) return 'module';
     const format = runtime.formatOf(file);
+    if (format === 'commonjs' && ext === '.js') return detected(file);
     return format === 'addon' ? 'commonjs' : format;
+  };
+  /** Node 20.19+/22.7+: a `.js` or extensionless file with no package `type` is ESM when its syntax says so. */
+  const detectedFormats = new Map<string, ModuleFormat>();
+  const detected = (file: string): ModuleFormat => {
+    if (!nodeFeatures.detectModule || runtime.resolver.packageType(file) !== 'none') return 'commonjs';
+    let format = detectedFormats.get(file);
+    if (format === undefined) {
+      format = containsModuleSyntax(readSource(file), (source) => transformer.esm(file, source))
+        ? 'module'
+        : 'commonjs';
+      detectedFormats.set(file, format);
+    }
+    return format;
   };
   const host: EsmHost = {
     resolve: resolveImport,
@@ -425,6 +440,45 @@ export function createEsmHooks(
       return transformer.cjs(filename, source, tsOptions(filename));
     },
   };
+}
+
+/** Node's wrapper parameters: a CommonJS module cannot redeclare them at its top level. */
+const CJS_PARAMS = ['exports', 'require', 'module', '__filename', '__dirname'];
+/** SyntaxErrors of the CommonJS parse that only ES module syntax causes. */
+const ESM_ONLY_ERRORS = [
+  'Cannot use import statement outside a module',
+  "Unexpected token 'export'",
+  "Cannot use 'import.meta' outside a module",
+];
+/** SyntaxErrors of the CommonJS parse that a module would not have (then Node tries the module goal). */
+const CJS_ONLY_ERRORS = [
+  ...CJS_PARAMS.map((name) => `Identifier '${name}' has already been declared`),
+  'await is only valid in async functions and the top level bodies of modules',
+];
+/** Cheap test before compiling: without these words (or a declaration of a wrapper parameter) no module syntax. */
+const MAY_BE_MODULE =
+  /\b(?:import|export|await)\b|\b(?:let|const|class)\s*[\s{[,\w$]*\b(?:exports|require|module|__filename|__dirname)\b/;
+
+/**
+ * Node's `containsModuleSyntax`: the source fails to compile as CommonJS with an error only ES module syntax
+ * causes, or with one a module would not have and it parses as a module (`parseModule` throws when not).
+ */
+function containsModuleSyntax(source: string, parseModule: (source: string) => unknown): boolean {
+  if (!MAY_BE_MODULE.test(source)) return false;
+  try {
+    vm.compileFunction(source, CJS_PARAMS);
+    return false;
+  } catch (error) {
+    const message = String((error as Error)?.message);
+    if (ESM_ONLY_ERRORS.some((m) => message.includes(m))) return true;
+    if (!CJS_ONLY_ERRORS.some((m) => message.includes(m))) return false;
+  }
+  try {
+    parseModule(source);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**
