@@ -34,7 +34,13 @@ export const NAMESPACE_FACTORY = `(function createNamespace(names, values, TypeE
   const sorted = [...names].sort();
   const exported = new Set(sorted);
   const custom = (depth, options, inspect) => {
-    if (sorted.length === 0) return '[Module: null prototype] {  }';
+    // Deeper than \`depth\`, Node prints a namespace by its prototype and tag.
+    if (depth !== null && depth < 0) {
+      const text = '[Object: null prototype] [Module]';
+      return typeof options.stylize === 'function' ? options.stylize(text, 'special') : text;
+    }
+    const hidden = options.showHidden === true;
+    if (sorted.length === 0 && !hidden) return '[Module: null prototype] {  }';
     const view = Object.create(null);
     for (const name of sorted) {
       try {
@@ -43,6 +49,8 @@ export const NAMESPACE_FACTORY = `(function createNamespace(names, values, TypeE
         view[name] = UNINITIALIZED;
       }
     }
+    // showHidden lists the tag as a (non-enumerable) key; an own tag is not repeated in the prefix.
+    if (hidden) Object.defineProperty(view, Symbol.toStringTag, { value: 'Module' });
     return inspect(view, { ...options, depth }).replace(/^\\[Object: null prototype\\]/, '[Module: null prototype]');
   };
   const target = Object.create(null);
