@@ -4,7 +4,7 @@
  * content hash in memory (process-wide, so a second version of a codebase reuses the first's work) and on
  * disk under `cacheDir`; compiled scripts reuse V8's code cache for the same transformed text.
  */
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -61,8 +61,12 @@ function remember<V>(cache: Map<string, V>, key: string, value: V): void {
   if (cache.size > MEMORY_ENTRIES) cache.delete(cache.keys().next().value as string);
 }
 
+/** One-shot `crypto.hash` where the running Node has it (≥ 20.12): no Hash object per key. */
+const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }).hash;
+
 const hash = (...parts: string[]): string => {
-  const h = createHash('sha256');
+  if (typeof oneShot === 'function') return oneShot('sha256', `${parts.join('\0')}\0`, 'hex').slice(0, 40);
+  const h = crypto.createHash('sha256');
   for (const p of parts) h.update(p).update('\0');
   return h.digest('hex').slice(0, 40);
 };
