@@ -12,8 +12,8 @@ import realFs from 'node:fs';
 import nodeModule from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { init as initLexer, parse as lexCjs } from 'cjs-module-lexer';
 import { CodesaveError } from '../errors.js';
+import { lexCommonJs } from './esm/cjs-lexer.js';
 import { hostBuiltinModules, isBuiltinRequest, loadHostBuiltin, nodeFeatures } from './features.js';
 import type { FsView } from './fs-view.js';
 import { createLoaderHooks, type LoaderHooks } from './hooks.js';
@@ -553,7 +553,6 @@ export class Runtime {
   async cjsNamespace(filename: string): Promise<object> {
     const exports = this.load(filename, null, false);
     const names = new Set<string>();
-    await initLexer();
     this.#collectCjsNames(filename, names, new Set());
     if (nodeFeatures.moduleExportsExport) names.add('module.exports');
     const ns: Record<string, unknown> = Object.create(null);
@@ -577,7 +576,7 @@ export class Runtime {
     seen.add(filename);
     let parsed: { exports: string[]; reexports: string[] };
     try {
-      parsed = lexCjs(this.#loaderFs.readFileSync(filename, 'utf8') as string, filename);
+      parsed = lexCommonJs(this.#loaderFs.readFileSync(filename, 'utf8') as string, filename);
     } catch {
       return;
     }

@@ -5,11 +5,11 @@
  * {@link EsmHost}; this file never touches a file system itself.
  */
 import { dirname, join, sep } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { initSync as initLexer, parse as parseCjs } from 'cjs-module-lexer';
 import { nodeFeatures } from '../features.js';
+import { fileUrlOf } from '../file-url.js';
 import type { EsmTransform } from '../transform/esm.js';
 import type { ModuleHandle } from '../transform/names.js';
+import { lexCommonJs } from './cjs-lexer.js';
 import { createNamespace, NAMESPACE_FACTORY, type NamespaceFactory } from './namespace.js';
 
 /** What the loader needs from the runtime of its codebase. */
@@ -128,20 +128,14 @@ export class ModuleRecord {
   ) {}
 }
 
-let lexerReady = false;
-
 /** Export names Node's CJS loader gives a CommonJS module imported from ESM (lexer + reexports). */
 function cjsExportNames(host: EsmHost, path: string, seen = new Set<string>()): Set<string> {
   const names = new Set<string>();
   if (seen.has(path)) return names;
   seen.add(path);
-  if (!lexerReady) {
-    initLexer();
-    lexerReady = true;
-  }
   let parsed: { exports: string[]; reexports: string[] };
   try {
-    parsed = parseCjs(host.cjsSource ? host.cjsSource(path) : host.readFile(path));
+    parsed = lexCommonJs(host.cjsSource ? host.cjsSource(path) : host.readFile(path));
   } catch {
     return names;
   }
@@ -180,7 +174,7 @@ export class EsmLoader {
   /** The record for a resolved path, created and its dependencies loaded (synchronously). */
   private load(path: string, attributes: Record<string, string>): ModuleRecord {
     const format: ModuleFormat = path.startsWith('node:') ? 'builtin' : this.host.format(path);
-    const url = format === 'builtin' ? path : pathToFileURL(path).href;
+    const url = format === 'builtin' ? path : fileUrlOf(path);
     if (!(format === 'module' && this.host.jsonAsModule?.(path))) this.checkAttributes(url, format, attributes);
     let record = this.registry.get(path);
     if (record) return record;
@@ -541,7 +535,7 @@ export class EsmLoader {
           return new URL(request, module.url).href;
         throw error;
       }
-      return resolved.startsWith('node:') ? resolved : pathToFileURL(resolved).href;
+      return resolved.startsWith('node:') ? resolved : fileUrlOf(resolved);
     };
     meta.url = module.url;
     // Node 24.2+: true only for the process's entry module, which a codebase's module never is.

@@ -1,0 +1,56 @@
+/**
+ * The named exports of a CommonJS module as the running Node's lexer finds them. Node up to 24.x used
+ * cjs-module-lexer; later releases (24.21 measured) use merve, its C++ port, which does not drop a name that
+ * some `Object.defineProperty` gives a getter outside the safe forms (cjs-module-lexer's "unsafe getters"): a
+ * TypeScript `export { default as x } from './x'` (`exports.x = void 0` + a getter over `__importDefault`) is a
+ * named export there.
+ */
+import { initSync, parse } from 'cjs-module-lexer';
+
+export interface CjsLexResult {
+  exports: string[];
+  reexports: string[];
+}
+
+const KEEPS_UNSAFE_GETTERS = typeof (process.versions as Record<string, string | undefined>).merve === 'string';
+
+/** `Object.defineProperty(exports | module.exports, '<name>'`: where a getter may name an export. */
+const DEFINE = /(Object\s*\.\s*defineProperty\s*\(\s*(?:module\s*\.\s*)?exports\s*,\s*)(['"])([^'"\\\r\n]*)\2/g;
+/** Stand-in names: not an identifier anything else could export. */
+const MARK = '\u0000cs';
+
+let ready = false;
+
+export function lexCommonJs(source: string, name?: string): CjsLexResult {
+  if (!ready) {
+    initSync();
+    ready = true;
+  }
+  const parsed = parse(source, name);
+  if (!KEEPS_UNSAFE_GETTERS || !source.includes('defineProperty')) return parsed;
+  return keepUnsafeGetters(source, parsed, name);
+}
+
+/**
+ * cjs-module-lexer's result as merve gives it: every `defineProperty` of a name the lexer left out is lexed again
+ * under a name of its own, so an unsafe getter hides only that stand-in, and a safe one reports it (mapped back).
+ */
+function keepUnsafeGetters(source: string, parsed: CjsLexResult, name: string | undefined): CjsLexResult {
+  const found = new Set(parsed.exports);
+  const standIns: string[] = [];
+  const renamed = source.replace(DEFINE, (match, head: string, quote: string, exported: string) => {
+    if (found.has(exported)) return match;
+    standIns.push(exported);
+    return `${head}${quote}${MARK}${standIns.length - 1}${quote}`;
+  });
+  if (standIns.length === 0) return parsed;
+  let again: CjsLexResult;
+  try {
+    again = parse(renamed, name);
+  } catch {
+    return parsed;
+  }
+  for (const exported of again.exports)
+    found.add(exported.startsWith(MARK) ? standIns[Number(exported.slice(MARK.length))]! : exported);
+  return { exports: [...found], reexports: parsed.reexports };
+}
