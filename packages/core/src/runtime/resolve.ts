@@ -451,14 +451,20 @@ export class Resolver {
 
   #legacyMainResolve(pkgDir: string, pkg: PackageConfig | null, base: string): string {
     const tries: string[] = [];
-    if (pkg?.main) {
-      const main = path.resolve(pkgDir, pkg.main);
+    // As Node: `main` is a URL relative to the package.json, and the extensions are appended to its path.
+    const main =
+      pkg?.main === undefined ? undefined : fileURLToPath(new URL(`./${pkg.main}`, pathToFileURL(pkg.pjsonPath)));
+    if (main !== undefined) {
       tries.push(main, `${main}.js`, `${main}.json`, `${main}.node`);
       tries.push(`${main}/index.js`, `${main}/index.json`, `${main}/index.node`);
     }
     tries.push(`${pkgDir}/index.js`, `${pkgDir}/index.json`, `${pkgDir}/index.node`);
-    for (const candidate of tries) if (this.stat(candidate) === STAT_FILE) return candidate;
-    throw errors.esmModuleNotFound(this.#ctors, 'package', pkgDir, base);
+    for (const candidate of tries)
+      if (this.stat(path.normalize(candidate)) === STAT_FILE) return path.normalize(candidate);
+    // The error names `main` (measured: with its trailing slash on Node 20, without on 24), else `index.js`.
+    let missing = main ?? path.join(pkgDir, 'index.js');
+    if (nodeFeatures.major > 20 && missing.length > 1 && missing.endsWith(path.sep)) missing = missing.slice(0, -1);
+    throw errors.esmModuleNotFound(this.#ctors, 'package', missing, base);
   }
 
   /** The package scope's `"type"` of a file (`module`, `commonjs` or `none`), as Node decides module kinds. */
