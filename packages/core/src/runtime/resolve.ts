@@ -330,7 +330,8 @@ export class Resolver {
     const pkgDir = path.dirname(pkg.pjsonPath);
     let targets: string[] | undefined;
     try {
-      targets = (exportsMap({ ...pkg, name: pkg.name ?? '' } as never, subpath, {
+      const config = { ...pkg, name: pkg.name ?? '', exports: withoutFolderMappings(pkg.exports) };
+      targets = (exportsMap(config as never, subpath, {
         unsafe: true,
         conditions: this.#conditions(mode),
       }) ?? undefined) as string[] | undefined;
@@ -353,7 +354,8 @@ export class Resolver {
     const pkgDir = path.dirname(pkg.pjsonPath);
     let targets: string[] | undefined;
     try {
-      targets = (importsMap({ ...pkg, name: pkg.name ?? '' } as never, specifier, {
+      const config = { ...pkg, name: pkg.name ?? '', imports: withoutFolderMappings(pkg.imports) };
+      targets = (importsMap(config as never, specifier, {
         unsafe: true,
         conditions: this.#conditions(mode),
       }) ?? undefined) as string[] | undefined;
@@ -424,8 +426,11 @@ export class Resolver {
       resolved = this.#packageResolve(specifier, parentPath);
     }
     const rc = this.stat(resolved.endsWith('/') ? resolved.slice(0, -1) : resolved);
-    if (rc === STAT_DIR) throw errors.unsupportedDirImport(this.#ctors, resolved, parentPath);
-    if (rc !== STAT_FILE) throw errors.esmModuleNotFound(this.#ctors, 'module', resolved, parentPath);
+    // Node's finalizeResolution gives these two errors the resolved URL (`import.meta.resolve` returns it).
+    const url = { url: pathToFileURL(resolved).href };
+    if (rc === STAT_DIR) throw Object.assign(errors.unsupportedDirImport(this.#ctors, resolved, parentPath), url);
+    if (rc !== STAT_FILE)
+      throw Object.assign(errors.esmModuleNotFound(this.#ctors, 'module', resolved, parentPath), url);
     return this.realpath(resolved);
   }
 
@@ -471,4 +476,15 @@ export class Resolver {
   packageType(filename: string): 'module' | 'commonjs' | 'none' {
     return this.packages.scope(filename)?.type ?? 'none';
   }
+}
+
+/**
+ * Node no longer supports folder mappings in `exports`/`imports` (`"./dir/": "./lib/"`, removed in Node 17):
+ * such a key never matches, where resolve.exports would still use it.
+ */
+function withoutFolderMappings(map: unknown): unknown {
+  if (map === null || typeof map !== 'object' || Array.isArray(map)) return map;
+  const keys = Object.keys(map);
+  if (!keys.some((key) => key.endsWith('/') && (key[0] === '.' || key[0] === '#'))) return map;
+  return Object.fromEntries(Object.entries(map).filter(([key]) => !key.endsWith('/')));
 }

@@ -528,11 +528,11 @@ export class EsmLoader {
       try {
         resolved = this.resolveFrom(request, module.path);
       } catch (error) {
-        // As Node: a path that does not exist still resolves to its URL; a missing package throws.
-        const code = (error as { code?: unknown })?.code;
-        const isPath = /^(?:\.\.?(?:\/|$)|\/|file:)/.test(request);
-        if (isPath && (code === 'ERR_MODULE_NOT_FOUND' || code === 'ERR_UNSUPPORTED_DIR_IMPORT'))
-          return new URL(request, module.url).href;
+        // As Node: a file that does not exist (a path, or an exports target) still resolves to its URL, which the
+        // resolver's error carries; a missing package throws.
+        const { code, url } = (error ?? {}) as { code?: unknown; url?: unknown };
+        if ((code === 'ERR_MODULE_NOT_FOUND' || code === 'ERR_UNSUPPORTED_DIR_IMPORT') && typeof url === 'string')
+          return url;
         throw error;
       }
       return resolved.startsWith('node:') ? resolved : fileUrlOf(resolved);
