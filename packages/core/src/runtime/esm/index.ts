@@ -16,6 +16,7 @@ import type { TsCompilerOptions } from '../transform/typescript.js';
 import { type EsmHost, EsmLoader, type ModuleFormat } from './loader.js';
 import { createNamespace } from './namespace.js';
 import { StackMapper } from './stack.js';
+import { absoluteUrl, dataUrlText } from './url-modules.js';
 
 export { moduleFormat } from './format.js';
 export { type EsmHost, EsmLoader, type ModuleFormat, ModuleRecord } from './loader.js';
@@ -266,7 +267,18 @@ export function createEsmHooks(
     }
   };
   const resolveImport = (specifier: string, parentPath: string | undefined): string => {
-    const parent = parentPath ?? path.join(runtime.root, '[codesave]');
+    // A URL other than file: and node: is its own resolution (the loader runs data: URLs and refuses the rest).
+    const url = absoluteUrl(specifier);
+    if (url && url.protocol !== 'file:' && url.protocol !== 'node:') return url.href;
+    if (parentPath !== undefined && !path.isAbsolute(parentPath) && !url && !isBuiltin(specifier)) {
+      // From a data: module only builtins and absolute URLs resolve.
+      const error = new runtime.realm.intrinsics.TypeError(
+        `Failed to resolve module specifier "${specifier}" from "${parentPath}": Invalid relative URL or base scheme is not hierarchical.`,
+      );
+      throw Object.assign(error, { code: 'ERR_UNSUPPORTED_RESOLVE_REQUEST' });
+    }
+    const parent =
+      parentPath !== undefined && path.isAbsolute(parentPath) ? parentPath : path.join(runtime.root, '[codesave]');
     if (specifier.startsWith('node:') && !isBuiltin(specifier)) {
       const error = new runtime.realm.intrinsics.Error(`No such built-in module: ${specifier}`);
       throw Object.assign(error, { code: 'ERR_UNKNOWN_BUILTIN_MODULE' });
@@ -334,7 +346,8 @@ export function createEsmHooks(
   // Installed now, not with the first transformed module: natively `Error.prepareStackTrace` is Node's function
   // from the start (Node 20 and 24), and code that saves and restores it (depd, callsites) must find it.
   stacks?.install(runtime.realm.global);
-  const readSource = (file: string): string => runtime.fs.readFileSync(file, 'utf8') as string;
+  const readSource = (file: string): string =>
+    file.startsWith('data:') ? (dataUrlText(file) ?? '') : (runtime.fs.readFileSync(file, 'utf8') as string);
   const tsOptionsFor = (file: string): TsCompilerOptions => (CJS_TRANSPILED.test(file) ? tsOptions(file) : {});
   const toFormat = (file: string): ModuleFormat => {
     const ext = path.extname(file);
@@ -369,16 +382,20 @@ export function createEsmHooks(
     jsonAsModule: (file) => runsTypeScript && file.endsWith('.json'),
     readFile: (file) => runtime.fs.readFileSync(file, 'utf8') as string,
     transform: (file, source) => {
+      // A data: URL is JavaScript whatever its text ends with.
+      if (file.startsWith('data:')) return transformer.esm('data.mjs', source);
       if (!TS_FILE.test(file)) return transformer.esm(file, source, tsOptionsFor(file));
       registerTypeScriptExtensions();
       return transformer.esm(file, source, tsOptions(file));
     },
     compile: (code, file, url) => {
       // Stack frames: Node shows ES modules by URL; tsx's source maps show TypeScript files by path.
-      const name = CJS_TRANSPILED.test(file) ? file : url;
+      const ts = path.isAbsolute(file) && CJS_TRANSPILED.test(file);
+      const name = ts ? file : url;
       if (stacks) {
-        const ts = CJS_TRANSPILED.test(file);
-        stacks.register(name, () => transformer.esmSourceMap(file, readSource(file), tsOptionsFor(file)), 1, ts);
+        const named = path.isAbsolute(file) ? file : 'data.mjs';
+        const map = () => transformer.esmSourceMap(named, readSource(file), ts ? tsOptionsFor(file) : {});
+        stacks.register(name, map, 1, ts);
         stacks.install(runtime.realm.global);
       }
       const script = transformer.script(code, name, -1);

@@ -4,13 +4,14 @@
  * errors and top-level await match Node without `vm.SourceTextModule`. Modules arrive through an
  * {@link EsmHost}; this file never touches a file system itself.
  */
-import { dirname, join, sep } from 'node:path';
+import { dirname, isAbsolute, join, sep } from 'node:path';
 import { nodeFeatures } from '../features.js';
 import { fileUrlOf } from '../file-url.js';
 import type { EsmTransform } from '../transform/esm.js';
 import type { ModuleHandle } from '../transform/names.js';
 import { lexCommonJs } from './cjs-lexer.js';
 import { createNamespace, NAMESPACE_FACTORY, type NamespaceFactory } from './namespace.js';
+import { dataUrlFormat, dataUrlMime, dataUrlText } from './url-modules.js';
 
 /** What the loader needs from the runtime of its codebase. */
 export interface EsmHost {
@@ -162,7 +163,11 @@ export class EsmLoader {
 
   constructor(private readonly host: EsmHost) {}
 
-  private realmError(ctor: 'SyntaxError' | 'TypeError' | 'ReferenceError' | 'Error', message: string, code?: string) {
+  private realmError(
+    ctor: 'SyntaxError' | 'TypeError' | 'ReferenceError' | 'RangeError' | 'Error',
+    message: string,
+    code?: string,
+  ) {
     const C = (this.host.global[ctor] ?? globalThis[ctor]) as ErrorConstructor;
     const e = new C(message) as Error & { code?: string };
     if (code) e.code = code;
@@ -173,8 +178,10 @@ export class EsmLoader {
 
   /** The record for a resolved path, created and its dependencies loaded (synchronously). */
   private load(path: string, attributes: Record<string, string>): ModuleRecord {
-    const format: ModuleFormat = path.startsWith('node:') ? 'builtin' : this.host.format(path);
-    const url = format === 'builtin' ? path : fileUrlOf(path);
+    const isFile = isAbsolute(path);
+    if (!isFile && !path.startsWith('node:') && !path.startsWith('data:')) throw this.unsupportedScheme(path);
+    const format: ModuleFormat = isFile ? this.host.format(path) : this.urlFormat(path);
+    const url = isFile ? fileUrlOf(path) : path;
     if (!(format === 'module' && this.host.jsonAsModule?.(path))) this.checkAttributes(url, format, attributes);
     let record = this.registry.get(path);
     if (record) return record;
@@ -182,7 +189,7 @@ export class EsmLoader {
     this.registry.set(path, record);
     if (format === 'module') {
       try {
-        const info = this.host.transform(path, this.host.readFile(path));
+        const info = this.host.transform(path, this.readSource(path));
         record.info = info;
         record.hasTLA = info.async;
         record.requested = info.requests.map((r) => this.load(this.resolveFrom(r.specifier, path), r.attributes));
@@ -213,6 +220,47 @@ export class EsmLoader {
     }
     for (const name of record.syntheticNames) record.getters[name] = () => record.values[name];
     return record;
+  }
+
+  /** The source of a module: its file, or the text of its `data:` URL. */
+  private readSource(path: string): string {
+    if (!path.startsWith('data:')) return this.host.readFile(path);
+    let text: string | undefined;
+    try {
+      text = dataUrlText(path);
+    } catch (error) {
+      // Node 20 lets decodeURIComponent's URIError through; later releases report the URL as invalid.
+      if (nodeFeatures.major < 22) throw error;
+    }
+    if (text === undefined)
+      throw Object.assign(this.realmError('TypeError', 'Invalid URL', 'ERR_INVALID_URL'), { input: path });
+    return text;
+  }
+
+  /** The format of a `node:` or `data:` module (Node 20 reads a data: URL before it asks its format). */
+  private urlFormat(url: string): ModuleFormat {
+    if (url.startsWith('node:')) return 'builtin';
+    if (nodeFeatures.major < 22) this.readSource(url);
+    const mime = dataUrlMime(url);
+    const format = dataUrlFormat(mime);
+    if (format === undefined)
+      throw this.realmError('RangeError', `Unknown module format: ${mime} for URL ${url}`, 'ERR_UNKNOWN_MODULE_FORMAT');
+    return format;
+  }
+
+  /** A URL of a scheme Node's loader does not load (it resolved to itself). */
+  private unsupportedScheme(url: string): Error {
+    const protocol = new URL(url).protocol;
+    // Measured: Node 24 names only file and data for http(s):, and file, data and node for other schemes.
+    const schemes =
+      nodeFeatures.major >= 22 && (protocol === 'http:' || protocol === 'https:')
+        ? 'file and data'
+        : 'file, data, and node';
+    return this.realmError(
+      'Error',
+      `Only URLs with a scheme in: ${schemes} are supported by the default ESM loader. Received protocol '${protocol}'`,
+      'ERR_UNSUPPORTED_ESM_URL_SCHEME',
+    );
   }
 
   /** Import attributes as the running Node checks them (codes and texts changed between Node 20 and 22). */
@@ -520,8 +568,11 @@ export class EsmLoader {
 
   private handle(module: ModuleRecord): ModuleHandle {
     const meta = Object.create(null) as Record<string, unknown>;
-    meta.dirname = dirname(module.path);
-    meta.filename = module.path;
+    // Only a file's module has `dirname` and `filename`.
+    if (module.url.startsWith('file:')) {
+      meta.dirname = dirname(module.path);
+      meta.filename = module.path;
+    }
     meta.resolve = (specifier: string) => {
       const request = String(specifier);
       let resolved: string;
@@ -533,9 +584,11 @@ export class EsmLoader {
         const { code, url } = (error ?? {}) as { code?: unknown; url?: unknown };
         if ((code === 'ERR_MODULE_NOT_FOUND' || code === 'ERR_UNSUPPORTED_DIR_IMPORT') && typeof url === 'string')
           return url;
+        // An unknown `node:` module resolves; it fails when loaded.
+        if (code === 'ERR_UNKNOWN_BUILTIN_MODULE' && request.startsWith('node:')) return request;
         throw error;
       }
-      return resolved.startsWith('node:') ? resolved : fileUrlOf(resolved);
+      return isAbsolute(resolved) ? fileUrlOf(resolved) : resolved;
     };
     meta.url = module.url;
     // Node 24.2+: true only for the process's entry module, which a codebase's module never is.
@@ -652,7 +705,7 @@ export class EsmLoader {
     } else if (module.format === 'json') {
       const JSONr = (this.host.global.JSON ?? JSON) as JSON;
       try {
-        values.default = JSONr.parse(this.host.readFile(module.path));
+        values.default = JSONr.parse(this.readSource(module.path));
       } catch (error) {
         const e = error as Error;
         e.message = `${module.path}: ${e.message}`;
