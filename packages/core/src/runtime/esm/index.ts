@@ -51,6 +51,16 @@ const JS_TO_TS: Record<string, string[]> = {
 };
 /** Extensions `import` loads (Node's, plus TypeScript/JSX as under tsx). */
 const IMPORTABLE = new Set(['.js', '.mjs', '.cjs', '.json', '.ts', '.mts', '.cts', '.tsx', '.jsx']);
+/**
+ * `import` of a `.node` addon: enabled by `--experimental-addon-modules` (22.20+, 23.6+) and by default in later
+ * releases (measured on 24.21; Node 20 has neither).
+ */
+const ADDON_IMPORTS = ((): boolean => {
+  const flags = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)];
+  if (flags.includes('--no-experimental-addon-modules')) return false;
+  if (flags.includes('--experimental-addon-modules')) return true;
+  return nodeFeatures.major > 24 || (nodeFeatures.major === 24 && nodeFeatures.minor >= 21);
+})();
 const EXTENSIONLESS = ['.ts', '.tsx', '.js', '.jsx', '.mts', '.mjs', '.cts', '.cjs', '.json'];
 
 interface TsConfig {
@@ -351,6 +361,7 @@ export function createEsmHooks(
   const tsOptionsFor = (file: string): TsCompilerOptions => (CJS_TRANSPILED.test(file) ? tsOptions(file) : {});
   const toFormat = (file: string): ModuleFormat => {
     const ext = path.extname(file);
+    if (ext === '.node' && ADDON_IMPORTS) return 'addon';
     if (ext !== '' && !IMPORTABLE.has(ext)) {
       const error = new runtime.realm.intrinsics.TypeError(`Unknown file extension "${ext}" for ${file}`);
       throw Object.assign(error, { code: 'ERR_UNKNOWN_FILE_EXTENSION' });

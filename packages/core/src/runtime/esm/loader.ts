@@ -50,7 +50,10 @@ export interface EsmHost {
   jsonAsModule?(path: string): boolean;
 }
 
-export type ModuleFormat = 'module' | 'commonjs' | 'json' | 'builtin';
+export type ModuleFormat = 'module' | 'commonjs' | 'json' | 'builtin' | 'addon';
+
+/** Node's warning for the first imported addon (once per process, as `emitExperimentalWarning`). */
+let addonWarned = false;
 
 /** Compiled once per realm: defines a binding whose getter is realm code (see `realmBinder`). */
 const REALM_BINDER = `(function (host) {
@@ -214,6 +217,16 @@ export class EsmLoader {
       if (nodeFeatures.moduleExportsExport) record.syntheticNames.push('module.exports');
     } else if (format === 'json') {
       record.syntheticNames = ['default'];
+    } else if (format === 'addon') {
+      // An addon's names are unknown until it is loaded: Node exports only the two names of `module.exports`.
+      record.syntheticNames = ['default', 'module.exports'];
+      if (!addonWarned) {
+        addonWarned = true;
+        process.emitWarning(
+          'Importing addons is an experimental feature and might change at any time',
+          'ExperimentalWarning',
+        );
+      }
     } else {
       const mod = this.host.builtin(path.slice(5));
       record.syntheticNames = ['default', ...Object.keys(mod).filter((n) => n !== 'default')];
@@ -691,7 +704,10 @@ export class EsmLoader {
       return;
     }
     const values = module.values;
-    if (module.format === 'commonjs') {
+    if (module.format === 'addon') {
+      // Loaded as `require` loads it (one instance, in the require cache).
+      values.default = values['module.exports'] = this.host.requireCjs(module.path);
+    } else if (module.format === 'commonjs') {
       const exports = this.host.requireCjs(module.path) as Record<string, unknown>;
       for (const name of module.syntheticNames) {
         if (name === 'default' || name === 'module.exports') continue;
