@@ -269,15 +269,19 @@ function moduleSyntaxError(
 ): SyntaxError {
   let message = acornError.message.replace(/ \(\d+:\d+\)$/, '');
   // Module-only syntax blanked out (same lengths), the rest compiled as an async function body by V8.
+  // Spans are bounded (a clause longer than 4 KB stays, and acorn's message is kept): unbounded, a hostile
+  // file of `import` words took time quadratic in its size here.
+  const blank = (m: string) => m.replace(/[^\n]/g, ' ');
   const scriptish = source
     .replace(/^#!.*/, '')
     .replace(/\bimport\.meta\b/g, 'Object.meta')
-    .replace(/\bimport\s*(?:[\w$*{][^;'"]*?\bfrom\s*)?(['"])[^'"\n]*\1(?:\s*with\s*\{[^}]*\})?/g, (m) =>
-      m.replace(/[^\n]/g, ' '),
+    .replace(
+      /\bimport\s*(?:[\w$*{][^;'"]{0,4096}?\bfrom\s*)?(['"])[^'"\n]{0,4096}\1(?:\s*with\s*\{[^}]{0,4096}\})?/g,
+      blank,
     )
-    .replace(/\bexport\s+default\b/g, (m) => m.replace(/[^\n]/g, ' '))
-    .replace(/\bexport\s*\*[^;'"]*?\bfrom\s*(['"])[^'"\n]*\1/g, (m) => m.replace(/[^\n]/g, ' '))
-    .replace(/\bexport\s*\{[^}]*\}(?:\s*from\s*(['"])[^'"\n]*\1)?/g, (m) => m.replace(/[^\n]/g, ' '))
+    .replace(/\bexport\s+default\b/g, blank)
+    .replace(/\bexport\s*\*[^;'"]{0,4096}?\bfrom\s*(['"])[^'"\n]{0,4096}\1/g, blank)
+    .replace(/\bexport\s*\{[^}]{0,4096}\}(?:\s*from\s*(['"])[^'"\n]{0,4096}\1)?/g, blank)
     .replace(/\bexport\b/g, '      ');
   try {
     new vm.Script(`'use strict';(async function () {${scriptish}\n})`, { filename });
@@ -384,7 +388,8 @@ function blockNames(body: AnyNode[], out: Set<string>): void {
  * in it (an identifier may be written with escapes) is walked whole.
  */
 function mentions(source: string, names: Set<string>): ((start: number, end: number) => boolean) | undefined {
-  if (source.includes('\\u')) return undefined;
+  // Escapes may spell a name; thousands of names over a large source would cost more than the walk saves.
+  if (source.includes('\\u') || names.size * source.length > 50_000_000) return undefined;
   const word = /[\w$]/;
   const at: number[] = [];
   for (const name of names) {
