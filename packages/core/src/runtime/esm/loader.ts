@@ -160,6 +160,13 @@ function cjsExportNames(host: EsmHost, path: string, seen = new Set<string>()): 
   return names;
 }
 
+/** A module whose requests are being loaded: the next one to load, and the records loaded so far. */
+interface Loading {
+  record: ModuleRecord;
+  next: number;
+  requested: ModuleRecord[];
+}
+
 export class EsmLoader {
   readonly registry = new Map<string, ModuleRecord>();
   private asyncOrder = 1;
@@ -181,6 +188,32 @@ export class EsmLoader {
 
   /** The record for a resolved path, created and its dependencies loaded (synchronously). */
   private load(path: string, attributes: Record<string, string>): ModuleRecord {
+    // Depth first, as a recursion would, but on a stack of its own: Node loads graphs thousands of modules deep
+    // (a chain of 3,000 imports), which a recursion through transform and resolve overflowed at ~1,500.
+    const loading: Loading[] = [];
+    const root = this.enter(path, attributes, loading);
+    try {
+      while (loading.length > 0) {
+        const top = loading[loading.length - 1]!;
+        const requests = top.record.info!.requests;
+        if (top.next < requests.length) {
+          const r = requests[top.next++]!;
+          top.requested.push(this.enter(this.resolveFrom(r.specifier, top.record.path), r.attributes, loading));
+        } else {
+          top.record.requested = top.requested;
+          loading.pop();
+        }
+      }
+    } catch (error) {
+      // A module whose dependencies failed to load is forgotten, so a later import tries it again.
+      for (const { record } of loading) this.registry.delete(record.path);
+      throw error;
+    }
+    return root;
+  }
+
+  /** The record for a resolved path, created if new; a new ES module is pushed on `loading` for its requests. */
+  private enter(path: string, attributes: Record<string, string>, loading: Loading[]): ModuleRecord {
     const isFile = isAbsolute(path);
     if (!isFile && !path.startsWith('node:') && !path.startsWith('data:')) throw this.unsupportedScheme(path);
     const format: ModuleFormat = isFile ? this.host.format(path) : this.urlFormat(path);
@@ -195,7 +228,6 @@ export class EsmLoader {
         const info = this.host.transform(path, this.readSource(path));
         record.info = info;
         record.hasTLA = info.async;
-        record.requested = info.requests.map((r) => this.load(this.resolveFrom(r.specifier, path), r.attributes));
       } catch (error) {
         this.registry.delete(path);
         // Syntax errors found by the transform reach user code as the realm's SyntaxError, located in the stack.
@@ -212,6 +244,7 @@ export class EsmLoader {
         }
         throw error;
       }
+      loading.push({ record, next: 0, requested: [] });
     } else if (format === 'commonjs') {
       record.syntheticNames = ['default', ...[...cjsExportNames(this.host, path)].filter((n) => n !== 'default')];
       if (nodeFeatures.moduleExportsExport) record.syntheticNames.push('module.exports');
@@ -518,11 +551,29 @@ export class EsmLoader {
   }
   private readonly tdzCaller = () => undefined;
 
-  /** InnerModuleLinking, without the async part: check imports, build bindings, instantiate (post-order). */
-  private link(module: ModuleRecord, seen = new Set<ModuleRecord>()): void {
-    if (module.status !== 'new' || seen.has(module)) return;
-    seen.add(module);
-    for (const dep of module.requested) this.link(dep, seen);
+  /**
+   * InnerModuleLinking, without the async part: check imports, build bindings, instantiate (post-order, on a
+   * stack of its own: graphs thousands of modules deep).
+   */
+  private link(root: ModuleRecord): void {
+    if (root.status !== 'new') return;
+    const seen = new Set<ModuleRecord>([root]);
+    const stack: { module: ModuleRecord; next: number }[] = [{ module: root, next: 0 }];
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1]!;
+      const dep = top.module.requested[top.next++];
+      if (!dep) {
+        stack.pop();
+        this.linkModule(top.module);
+      } else if (dep.status === 'new' && !seen.has(dep)) {
+        seen.add(dep);
+        stack.push({ module: dep, next: 0 });
+      }
+    }
+  }
+
+  /** Links one module whose dependencies are linked. */
+  private linkModule(module: ModuleRecord): void {
     const info = module.info;
     if (info) {
       // A plain object (null-prototype objects start in V8's slow dictionary mode); names are own accessors.
@@ -796,15 +847,21 @@ export class EsmLoader {
   /** Loads and links a graph; awaits the instantiation of async modules so their bodies start synchronously. */
   private async prepare(path: string, attributes: Record<string, string>): Promise<ModuleRecord> {
     const record = this.load(path, attributes);
+    // The graph in depth-first pre-order (iteratively: graphs thousands of modules deep).
     const linked: ModuleRecord[] = [];
-    const seen = new Set<ModuleRecord>();
-    const collect = (m: ModuleRecord) => {
-      if (seen.has(m)) return;
-      seen.add(m);
-      if (m.status === 'new') linked.push(m);
-      for (const d of m.requested) collect(d);
-    };
-    collect(record);
+    const seen = new Set<ModuleRecord>([record]);
+    const stack: { module: ModuleRecord; next: number }[] = [{ module: record, next: 0 }];
+    if (record.status === 'new') linked.push(record);
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1]!;
+      const dep = top.module.requested[top.next++];
+      if (!dep) stack.pop();
+      else if (!seen.has(dep)) {
+        seen.add(dep);
+        if (dep.status === 'new') linked.push(dep);
+        stack.push({ module: dep, next: 0 });
+      }
+    }
     this.link(record);
     for (const m of linked)
       if (m.instantiated) {
