@@ -32,6 +32,17 @@ export interface TsOutput {
 
 const NEEDS_ESBUILD = /(?:^|[\s;}])(?:namespace|module)\s+[A-Za-z_$][\w$.]*\s*\{|(?:^|[\s(,;{}])@[A-Za-z_$]/;
 const ESM_SYNTAX = /(?:^|[\s;}])(?:import\s*[\w{*'"]|export\s)/;
+/** sucrase, with a file too deep for it reported as V8 (and tsx) report it, not under sucrase's own prefix. */
+function sucraseSync(...args: Parameters<typeof sucrase>): ReturnType<typeof sucrase> {
+  try {
+    return sucrase(...args);
+  } catch (error) {
+    if (error instanceof RangeError && /Maximum call stack/.test(error.message))
+      throw new RangeError('Maximum call stack size exceeded');
+    throw error;
+  }
+}
+
 /**
  * Syntax the running Node may not have that tsx (esbuild, target the running Node) lowers and sucrase leaves
  * as is: `accessor` fields and `using` / `await using` declarations.
@@ -84,7 +95,7 @@ export function transformTypeScript(
     keepsImports(options);
   if (!needsEsbuild) {
     const automatic = options.jsx === 'react-jsx' || options.jsx === 'react-jsxdev';
-    const out = sucrase(source, {
+    const out = sucraseSync(source, {
       transforms: jsx ? ['typescript', 'jsx'] : ['typescript'],
       disableESTransforms: true,
       filePath: filename,
