@@ -96,15 +96,25 @@ export const NAMESPACE_FACTORY = `(function createNamespace(names, values, TypeE
     set(_t, key) {
       return readOnly(key);
     },
-    defineProperty(_t, key) {
-      return readOnly(key);
+    // The spec's [[DefineOwnProperty]] of a namespace: only a descriptor that changes nothing succeeds (so
+    // Object.seal works and Object.freeze fails); failures throw V8's message (Reflect.defineProperty throws too).
+    defineProperty(t, key, desc) {
+      const fail = () => {
+        throw new TypeErrorCtor('Cannot redefine property: ' + String(key));
+      };
+      if (typeof key === 'symbol') return Reflect.defineProperty(t, key, desc) || fail();
+      if (!exported.has(key) || desc.configurable === true || desc.enumerable === false) return fail();
+      if ('get' in desc || 'set' in desc || desc.writable === false) return fail();
+      if ('value' in desc && !Object.is(desc.value, values[key])) return fail();
+      return true;
     },
     deleteProperty(_t, key) {
       if (typeof key === 'string' && !exported.has(key)) return true;
       throw new TypeErrorCtor("Cannot delete property '" + String(key) + "' of [object Module]");
     },
     setPrototypeOf(_t, proto) {
-      return proto === null;
+      if (proto === null) return true;
+      throw new TypeErrorCtor('[object Module] is not extensible');
     },
   };
   return new Proxy(target, handler);
