@@ -48,8 +48,10 @@ export class Edits {
     let out = head;
     let at = 0;
     for (const p of pieces) {
-      out += this.source.slice(at, p.start) + p.text;
-      at = p.end;
+      if (p.start > at) out += this.source.slice(at, p.start);
+      out += p.text;
+      // Never back: text inserted inside a replaced range must not bring the replaced text back.
+      if (p.end > at) at = p.end;
     }
     return out + this.source.slice(at) + tail;
   }
