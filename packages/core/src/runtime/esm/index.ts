@@ -9,6 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import vm from 'node:vm';
 import { nodeFeatures } from '../features.js';
+import { fileUrlOf } from '../file-url.js';
 import type { LoaderHooks } from '../hooks.js';
 import type { Runtime } from '../runtime.js';
 import { type TransformCacheOptions, Transformer } from '../transform/index.js';
@@ -303,6 +304,7 @@ export function createEsmHooks(
       const resolved = runtime.resolver.resolve(specifier, parent, 'import');
       return resolved.startsWith('node:') || path.isAbsolute(resolved) ? resolved : `node:${resolved}`;
     } catch (error) {
+      if (parentPath !== undefined) addCommonJsHint(error, specifier, parentPath);
       // tsx's rules apply to every importer once the codebase runs TypeScript.
       if (parentPath === undefined || !(runsTypeScript || TS_FILE.test(parentPath))) throw error;
       if (specifier.startsWith('./') || specifier.startsWith('../') || specifier.startsWith('/')) {
@@ -317,6 +319,35 @@ export function createEsmHooks(
       }
       throw error;
     }
+  };
+  /**
+   * Node's `decorateErrorWithCommonJSHints`: when `import` finds no file (or a directory) where `require` would
+   * find one, the message and stack end their first line with `Did you mean to import "<what require found>"?`.
+   */
+  const addCommonJsHint = (error: unknown, specifier: string, parentPath: string): void => {
+    const e = error as { code?: unknown; message?: unknown; stack?: unknown } | null;
+    if (e?.code !== 'ERR_MODULE_NOT_FOUND' && e?.code !== 'ERR_UNSUPPORTED_DIR_IMPORT') return;
+    const request = specifier.startsWith('file://') ? fileURLToPath(specifier) : specifier;
+    // Node's require there has no parent file: a relative specifier is looked up from the working directory, not
+    // the importer (so an importer elsewhere gets no hint, or an odd one). A codebase's working directory is its root.
+    const from = /^\.\.?(?:\/|$)/.test(request) ? path.join(runtime.root, '[codesave]') : parentPath;
+    let found: string;
+    try {
+      found = runtime.resolver.resolve(request, from, 'require');
+    } catch {
+      return;
+    }
+    if (!path.isAbsolute(found)) return;
+    const hinted = commonJsHint(request, found, fileUrlOf(parentPath));
+    if (hinted === request) return;
+    const hint = `Did you mean to import ${JSON.stringify(hinted)}?`;
+    try {
+      e.message = `${String(e.message)}\n${hint}`;
+      if (typeof e.stack === 'string') {
+        const lines = e.stack.split('\n');
+        e.stack = [lines[0], hint, ...lines.slice(1)].join('\n');
+      }
+    } catch {}
   };
   /** tsconfig `paths` (relative to `baseUrl`, or the tsconfig's directory). */
   const resolvePaths = (specifier: string, parentPath: string): string | undefined => {
@@ -468,6 +499,31 @@ export function createEsmHooks(
       return transformer.cjs(filename, source, tsOptions(filename));
     },
   };
+}
+
+/**
+ * How Node's `resolveAsCommonJS` words what `require` found for `specifier`: relative to the importer for a
+ * relative specifier, `pkg/<path in the package>` for a bare one, else the path itself.
+ */
+function commonJsHint(specifier: string, found: string, parentUrl: string): string {
+  const relative = /^\.\.?(?:\/|$)/.test(specifier);
+  if (relative) {
+    const from = parentUrl.slice('file://'.length, parentUrl.lastIndexOf('/'));
+    const hinted = path.posix.relative(from, fileUrlOf(found).slice('file://'.length));
+    return hinted.startsWith('../') ? hinted : `./${hinted}`;
+  }
+  if (specifier[0] === '/' || specifier[0] === '.' || !specifier[0]) return found;
+  const slash = specifier.indexOf('/');
+  const pkg = slash === -1 ? specifier : specifier.slice(0, slash);
+  const needle = `${path.sep}node_modules${path.sep}${pkg}${path.sep}`;
+  const at = found.lastIndexOf(needle);
+  if (at === -1) return fileUrlOf(found);
+  const rest = found
+    .slice(at + needle.length)
+    .split(path.sep)
+    .map(encodeURIComponent)
+    .join('/');
+  return `${pkg}/${rest}`;
 }
 
 /** Node's wrapper parameters: a CommonJS module cannot redeclare them at its top level. */
