@@ -587,15 +587,7 @@ export class EsmLoader {
         const r = this.resolveExport(dep, imp.imported);
         const request = info.requests[imp.request]!.specifier;
         if (r === null)
-          throw this.realmError(
-            'SyntaxError',
-            dep.format === 'commonjs'
-              ? `Named export '${imp.imported}' not found. The requested module '${request}' is a CommonJS module, ` +
-                  'which may not support all module.exports as named exports.\nCommonJS modules can always be ' +
-                  `imported via the default export, for example using:\n\nimport pkg from '${request}';\n` +
-                  `const { ${imp.imported} } = pkg;\n`
-              : `The requested module '${request}' does not provide an export named '${imp.imported}'`,
-          );
+          throw this.realmError('SyntaxError', this.missingExportMessage(module, dep, request, imp.imported));
         if (r === 'ambiguous')
           throw this.realmError(
             'SyntaxError',
@@ -611,7 +603,7 @@ export class EsmLoader {
           throw this.realmError(
             'SyntaxError',
             r === null
-              ? `The requested module '${info.requests[e.request]!.specifier}' does not provide an export named '${e.imported}'`
+              ? this.missingExportMessage(module, dep, info.requests[e.request]!.specifier, e.imported)
               : `The requested module '${info.requests[e.request]!.specifier}' contains conflicting star exports for name '${e.imported}'`,
           );
       }
@@ -628,6 +620,26 @@ export class EsmLoader {
       if (module.hasTLA) module.instantiated = first as Promise<unknown>;
     }
     module.status = 'linked';
+  }
+
+  /**
+   * V8's message for an import (or re-export) of a name `dep` lacks; for a CommonJS `dep`, Node's rewrite of it,
+   * whose example destructures the `{ … }` of the source line holding the name (none when it is not on that line).
+   */
+  private missingExportMessage(module: ModuleRecord, dep: ModuleRecord, request: string, name: string): string {
+    if (dep.format !== 'commonjs')
+      return `The requested module '${request}' does not provide an export named '${name}'`;
+    let line: string | undefined;
+    try {
+      line = statementLine(this.readSource(module.path), request, name);
+    } catch {}
+    const braces = line === undefined ? null : /{.*}/.exec(line);
+    const destructuring = braces ? `const ${braces[0].replace(/\s+as\s+/g, ': ')} = pkg;\n` : '';
+    return (
+      `Named export '${name}' not found. The requested module '${request}' is a CommonJS module, which may not ` +
+      'support all module.exports as named exports.\nCommonJS modules can always be imported via the default ' +
+      `export, for example using:\n\nimport pkg from '${request}';\n${destructuring}`
+    );
   }
 
   private handle(module: ModuleRecord): ModuleHandle {
@@ -985,4 +997,24 @@ function importAttributes(options: unknown, TypeErr: ErrorConstructor): Record<s
     out[k] = v;
   }
   return out;
+}
+
+const escapeRegExp = (text: string): string => text.replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&');
+
+/** The source line where `name` stands in the braces of an `import`/`export … from '<request>'` statement. */
+function statementLine(source: string, request: string, name: string): string | undefined {
+  const statement = new RegExp(
+    `\\b(?:import|export)\\b[^;]*?\\{([^}]*)\\}\\s*from\\s*(['"])${escapeRegExp(request)}\\2`,
+    'g',
+  );
+  const token = new RegExp(`(?:^|[\\s,])(${escapeRegExp(name)})(?=\\s*(?:,|$|as\\b))`);
+  for (let m = statement.exec(source); m; m = statement.exec(source)) {
+    const inner = token.exec(m[1]!);
+    if (!inner) continue;
+    const at = m.index + m[0].indexOf('{') + 1 + inner.index + inner[0].length - name.length;
+    const start = source.lastIndexOf('\n', at) + 1;
+    const end = source.indexOf('\n', at);
+    return source.slice(start, end === -1 ? undefined : end);
+  }
+  return undefined;
 }
