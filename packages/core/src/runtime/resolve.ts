@@ -10,6 +10,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { exports as exportsMap, imports as importsMap } from 'resolve.exports';
 import { isBuiltinRequest, nodeFeatures } from './features.js';
+import { fileUrlOf } from './file-url.js';
 import type { FsView } from './fs-view.js';
 import * as errors from './node-errors.js';
 import { type PackageConfig, PackageJsonCache } from './package-json.js';
@@ -427,10 +428,12 @@ export class Resolver {
     }
     const rc = this.stat(resolved.endsWith('/') ? resolved.slice(0, -1) : resolved);
     // Node's finalizeResolution gives these two errors the resolved URL (`import.meta.resolve` returns it).
-    const url = { url: pathToFileURL(resolved).href };
-    if (rc === STAT_DIR) throw Object.assign(errors.unsupportedDirImport(this.#ctors, resolved, parentPath), url);
+    if (rc === STAT_DIR)
+      throw Object.assign(errors.unsupportedDirImport(this.#ctors, resolved, parentPath), { url: fileUrlOf(resolved) });
     if (rc !== STAT_FILE)
-      throw Object.assign(errors.esmModuleNotFound(this.#ctors, 'module', resolved, parentPath), url);
+      throw Object.assign(errors.esmModuleNotFound(this.#ctors, 'module', resolved, parentPath), {
+        url: fileUrlOf(resolved),
+      });
     return this.realpath(resolved);
   }
 
