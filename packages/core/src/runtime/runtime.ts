@@ -285,6 +285,12 @@ export class Runtime {
     this.#parents.set(module, parent);
   }
 
+  /** The files that required `module`, nearest first (Node's `requireStack` of an error `module` causes). */
+  requireStackOf(module: CjsModule): string[] {
+    const parent = this.#parents.get(module);
+    return parent ? this.#requireStackOf(parent) : [];
+  }
+
   #requireStackOf(parent: ParentLike): string[] {
     const stack: string[] = [];
     if (parent === this.#rootParent) return stack;

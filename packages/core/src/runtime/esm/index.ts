@@ -480,7 +480,7 @@ export function createEsmHooks(
     resolveRequire,
     requireEsm(module, filename) {
       module.exports = requireEsmExports(
-        loader.requireModule(filename) as Record<string, unknown>,
+        loader.requireModule(filename, () => runtime.requireStackOf(module)) as Record<string, unknown>,
         runtime.realm.intrinsics.TypeError,
       );
     },

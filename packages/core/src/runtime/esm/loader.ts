@@ -960,21 +960,38 @@ export class EsmLoader {
    * `require()` of an ES module, as Node 22.12+/24 does it: synchronous, refused for a graph with top-level
    * await (`ERR_REQUIRE_ASYNC_MODULE`). Returns the namespace object.
    */
-  requireModule(path: string): object {
+  requireModule(path: string, requireStack: () => string[] = () => []): object {
     const record = this.load(path, {});
+    // The module is running (it imported, directly or not, the CommonJS module that requires it).
+    if (record.status === 'evaluating') {
+      const parent = requireStack()[0];
+      throw this.realmError(
+        'Error',
+        `Cannot require() ES Module ${path} in a cycle.${parent ? ` (from ${parent})` : ''} A cycle involving ` +
+          'require(esm) is not allowed to maintain invariants mandated by the ECMAScript specification. Try making' +
+          ' at least part of the dependency in the graph lazily loaded.',
+        'ERR_REQUIRE_CYCLE_MODULE',
+      );
+    }
     this.link(record);
     const hasAsync = (m: ModuleRecord, seen = new Set<ModuleRecord>()): boolean => {
       if (seen.has(m)) return false;
       seen.add(m);
       return m.hasTLA || m.requested.some((d) => hasAsync(d, seen));
     };
-    if (hasAsync(record))
+    if (hasAsync(record)) {
+      const stack = requireStack();
+      // Who required it: Node 20 names the requirer, later releases the whole require stack.
+      let where = '';
+      if (nodeFeatures.major < 22) where = stack.length ? `\n  From ${stack[0]} \n  Requiring ${path} ` : '';
+      else where = `\nRequired module: ${path}${stack.length ? `\nRequire stack:\n- ${stack.join('\n- ')}` : ''}`;
       throw this.realmError(
         'Error',
         'require() cannot be used on an ESM graph with top-level await. Use import() instead. To see where the' +
-          ' top-level await comes from, use --experimental-print-required-tla.',
+          ` top-level await comes from, use --experimental-print-required-tla.${where}`,
         'ERR_REQUIRE_ASYNC_MODULE',
       );
+    }
     const promise = this.evaluate(record);
     if (record.evaluationError) throw record.evaluationError.error;
     void promise;
