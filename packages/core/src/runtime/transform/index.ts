@@ -381,16 +381,26 @@ const activePacks = new Set<Pack>();
 let flushTimer: NodeJS.Timeout | undefined;
 let exitHook = false;
 
+/** When the last load activity was: the timer checks it when it fires (re-arming a timer per module cost more). */
+let lastActivity = 0;
+
 function schedule(): void {
-  if (flushTimer) {
-    flushTimer.refresh();
-    return;
-  }
-  flushTimer = setTimeout(flushWrites, WRITE_DELAY_MS);
+  lastActivity = performance.now();
+  if (flushTimer) return;
+  flushTimer = setTimeout(flushWhenQuiet, WRITE_DELAY_MS);
   flushTimer.unref();
   if (!exitHook) {
     exitHook = true;
     process.on('beforeExit', flushWrites);
+  }
+}
+
+function flushWhenQuiet(): void {
+  const quietFor = performance.now() - lastActivity;
+  if (quietFor >= WRITE_DELAY_MS) flushWrites();
+  else {
+    flushTimer = setTimeout(flushWhenQuiet, WRITE_DELAY_MS - quietFor);
+    flushTimer.unref();
   }
 }
 
