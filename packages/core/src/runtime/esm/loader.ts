@@ -784,7 +784,9 @@ export class EsmLoader {
     } else if (module.format === 'json') {
       const JSONr = (this.host.global.JSON ?? JSON) as JSON;
       try {
-        values.default = JSONr.parse(this.readSource(module.path));
+        // As Node's JSON translator (and require): a byte order mark is not part of the JSON.
+        const text = this.readSource(module.path);
+        values.default = JSONr.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
       } catch (error) {
         const e = error as Error;
         e.message = `${module.path}: ${e.message}`;
