@@ -49,6 +49,51 @@ function sucraseSync(...args: Parameters<typeof sucrase>): ReturnType<typeof suc
  */
 const NEEDS_LOWERING = /(?:^|[\s;{}])accessor\s+[#\w$[]|(?:^|[\s;{}(])(?:await\s+)?using\s+[A-Za-z_$][\w$]*\s*=/;
 const CLASS = /(?:^|[^\w$.])class[\s{]/;
+
+const ENUM = /(?:^|[^\w$.])enum\s+([A-Za-z_$][\w$]*)\s*\{/g;
+/** One token of an enum body: space, comment, name, string or number literal, or one punctuator. */
+const ENUM_TOKEN =
+  /\s+|\/\/[^\n]*|\/\*[\s\S]*?\*\/|([A-Za-z_$][\w$]*)|'((?:[^'\\\n]|\\.)*)'|"((?:[^"\\\n]|\\.)*)"|(\d[\w.]*)|([=,}+-])/y;
+
+/**
+ * Whether sucrase compiles every enum of a file as esbuild does. Sucrase declares a `const` per member (an
+ * error for a member named like its enum), cannot see the members of an earlier declaration of a merged enum,
+ * and gives a string-valued initializer other than a plain literal (`` `x` ``, `A + 'b'`, `E.A`) a reverse
+ * mapping that esbuild, folding it to a string, leaves out. So only enums declared once, whose members are
+ * uninitialised or set to a number or string literal, stay with sucrase.
+ */
+function sucraseEnumsSafe(source: string): boolean {
+  if (!source.includes('enum')) return true;
+  const names = new Set<string>();
+  for (const match of source.matchAll(ENUM)) {
+    const name = match[1]!;
+    if (names.has(name) || !simpleEnumBody(source, match.index + match[0].length, name)) return false;
+    names.add(name);
+  }
+  return true;
+}
+
+/** Reads an enum body from just after its `{`: true when it is `name [= [-|+]literal], ...}` throughout. */
+function simpleEnumBody(source: string, from: number, enumName: string): boolean {
+  // The states: 0 expects a member name (or `}`), 1 `=`/`,`/`}`, 2 a sign or literal, 3 `,`/`}`.
+  let state = 0;
+  ENUM_TOKEN.lastIndex = from;
+  for (let token = ENUM_TOKEN.exec(source); token; token = ENUM_TOKEN.exec(source)) {
+    const [, ident, single, double, number, punct] = token;
+    if (ident === undefined && single === undefined && double === undefined && !number && !punct) continue;
+    const literal = single ?? double;
+    if (state === 0 && (ident ?? literal) !== undefined) {
+      if ((ident ?? literal) === enumName) return false;
+      state = 1;
+    } else if (punct === '}' && state !== 2) return true;
+    else if (punct === ',' && (state === 1 || state === 3)) state = 0;
+    else if (punct === '=' && state === 1) state = 2;
+    else if ((punct === '-' || punct === '+') && state === 2 && literal === undefined) state = 4;
+    else if ((state === 2 && (literal !== undefined || number)) || (state === 4 && number)) state = 3;
+    else return false;
+  }
+  return false;
+}
 /** tsx asks esbuild to produce code for the Node it runs on. */
 const TARGET = `node${process.versions.node}`;
 
@@ -92,7 +137,8 @@ export function transformTypeScript(
     NEEDS_LOWERING.test(source) ||
     (kind === 'commonjs' && ESM_SYNTAX.test(source)) ||
     (!definesClassFields(options) && CLASS.test(source)) ||
-    keepsImports(options);
+    keepsImports(options) ||
+    !sucraseEnumsSafe(source);
   if (!needsEsbuild) {
     const automatic = options.jsx === 'react-jsx' || options.jsx === 'react-jsxdev';
     const out = sucraseSync(source, {
@@ -121,6 +167,8 @@ export function transformTypeScript(
     target: TARGET,
     sourcefile: filename,
     sourcemap: 'external',
+    // As tsx: a function or class esbuild renames (a nested one shadowing a top-level name) keeps its `name`.
+    keepNames: true,
     tsconfigRaw: { compilerOptions: compilerOptionsForEsbuild(options) },
   });
   return { code: out.code, linesPreserved: false, map: out.map };
