@@ -164,3 +164,9 @@ export function unsupportedDirImport(ctors: ErrorCtors, path: string, base: stri
     'ERR_UNSUPPORTED_DIR_IMPORT',
   );
 }
+
+/** `ERR_INVALID_MODULE_SPECIFIER` (a package or `#imports` name the resolver refuses). */
+export function invalidModuleSpecifier(ctors: ErrorCtors, request: string, reason: string, base: string | undefined) {
+  const from = base ? ` imported from ${base}` : '';
+  return nodeError(new ctors.TypeError(`Invalid module "${request}" ${reason}${from}`), 'ERR_INVALID_MODULE_SPECIFIER');
+}

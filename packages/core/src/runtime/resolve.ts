@@ -351,7 +351,20 @@ export class Resolver {
     return !INVALID_SEGMENT.test(target.slice(2));
   }
 
+  /** Node refuses `#`, `#/…` (before Node 24, where `#/` subpaths became valid) and names ending in `/`. */
+  #checkImportsName(specifier: string, base: string): void {
+    const slashStart = specifier.startsWith('#/') && nodeFeatures.major < 24;
+    if (specifier === '#' || slashStart || specifier.endsWith('/'))
+      throw errors.invalidModuleSpecifier(
+        this.#ctors,
+        specifier,
+        'is not a valid internal imports specifier name',
+        base,
+      );
+  }
+
   #packageImportsResolve(specifier: string, pkg: PackageConfig, base: string, mode: ResolveMode): string {
+    this.#checkImportsName(specifier, base);
     const pkgDir = path.dirname(pkg.pjsonPath);
     let targets: string[] | undefined;
     try {
@@ -420,13 +433,14 @@ export class Resolver {
     } else if (specifier.startsWith('file:')) {
       resolved = fileURLToPath(specifier);
     } else if (specifier[0] === '#') {
+      this.#checkImportsName(specifier, parentPath);
       const pkg = this.packages.scope(parentPath);
       if (!pkg) throw errors.importNotDefined(this.#ctors, specifier, undefined, parentPath);
       resolved = this.#packageImportsResolve(specifier, pkg, parentPath, 'import');
     } else {
       resolved = this.#packageResolve(specifier, parentPath);
     }
-    const rc = this.stat(resolved.endsWith('/') ? resolved.slice(0, -1) : resolved);
+    const rc = this.stat(resolved.length > 1 && resolved.endsWith('/') ? resolved.slice(0, -1) : resolved);
     // Node's finalizeResolution gives these two errors the resolved URL (`import.meta.resolve` returns it).
     if (rc === STAT_DIR)
       throw Object.assign(errors.unsupportedDirImport(this.#ctors, resolved, parentPath), { url: fileUrlOf(resolved) });
@@ -441,6 +455,9 @@ export class Resolver {
     let separator = specifier.indexOf('/');
     if (specifier[0] === '@') separator = separator === -1 ? -1 : specifier.indexOf('/', separator + 1);
     const name = separator === -1 ? specifier : specifier.slice(0, separator);
+    // Node's parsePackageName: a scope needs a name after it; no leading dot, percent-encoding or backslash.
+    if ((specifier[0] === '@' && specifier.indexOf('/') === -1) || /^\.|%|\\/.test(name))
+      throw errors.invalidModuleSpecifier(this.#ctors, specifier, 'is not a valid package name', base);
     const subpath = `.${separator === -1 ? '' : specifier.slice(separator)}`;
     const self = this.packages.scope(base);
     if (self && self.name === name && self.exports != null)

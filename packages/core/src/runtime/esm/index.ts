@@ -290,7 +290,7 @@ export function createEsmHooks(
     }
     const parent =
       parentPath !== undefined && path.isAbsolute(parentPath) ? parentPath : path.join(runtime.root, '[codesave]');
-    if (specifier.startsWith('node:') && !isBuiltin(specifier)) {
+    if ((specifier.startsWith('node:') || url?.protocol === 'node:') && !isBuiltin(specifier)) {
       const error = new runtime.realm.intrinsics.Error(`No such built-in module: ${specifier}`);
       throw Object.assign(error, { code: 'ERR_UNKNOWN_BUILTIN_MODULE' });
     }

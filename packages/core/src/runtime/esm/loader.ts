@@ -661,7 +661,7 @@ export class EsmLoader {
         if ((code === 'ERR_MODULE_NOT_FOUND' || code === 'ERR_UNSUPPORTED_DIR_IMPORT') && typeof url === 'string')
           return url;
         // An unknown `node:` module resolves; it fails when loaded.
-        if (code === 'ERR_UNKNOWN_BUILTIN_MODULE' && request.startsWith('node:')) return request;
+        if (code === 'ERR_UNKNOWN_BUILTIN_MODULE' && /^node:/i.test(request)) return request;
         throw error;
       }
       return isAbsolute(resolved) ? fileUrlOf(resolved) : resolved;
