@@ -14,7 +14,7 @@ import type { LoaderHooks } from '../hooks.js';
 import type { Runtime } from '../runtime.js';
 import { type TransformCacheOptions, Transformer } from '../transform/index.js';
 import type { TsCompilerOptions } from '../transform/typescript.js';
-import { type EsmHost, EsmLoader, type ModuleFormat } from './loader.js';
+import { type EsmHost, EsmLoader, type ModuleFormat, URL_SUFFIX } from './loader.js';
 import { createNamespace } from './namespace.js';
 import { StackMapper } from './stack.js';
 import { absoluteUrl, dataUrlText } from './url-modules.js';
@@ -277,7 +277,30 @@ export function createEsmHooks(
       throw error;
     }
   };
+  /** The resolution, with the query and fragment of a path or file: URL specifier kept (see `URL_SUFFIX`). */
   const resolveImport = (specifier: string, parentPath: string | undefined): string => {
+    if (!/[?#]/.test(specifier) || !/^(?:\.\.?(?:\/|$)|\/|file:)/.test(specifier))
+      return resolveImportPath(specifier, parentPath);
+    let resolved: string;
+    try {
+      resolved = resolveImportPath(specifier, parentPath);
+    } catch (error) {
+      // The URL of a missing file keeps them too (import.meta.resolve returns it).
+      const e = error as { url?: unknown } | null;
+      if (typeof e?.url === 'string') e.url = e.url + urlSuffixOf(specifier, parentPath);
+      throw error;
+    }
+    if (!path.isAbsolute(resolved)) return resolved;
+    const suffix = urlSuffixOf(specifier, parentPath);
+    return suffix ? `${resolved}${URL_SUFFIX}${suffix}` : resolved;
+  };
+  const urlSuffixOf = (specifier: string, parentPath: string | undefined): string => {
+    const base =
+      parentPath !== undefined && path.isAbsolute(parentPath) ? parentPath : path.join(runtime.root, '[codesave]');
+    const url = new URL(specifier, fileUrlOf(base));
+    return url.search + url.hash;
+  };
+  const resolveImportPath = (specifier: string, parentPath: string | undefined): string => {
     // A URL other than file: and node: is its own resolution (the loader runs data: URLs and refuses the rest).
     const url = absoluteUrl(specifier);
     if (url && url.protocol !== 'file:' && url.protocol !== 'node:') return url.href;

@@ -125,12 +125,33 @@ export class ModuleRecord {
   instantiatedDone = false;
   exportIndex: Map<string, { request: number; imported: string } | null> | undefined;
 
+  /** The file (or URL) the module is read from: `path` without the query/fragment of its URL. */
+  readonly file: string;
+
   constructor(
     readonly path: string,
     readonly url: string,
     readonly format: ModuleFormat,
-  ) {}
+  ) {
+    this.file = fileOf(path);
+  }
 }
+
+/**
+ * A resolved path may carry the query and fragment of its URL after a NUL (`/a/x.js\0?v=2`): Node keys modules by
+ * URL, so `./x.js?v=2` is a module of its own, read from `/a/x.js`.
+ */
+export const URL_SUFFIX = '\0';
+const fileOf = (path: string): string => {
+  const at = path.indexOf(URL_SUFFIX);
+  return at === -1 ? path : path.slice(0, at);
+};
+/** The URL of a resolved path (file URL plus its query/fragment), or the path itself for node: and data:. */
+const urlOf = (path: string): string => {
+  const at = path.indexOf(URL_SUFFIX);
+  if (at === -1) return isAbsolute(path) ? fileUrlOf(path) : path;
+  return fileUrlOf(path.slice(0, at)) + path.slice(at + 1);
+};
 
 /** Export names Node's CJS loader gives a CommonJS module imported from ESM (lexer + reexports). */
 function cjsExportNames(host: EsmHost, path: string, seen = new Set<string>()): Set<string> {
@@ -198,7 +219,7 @@ export class EsmLoader {
         const requests = top.record.info!.requests;
         if (top.next < requests.length) {
           const r = requests[top.next++]!;
-          top.requested.push(this.enter(this.resolveFrom(r.specifier, top.record.path), r.attributes, loading));
+          top.requested.push(this.enter(this.resolveFrom(r.specifier, top.record.file), r.attributes, loading));
         } else {
           top.record.requested = top.requested;
           loading.pop();
@@ -214,18 +235,19 @@ export class EsmLoader {
 
   /** The record for a resolved path, created if new; a new ES module is pushed on `loading` for its requests. */
   private enter(path: string, attributes: Record<string, string>, loading: Loading[]): ModuleRecord {
-    const isFile = isAbsolute(path);
+    const file = fileOf(path);
+    const isFile = isAbsolute(file);
     if (!isFile && !path.startsWith('node:') && !path.startsWith('data:')) throw this.unsupportedScheme(path);
-    const format: ModuleFormat = isFile ? this.host.format(path) : this.urlFormat(path);
-    const url = isFile ? fileUrlOf(path) : path;
-    if (!(format === 'module' && this.host.jsonAsModule?.(path))) this.checkAttributes(url, format, attributes);
+    const format: ModuleFormat = isFile ? this.host.format(file) : this.urlFormat(path);
+    const url = urlOf(path);
+    if (!(format === 'module' && this.host.jsonAsModule?.(file))) this.checkAttributes(url, format, attributes);
     let record = this.registry.get(path);
     if (record) return record;
     record = new ModuleRecord(path, url, format);
     this.registry.set(path, record);
     if (format === 'module') {
       try {
-        const info = this.host.transform(path, this.readSource(path));
+        const info = this.host.transform(file, this.readSource(file));
         record.info = info;
         record.hasTLA = info.async;
       } catch (error) {
@@ -246,7 +268,7 @@ export class EsmLoader {
       }
       loading.push({ record, next: 0, requested: [] });
     } else if (format === 'commonjs') {
-      record.syntheticNames = ['default', ...[...cjsExportNames(this.host, path)].filter((n) => n !== 'default')];
+      record.syntheticNames = ['default', ...[...cjsExportNames(this.host, file)].filter((n) => n !== 'default')];
       if (nodeFeatures.moduleExportsExport) record.syntheticNames.push('module.exports');
     } else if (format === 'json') {
       record.syntheticNames = ['default'];
@@ -607,12 +629,12 @@ export class EsmLoader {
               : `The requested module '${info.requests[e.request]!.specifier}' contains conflicting star exports for name '${e.imported}'`,
           );
       }
-      const fn = this.host.compile(info.code, module.path, module.url) as (
+      const fn = this.host.compile(info.code, module.file, module.url) as (
         handle: ModuleHandle,
         bindings: object,
         dynamicImport: (specifier: unknown, options?: unknown) => Promise<object>,
       ) => Generator | AsyncGenerator;
-      const path = module.path;
+      const path = module.file;
       module.generator = fn.call(undefined, this.handle(module), bindings, (specifier, options) =>
         this.dynamicImport(specifier, options, path),
       );
@@ -631,7 +653,7 @@ export class EsmLoader {
       return `The requested module '${request}' does not provide an export named '${name}'`;
     let line: string | undefined;
     try {
-      line = statementLine(this.readSource(module.path), request, name);
+      line = statementLine(this.readSource(module.file), request, name);
     } catch {}
     const braces = line === undefined ? null : /{.*}/.exec(line);
     const destructuring = braces ? `const ${braces[0].replace(/\s+as\s+/g, ': ')} = pkg;\n` : '';
@@ -646,14 +668,14 @@ export class EsmLoader {
     const meta = Object.create(null) as Record<string, unknown>;
     // Only a file's module has `dirname` and `filename`.
     if (module.url.startsWith('file:')) {
-      meta.dirname = dirname(module.path);
-      meta.filename = module.path;
+      meta.dirname = dirname(module.file);
+      meta.filename = module.file;
     }
     meta.resolve = (specifier: string) => {
       const request = String(specifier);
       let resolved: string;
       try {
-        resolved = this.resolveFrom(request, module.path);
+        resolved = this.resolveFrom(request, module.file);
       } catch (error) {
         // As Node: a file that does not exist (a path, or an exports target) still resolves to its URL, which the
         // resolver's error carries; a missing package throws.
@@ -664,7 +686,7 @@ export class EsmLoader {
         if (code === 'ERR_UNKNOWN_BUILTIN_MODULE' && /^node:/i.test(request)) return request;
         throw error;
       }
-      return isAbsolute(resolved) ? fileUrlOf(resolved) : resolved;
+      return urlOf(resolved);
     };
     meta.url = module.url;
     // Node 24.2+: true only for the process's entry module, which a codebase's module never is.
@@ -769,9 +791,9 @@ export class EsmLoader {
     const values = module.values;
     if (module.format === 'addon') {
       // Loaded as `require` loads it (one instance, in the require cache).
-      values.default = values['module.exports'] = this.host.requireCjs(module.path);
+      values.default = values['module.exports'] = this.host.requireCjs(module.file);
     } else if (module.format === 'commonjs') {
-      const exports = this.host.requireCjs(module.path) as Record<string, unknown>;
+      const exports = this.host.requireCjs(module.file) as Record<string, unknown>;
       for (const name of module.syntheticNames) {
         if (name === 'default' || name === 'module.exports') continue;
         if (exports == null || !Object.hasOwn(exports, name)) continue;
@@ -785,11 +807,11 @@ export class EsmLoader {
       const JSONr = (this.host.global.JSON ?? JSON) as JSON;
       try {
         // As Node's JSON translator (and require): a byte order mark is not part of the JSON.
-        const text = this.readSource(module.path);
+        const text = this.readSource(module.file);
         values.default = JSONr.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
       } catch (error) {
         const e = error as Error;
-        e.message = `${module.path}: ${e.message}`;
+        e.message = `${module.file}: ${e.message}`;
         throw e;
       }
     } else {
@@ -908,8 +930,8 @@ export class EsmLoader {
     if (!names.some((name) => e.message === `${name} is not defined`)) return;
     let message = `${e.message} in ES module scope`;
     if (message.startsWith('require ')) message += ', you can use import instead';
-    if (root.url.startsWith('file://') && /\.js$/.test(root.path)) {
-      const pjsonPath = this.packageJsonOf(root.path);
+    if (root.url.startsWith('file://') && /\.js$/.test(root.file)) {
+      const pjsonPath = this.packageJsonOf(root.file);
       if (pjsonPath?.type === 'module')
         message +=
           "\nThis file is being treated as an ES module because it has a '.js' file extension and '" +
