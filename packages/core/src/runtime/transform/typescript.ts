@@ -32,14 +32,18 @@ export interface TsOutput {
 
 const NEEDS_ESBUILD = /(?:^|[\s;}])(?:namespace|module)\s+[A-Za-z_$][\w$.]*\s*\{|(?:^|[\s(,;{}])@[A-Za-z_$]/;
 const ESM_SYNTAX = /(?:^|[\s;}])(?:import\s*[\w{*'"]|export\s)/;
-/** sucrase, with a file too deep for it reported as V8 (and tsx) report it, not under sucrase's own prefix. */
-function sucraseSync(...args: Parameters<typeof sucrase>): ReturnType<typeof sucrase> {
+/**
+ * sucrase, with a file too deep for it reported as V8 (and tsx) report it, not under sucrase's own prefix.
+ * `undefined` when sucrase cannot parse the file: esbuild then either transpiles it (syntax sucrase lacks) or
+ * fails with the error tsx reports.
+ */
+function sucraseSync(...args: Parameters<typeof sucrase>): ReturnType<typeof sucrase> | undefined {
   try {
     return sucrase(...args);
   } catch (error) {
     if (error instanceof RangeError && /Maximum call stack/.test(error.message))
       throw new RangeError('Maximum call stack size exceeded');
-    throw error;
+    return undefined;
   }
 }
 
@@ -49,6 +53,25 @@ function sucraseSync(...args: Parameters<typeof sucrase>): ReturnType<typeof suc
  */
 const NEEDS_LOWERING = /(?:^|[\s;{}])accessor\s+[#\w$[]|(?:^|[\s;{}(])(?:await\s+)?using\s+[A-Za-z_$][\w$]*\s*=/;
 const CLASS = /(?:^|[^\w$.])class[\s{]/;
+/**
+ * A parameter property (`constructor(private a)`). With class fields defined (TypeScript's default), esbuild
+ * declares it as a field before the others, so it comes first in the instance's keys and shadows an inherited
+ * accessor; sucrase only assigns it in the constructor, after every field.
+ */
+const PARAMETER_PROPERTY = /\bconstructor\s*\([^{]*?\b(?:public|private|protected|readonly|override)\s+[A-Za-z_$]/;
+/**
+ * `import a = b.c` / `export import a = ...` / `export = a`: sucrase drops an import only such an alias uses, and
+ * emits `export ;` for `export import`; esbuild keeps and exports them as tsx does.
+ */
+/**
+ * Sucrase keeps `export { A }` of an `import type { A }` (a link error: nothing named A) and keeps
+ * `import { A }` used only by `export type { A }` (its module then loads, and must export A); esbuild, as tsx,
+ * drops both.
+ */
+const TYPE_IMPORT = /(?:^|[\s;}])import\s+type\s*[{*\w]/;
+const LOCAL_EXPORT_LIST = /(?:^|[\s;}])export\s*\{[^}]*\}(?!\s*from\b)/;
+const TYPE_EXPORT_LIST = /(?:^|[\s;}])export\s+type\s*\{[^}]*\}(?!\s*from\b)/;
+const IMPORT_EQUALS = /(?:^|[\s;}])(?:import\s+(?:type\s+)?[A-Za-z_$][\w$]*\s*=(?![=>])|export\s*=(?![=>]))/;
 
 const ENUM = /(?:^|[^\w$.])enum\s+([A-Za-z_$][\w$]*)\s*\{/g;
 /** One token of an enum body: space, comment, name, string or number literal, or one punctuator. */
@@ -136,42 +159,93 @@ export function transformTypeScript(
     NEEDS_ESBUILD.test(source) ||
     NEEDS_LOWERING.test(source) ||
     (kind === 'commonjs' && ESM_SYNTAX.test(source)) ||
-    (!definesClassFields(options) && CLASS.test(source)) ||
+    (definesClassFields(options) ? PARAMETER_PROPERTY.test(source) : CLASS.test(source)) ||
+    IMPORT_EQUALS.test(source) ||
+    (TYPE_IMPORT.test(source) && LOCAL_EXPORT_LIST.test(source)) ||
+    TYPE_EXPORT_LIST.test(source) ||
     keepsImports(options) ||
     !sucraseEnumsSafe(source);
   if (!needsEsbuild) {
-    const automatic = options.jsx === 'react-jsx' || options.jsx === 'react-jsxdev';
-    const out = sucraseSync(source, {
-      transforms: jsx ? ['typescript', 'jsx'] : ['typescript'],
-      disableESTransforms: true,
-      filePath: filename,
-      // esbuild's transform API (tsx) ignores tsconfig `jsx: preserve`: JSX becomes `React.createElement` calls.
-      jsxRuntime: automatic ? 'automatic' : 'classic',
-      production: options.jsx !== 'react-jsxdev',
-      ...(options.jsxImportSource ? { jsxImportSource: options.jsxImportSource } : {}),
-      ...(options.jsxFactory ? { jsxPragma: options.jsxFactory } : {}),
-      ...(options.jsxFragmentFactory ? { jsxFragmentPragma: options.jsxFragmentFactory } : {}),
-      keepUnusedImports: options.verbatimModuleSyntax === true,
-      ...(output.sourceMap ? { sourceMapOptions: { compiledFilename: filename } } : {}),
-    });
-    return {
-      code: out.code,
-      linesPreserved: true,
-      ...(out.sourceMap ? { map: JSON.stringify({ ...out.sourceMap, sources: [filename] }) } : {}),
-    };
+    const out = withSucrase(source, filename, options, jsx, output);
+    if (out) return out;
   }
-  const out = transformSync(source, {
-    loader: jsx ? 'tsx' : 'ts',
-    format: kind === 'module' ? 'esm' : 'cjs',
-    platform: 'node',
-    target: TARGET,
-    sourcefile: filename,
-    sourcemap: 'external',
-    // As tsx: a function or class esbuild renames (a nested one shadowing a top-level name) keeps its `name`.
-    keepNames: true,
-    tsconfigRaw: { compilerOptions: compilerOptionsForEsbuild(options) },
+  return withEsbuild(source, filename, kind, options, jsx);
+}
+
+function withSucrase(
+  source: string,
+  filename: string,
+  options: TsCompilerOptions,
+  jsx: boolean,
+  output: { sourceMap?: boolean },
+): TsOutput | undefined {
+  const automatic = options.jsx === 'react-jsx' || options.jsx === 'react-jsxdev';
+  const out = sucraseSync(source, {
+    transforms: jsx ? ['typescript', 'jsx'] : ['typescript'],
+    disableESTransforms: true,
+    filePath: filename,
+    // esbuild's transform API (tsx) ignores tsconfig `jsx: preserve`: JSX becomes `React.createElement` calls.
+    jsxRuntime: automatic ? 'automatic' : 'classic',
+    production: options.jsx !== 'react-jsxdev',
+    ...(options.jsxImportSource ? { jsxImportSource: options.jsxImportSource } : {}),
+    ...(options.jsxFactory ? { jsxPragma: options.jsxFactory } : {}),
+    ...(options.jsxFragmentFactory ? { jsxFragmentPragma: options.jsxFragmentFactory } : {}),
+    keepUnusedImports: options.verbatimModuleSyntax === true,
+    ...(output.sourceMap ? { sourceMapOptions: { compiledFilename: filename } } : {}),
   });
-  return { code: out.code, linesPreserved: false, map: out.map };
+  if (!out) return undefined;
+  return {
+    code: out.code,
+    linesPreserved: true,
+    ...(out.sourceMap ? { map: JSON.stringify({ ...out.sourceMap, sources: [filename] }) } : {}),
+  };
+}
+
+function withEsbuild(
+  source: string,
+  filename: string,
+  kind: 'module' | 'commonjs',
+  options: TsCompilerOptions,
+  jsx: boolean,
+): TsOutput {
+  const sourcefile = tsxSourcefile(filename);
+  let out: ReturnType<typeof transformSync>;
+  try {
+    out = transformSync(source, {
+      loader: jsx ? 'tsx' : 'ts',
+      format: kind === 'module' ? 'esm' : 'cjs',
+      platform: 'node',
+      target: TARGET,
+      sourcefile,
+      sourcemap: 'external',
+      // As tsx: a function or class esbuild renames (a nested one shadowing a top-level name) keeps its `name`.
+      keepNames: true,
+      tsconfigRaw: { compilerOptions: compilerOptionsForEsbuild(options) },
+    });
+  } catch (error) {
+    throw asTransformError(error);
+  }
+  const map = sourcefile === filename ? out.map : out.map.replace(JSON.stringify(sourcefile), JSON.stringify(filename));
+  return { code: out.code, linesPreserved: false, map };
+}
+
+/** The file name tsx gives esbuild (so its error messages name it): `.mts`/`.cts` as `.ts`, none as `.js`. */
+function tsxSourcefile(filename: string): string {
+  const base = filename.slice(filename.lastIndexOf('/') + 1).split('?')[0]!;
+  const dot = base.lastIndexOf('.');
+  if (dot <= 0) return `${filename}.js`;
+  const ext = base.slice(dot);
+  return ext === '.mts' || ext === '.cts' ? `${filename.slice(0, -3)}ts` : filename;
+}
+
+/** An esbuild failure as tsx rethrows it: named `TransformError` (an own property), without `errors`/`warnings`. */
+function asTransformError(error: unknown): unknown {
+  if (!(error instanceof Error) || !('errors' in error)) return error;
+  const e = error as Error & { errors?: unknown; warnings?: unknown };
+  e.name = 'TransformError';
+  delete e.errors;
+  delete e.warnings;
+  return e;
 }
 
 function compilerOptionsForEsbuild(o: TsCompilerOptions): Record<string, unknown> {
