@@ -1029,7 +1029,9 @@ function importAttributes(options: unknown, TypeErr: ErrorConstructor): Record<s
     throw Object.assign(new TypeErr('The second argument of import() must be an object'), {
       code: 'ERR_INVALID_ARG_TYPE',
     });
-  const w = (options as { with?: unknown }).with;
+  // V8 before 12 (Node 20) still reads the deprecated `assert` key when there is no `with`.
+  let w = (options as { with?: unknown }).with;
+  if (w === undefined && nodeFeatures.major < 22) w = (options as { assert?: unknown }).assert;
   if (w === undefined) return {};
   if (w === null || typeof w !== 'object') throw new TypeErr("The 'with' option of import() must be an object");
   const out: Record<string, string> = {};
