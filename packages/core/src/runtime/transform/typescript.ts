@@ -71,6 +71,8 @@ const PARAMETER_PROPERTY = /\bconstructor\s*\([^{]*?\b(?:public|private|protecte
 const TYPE_IMPORT = /(?:^|[\s;}])import\s+type\s*[{*\w]/;
 const LOCAL_EXPORT_LIST = /(?:^|[\s;}])export\s*\{[^}]*\}(?!\s*from\b)/;
 const TYPE_EXPORT_LIST = /(?:^|[\s;}])export\s+type\s*\{[^}]*\}(?!\s*from\b)/;
+/** A namespaced JSX element name (`<svg:rect>`): sucrase emits broken code for it (it throws for `xlink:href`). */
+const JSX_NAMESPACED_TAG = /<\/?[A-Za-z_$][\w$-]*:[A-Za-z_$]/;
 const IMPORT_EQUALS = /(?:^|[\s;}])(?:import\s+(?:type\s+)?[A-Za-z_$][\w$]*\s*=(?![=>])|export\s*=(?![=>]))/;
 
 const ENUM = /(?:^|[^\w$.])enum\s+([A-Za-z_$][\w$]*)\s*\{/g;
@@ -163,6 +165,7 @@ export function transformTypeScript(
     IMPORT_EQUALS.test(source) ||
     (TYPE_IMPORT.test(source) && LOCAL_EXPORT_LIST.test(source)) ||
     TYPE_EXPORT_LIST.test(source) ||
+    (jsx && JSX_NAMESPACED_TAG.test(source)) ||
     keepsImports(options) ||
     !sucraseEnumsSafe(source);
   if (!needsEsbuild) {
