@@ -8,6 +8,8 @@ import { transform as sucrase } from 'sucrase';
 
 /** The parts of a codebase's `tsconfig.json` that change how a file is transpiled. */
 export interface TsCompilerOptions {
+  strict?: boolean;
+  alwaysStrict?: boolean;
   experimentalDecorators?: boolean;
   emitDecoratorMetadata?: boolean;
   useDefineForClassFields?: boolean;
@@ -146,6 +148,14 @@ export function definesClassFields(options: TsCompilerOptions): boolean {
 }
 
 /**
+ * `alwaysStrict` (implied by `strict`): esbuild then starts CommonJS output with `"use strict"`, so under tsx a
+ * CommonJS-kind file of a strict project runs in strict mode. Sucrase has no such option: those go to esbuild.
+ */
+function alwaysStrict(options: TsCompilerOptions): boolean {
+  return options.alwaysStrict ?? options.strict === true;
+}
+
+/**
  * Transpiles one TypeScript file. `kind` is the module kind Node/tsx give the file: `module` keeps ESM
  * syntax (the ESM transform runs next), `commonjs` yields a CommonJS body.
  */
@@ -160,7 +170,7 @@ export function transformTypeScript(
   const needsEsbuild =
     NEEDS_ESBUILD.test(source) ||
     NEEDS_LOWERING.test(source) ||
-    (kind === 'commonjs' && ESM_SYNTAX.test(source)) ||
+    (kind === 'commonjs' && (ESM_SYNTAX.test(source) || alwaysStrict(options))) ||
     (definesClassFields(options) ? PARAMETER_PROPERTY.test(source) : CLASS.test(source)) ||
     IMPORT_EQUALS.test(source) ||
     (TYPE_IMPORT.test(source) && LOCAL_EXPORT_LIST.test(source)) ||
@@ -253,6 +263,8 @@ function asTransformError(error: unknown): unknown {
 
 function compilerOptionsForEsbuild(o: TsCompilerOptions): Record<string, unknown> {
   const keys = [
+    'strict',
+    'alwaysStrict',
     'experimentalDecorators',
     'emitDecoratorMetadata',
     'useDefineForClassFields',
