@@ -671,7 +671,10 @@ export class EsmLoader {
       meta.dirname = dirname(module.file);
       meta.filename = module.file;
     }
-    meta.resolve = (specifier: string) => {
+    // Node 24.2+: true only for the process's entry module, which a codebase's module never is (keys in Node's order).
+    if (nodeFeatures.major > 24 || (nodeFeatures.major === 24 && nodeFeatures.minor >= 2)) meta.main = false;
+    // A named function, as Node's (`import.meta.resolve.name` is 'resolve').
+    const resolve = (specifier: string) => {
       const request = String(specifier);
       let resolved: string;
       try {
@@ -688,9 +691,8 @@ export class EsmLoader {
       }
       return urlOf(resolved);
     };
+    meta.resolve = resolve;
     meta.url = module.url;
-    // Node 24.2+: true only for the process's entry module, which a codebase's module never is.
-    if (nodeFeatures.major > 24 || (nodeFeatures.major === 24 && nodeFeatures.minor >= 2)) meta.main = false;
     return {
       e(getters) {
         Object.assign(module.getters, getters);
