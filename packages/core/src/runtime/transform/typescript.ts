@@ -75,6 +75,11 @@ const LOCAL_EXPORT_LIST = /(?:^|[\s;}])export\s*\{[^}]*\}(?!\s*from\b)/;
 const TYPE_EXPORT_LIST = /(?:^|[\s;}])export\s+type\s*\{[^}]*\}(?!\s*from\b)/;
 /** A namespaced JSX element name (`<svg:rect>`): sucrase emits broken code for it (it throws for `xlink:href`). */
 const JSX_NAMESPACED_TAG = /<\/?[A-Za-z_$][\w$-]*:[A-Za-z_$]/;
+/**
+ * A `key` after a spread (`<a {...p} key="k" />`): the automatic runtime falls back to `createElement`, and sucrase
+ * imports `react` before `react/jsx-runtime`, esbuild after (module evaluation order).
+ */
+const KEY_AFTER_SPREAD = /\{\s*\.\.\.[^}]*\}[^<>]*\skey\s*=/;
 const IMPORT_EQUALS = /(?:^|[\s;}])(?:import\s+(?:type\s+)?[A-Za-z_$][\w$]*\s*=(?![=>])|export\s*=(?![=>]))/;
 
 const ENUM = /(?:^|[^\w$.])enum\s+([A-Za-z_$][\w$]*)\s*\{/g;
@@ -156,6 +161,15 @@ function alwaysStrict(options: TsCompilerOptions): boolean {
 }
 
 /**
+ * JSX sucrase compiles unlike esbuild: namespaced names, `react-jsxdev` (sucrase passes `this` and no column,
+ * and gives the `createElement` fallback `__self`/`__source` props), a key after a spread in the automatic runtime.
+ */
+function needsEsbuildJsx(source: string, options: TsCompilerOptions): boolean {
+  if (JSX_NAMESPACED_TAG.test(source) || options.jsx === 'react-jsxdev') return true;
+  return options.jsx === 'react-jsx' && KEY_AFTER_SPREAD.test(source);
+}
+
+/**
  * Transpiles one TypeScript file. `kind` is the module kind Node/tsx give the file: `module` keeps ESM
  * syntax (the ESM transform runs next), `commonjs` yields a CommonJS body.
  */
@@ -175,7 +189,7 @@ export function transformTypeScript(
     IMPORT_EQUALS.test(source) ||
     (TYPE_IMPORT.test(source) && LOCAL_EXPORT_LIST.test(source)) ||
     TYPE_EXPORT_LIST.test(source) ||
-    (jsx && JSX_NAMESPACED_TAG.test(source)) ||
+    (jsx && needsEsbuildJsx(source, options)) ||
     keepsImports(options) ||
     !sucraseEnumsSafe(source);
   if (!needsEsbuild) {
