@@ -35,6 +35,8 @@ export interface LoaderHooks {
    * naming `./x.ts` when Node finds nothing); `resolve` is Node's.
    */
   resolveRequire?(request: string, parentFilename: string, resolve: () => string): string;
+  /** `module.syncBuiltinESMExports()`: builtin namespaces take the current values of their modules' properties. */
+  syncBuiltinExports?(): void;
 }
 
 /** `options.cacheDir`: the transform cache directory of this codebase (`false`: no disk cache). */

@@ -775,6 +775,12 @@ function createModuleClass(runtime: Runtime, globalPaths: string[]): any {
   ]) {
     if (host[name] !== undefined) statics[name] = host[name];
   }
+  // The host's builtin namespaces, and the codebase's own ones (its loader's records).
+  const hostSync = host.syncBuiltinESMExports as (() => void) | undefined;
+  statics.syncBuiltinESMExports = function syncBuiltinESMExports() {
+    hostSync?.();
+    runtime.hooks.syncBuiltinExports?.();
+  };
   runtime.setOwnStatics(statics);
   // `wrap`/`wrapper` are accessors, as in Node: assigning either (or an element of `wrapper`) makes modules
   // compile from `Module.wrap(source)` (tools inject code that way).

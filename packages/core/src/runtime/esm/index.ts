@@ -510,6 +510,9 @@ export function createEsmHooks(
     importFile(filename) {
       return loader.importPath(filename);
     },
+    syncBuiltinExports() {
+      loader.syncBuiltinExports();
+    },
     importFrom(specifier, options, parentFilename) {
       return loader.dynamicImport(specifier, options, parentFilename);
     },

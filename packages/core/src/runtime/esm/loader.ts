@@ -445,9 +445,12 @@ export class EsmLoader {
       this.defineBinding(values, name, r);
     }
     // Once every export is evaluated and can never change, the namespace keeps plain values (see namespace.ts).
+    // (A builtin's exports change with syncBuiltinESMExports: never fixed.)
     const fixed = sources.every(
       (r) =>
-        r.name === '*' || !r.module.info || r.module.info.localExports.some((e) => e.name === r.name && e.constant),
+        r.name === '*' ||
+        (!r.module.info && r.module.format !== 'builtin') ||
+        r.module.info?.localExports.some((e) => e.name === r.name && e.constant),
     );
     const settle = (): boolean | 'never' => {
       if (!fixed) return 'never';
@@ -980,6 +983,15 @@ export class EsmLoader {
         reject(error);
       }
     });
+  }
+
+  /** Node's `syncBuiltinESMExports`: each loaded builtin's named exports re-read from its module object. */
+  syncBuiltinExports(): void {
+    for (const record of this.registry.values()) {
+      if (record.format !== 'builtin' || record.status !== 'evaluated') continue;
+      const mod = this.host.builtin(record.path.slice(5));
+      for (const name of record.syntheticNames) if (name !== 'default') record.values[name] = mod[name];
+    }
   }
 
   /**
