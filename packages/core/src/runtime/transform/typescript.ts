@@ -3,6 +3,8 @@
  * (fast, and stack traces stay right); esbuild handles what sucrase gets wrong or drops: non-declare
  * namespaces (sucrase silently removes them), decorators, and ESM syntax in a CommonJS-kind file.
  */
+
+import { pathToFileURL } from 'node:url';
 import { transformSync } from 'esbuild';
 import { transform as sucrase } from 'sucrase';
 
@@ -80,6 +82,11 @@ const JSX_NAMESPACED_TAG = /<\/?[A-Za-z_$][\w$-]*:[A-Za-z_$]/;
  * imports `react` before `react/jsx-runtime`, esbuild after (module evaluation order).
  */
 const KEY_AFTER_SPREAD = /\{\s*\.\.\.[^}]*\}[^<>]*\skey\s*=/;
+/**
+ * `import.meta` in a CommonJS-kind `.ts`/`.tsx` file: tsx has esbuild replace it with the file's
+ * `{ dirname, filename, url }` (not in `.cts` files, where esbuild leaves an empty object).
+ */
+const IMPORT_META = /\bimport\s*\.\s*meta\b/;
 const IMPORT_EQUALS = /(?:^|[\s;}])(?:import\s+(?:type\s+)?[A-Za-z_$][\w$]*\s*=(?![=>])|export\s*=(?![=>]))/;
 
 const ENUM = /(?:^|[^\w$.])enum\s+([A-Za-z_$][\w$]*)\s*\{/g;
@@ -184,7 +191,7 @@ export function transformTypeScript(
   const needsEsbuild =
     NEEDS_ESBUILD.test(source) ||
     NEEDS_LOWERING.test(source) ||
-    (kind === 'commonjs' && (ESM_SYNTAX.test(source) || alwaysStrict(options))) ||
+    (kind === 'commonjs' && (ESM_SYNTAX.test(source) || alwaysStrict(options) || IMPORT_META.test(source))) ||
     (definesClassFields(options) ? PARAMETER_PROPERTY.test(source) : CLASS.test(source)) ||
     IMPORT_EQUALS.test(source) ||
     (TYPE_IMPORT.test(source) && LOCAL_EXPORT_LIST.test(source)) ||
@@ -248,12 +255,22 @@ function withEsbuild(
       // As tsx: a function or class esbuild renames (a nested one shadowing a top-level name) keeps its `name`.
       keepNames: true,
       tsconfigRaw: { compilerOptions: compilerOptionsForEsbuild(options) },
+      ...(kind === 'commonjs' && !filename.endsWith('.cts') && IMPORT_META.test(source)
+        ? { define: { 'import.meta': importMetaOf(filename) } }
+        : {}),
     });
   } catch (error) {
     throw asTransformError(error);
   }
   const map = sourcefile === filename ? out.map : out.map.replace(JSON.stringify(sourcefile), JSON.stringify(filename));
   return { code: out.code, linesPreserved: false, map };
+}
+
+/** The `import.meta` tsx defines for a CommonJS-kind file, as JSON. */
+function importMetaOf(filename: string): string {
+  const slash = filename.lastIndexOf('/');
+  const dirname = slash > 0 ? filename.slice(0, slash) : '/';
+  return JSON.stringify({ dirname, filename, url: pathToFileURL(filename).href });
 }
 
 /** The file name tsx gives esbuild (so its error messages name it): `.mts`/`.cts` as `.ts`, none as `.js`. */
