@@ -181,12 +181,14 @@ function needsEsbuildJsx(source: string, options: TsCompilerOptions): boolean {
  * syntax (the ESM transform runs next), `commonjs` yields a CommonJS body.
  */
 export function transformTypeScript(
-  source: string,
+  text: string,
   filename: string,
   kind: 'module' | 'commonjs',
   options: TsCompilerOptions = {},
   output: { sourceMap?: boolean } = {},
 ): TsOutput {
+  // tsx reads files through a TextDecoder, which drops a byte order mark (one before `#!` would not parse).
+  const source = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   const jsx = /\.[jt]sx$/.test(filename);
   const needsEsbuild =
     NEEDS_ESBUILD.test(source) ||
