@@ -62,7 +62,22 @@ const CLASS = /(?:^|[^\w$.])class[\s{]/;
  * declares it as a field before the others, so it comes first in the instance's keys and shadows an inherited
  * accessor; sucrase only assigns it in the constructor, after every field.
  */
-const PARAMETER_PROPERTY = /\bconstructor\s*\([^{]*?\b(?:public|private|protected|readonly|override)\s+[A-Za-z_$]/;
+const CONSTRUCTOR = /\bconstructor\s*\(/g;
+const MODIFIER = /(?:^|[\s,(])(?:public|private|protected|readonly|override)\s+[A-Za-z_$]/;
+
+function hasParameterProperty(source: string): boolean {
+  for (const match of source.matchAll(CONSTRUCTOR)) {
+    const start = match.index + match[0].length;
+    let end = start;
+    // The parameter list, to its closing parenthesis (defaults may hold parentheses and braces).
+    for (let depth = 1; end < source.length && depth > 0; end++) {
+      if (source[end] === '(') depth++;
+      else if (source[end] === ')') depth--;
+    }
+    if (MODIFIER.test(source.slice(start, end))) return true;
+  }
+  return false;
+}
 /**
  * `import a = b.c` / `export import a = ...` / `export = a`: sucrase drops an import only such an alias uses, and
  * emits `export ;` for `export import`; esbuild keeps and exports them as tsx does.
@@ -194,7 +209,7 @@ export function transformTypeScript(
     NEEDS_ESBUILD.test(source) ||
     NEEDS_LOWERING.test(source) ||
     (kind === 'commonjs' && (ESM_SYNTAX.test(source) || alwaysStrict(options) || IMPORT_META.test(source))) ||
-    (definesClassFields(options) ? PARAMETER_PROPERTY.test(source) : CLASS.test(source)) ||
+    (definesClassFields(options) ? hasParameterProperty(source) : CLASS.test(source)) ||
     IMPORT_EQUALS.test(source) ||
     (TYPE_IMPORT.test(source) && LOCAL_EXPORT_LIST.test(source)) ||
     TYPE_EXPORT_LIST.test(source) ||
