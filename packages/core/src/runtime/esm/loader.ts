@@ -248,6 +248,9 @@ export class EsmLoader {
     if (format === 'module') {
       try {
         const info = this.host.transform(file, this.readSource(file));
+        // `import … assert { … }`: Node 22 and later no longer parse it.
+        if (info.assertAt && nodeFeatures.major >= 22)
+          throw Object.assign(new SyntaxError("Unexpected identifier 'assert'"), { loc: info.assertAt });
         record.info = info;
         record.hasTLA = info.async;
       } catch (error) {

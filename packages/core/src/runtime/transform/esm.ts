@@ -38,6 +38,11 @@ export interface EsmTransform {
   indirectExports: { name: string; request: number; imported: string }[];
   /** `export * from requests[i]`. */
   starExports: number[];
+  /**
+   * Where the first import attributes clause spelled `assert { … }` is (1-based line and column): V8 in Node 20
+   * still reads it, Node 22 and later reject it with a SyntaxError.
+   */
+  assertAt?: { line: number; column: number };
   /** Only when asked for (`{ sourceMap: true }`): generated -> original positions, as a v3 source map. */
   map?: string;
 }
@@ -120,7 +125,13 @@ export function transformEsm(source: string, filename: string, options: { source
 
   const requests: ModuleRequest[] = [];
   const requestIndex = new Map<string, number>();
+  let assertAt: EsmTransform['assertAt'];
   const request = (node: AnyNode): number => {
+    const keyword = skipTrivia(source, node.source.end);
+    if (assertAt === undefined && keyword < node.end && source.startsWith('assert', keyword)) {
+      const lineStart = source.lastIndexOf('\n', keyword - 1) + 1;
+      assertAt = { line: source.slice(0, keyword).split('\n').length, column: keyword - lineStart + 1 };
+    }
     const attributes: Record<string, string> = {};
     for (const a of (node.attributes ?? []) as AnyNode[]) attributes[moduleName(a.key)] = String(a.value.value);
     const specifier = String(node.source.value);
@@ -259,6 +270,7 @@ export function transformEsm(source: string, filename: string, options: { source
     localExports,
     indirectExports,
     starExports,
+    ...(assertAt ? { assertAt } : {}),
     ...(mapped ? { map: mapped.map } : {}),
   };
 }
