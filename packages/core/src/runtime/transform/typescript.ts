@@ -4,7 +4,6 @@
  * namespaces (sucrase silently removes them), decorators, and ESM syntax in a CommonJS-kind file.
  */
 
-import { pathToFileURL } from 'node:url';
 import { transformSync } from 'esbuild';
 import { transform as sucrase } from 'sucrase';
 
@@ -273,21 +272,36 @@ function withEsbuild(
       keepNames: true,
       tsconfigRaw: { compilerOptions: compilerOptionsForEsbuild(options) },
       ...(kind === 'commonjs' && !filename.endsWith('.cts') && IMPORT_META.test(source)
-        ? { define: { 'import.meta': importMetaOf(filename) } }
+        ? { define: { 'import.meta': IMPORT_META_NAME } }
         : {}),
     });
   } catch (error) {
     throw asTransformError(error);
   }
   const map = sourcefile === filename ? out.map : out.map.replace(JSON.stringify(sourcefile), JSON.stringify(filename));
+  if (out.code.includes(IMPORT_META_NAME)) return { ...declareImportMeta(out.code, map), linesPreserved: false };
   return { code: out.code, linesPreserved: false, map };
 }
 
-/** The `import.meta` tsx defines for a CommonJS-kind file, as JSON. */
-function importMetaOf(filename: string): string {
-  const slash = filename.lastIndexOf('/');
-  const dirname = slash > 0 ? filename.slice(0, slash) : '/';
-  return JSON.stringify({ dirname, filename, url: pathToFileURL(filename).href });
+/**
+ * The `import.meta` tsx defines for a CommonJS-kind file, built from the module's own `__filename` at run time:
+ * the output must not name the file (a transform is cached by content, whatever the path). Declared on a line
+ * of its own after any `#!` / `"use strict"` line; the source map gets an empty line there.
+ */
+const IMPORT_META_NAME = '__cs_tsx_import_meta';
+function declareImportMeta(code: string, map: string): { code: string; map: string } {
+  const declaration = `var ${IMPORT_META_NAME} = { dirname: __dirname, filename: __filename, url: require("node:url").pathToFileURL(__filename).href };\n`;
+  let at = 0;
+  let line = 0;
+  while (code.startsWith('#!', at) || code.startsWith('"use strict";\n', at)) {
+    at = code.indexOf('\n', at) + 1;
+    line++;
+  }
+  const parsed = JSON.parse(map) as { mappings: string };
+  const lines = parsed.mappings.split(';');
+  lines.splice(line, 0, '');
+  parsed.mappings = lines.join(';');
+  return { code: code.slice(0, at) + declaration + code.slice(at), map: JSON.stringify(parsed) };
 }
 
 /** The file name tsx gives esbuild (so its error messages name it): `.mts`/`.cts` as `.ts`, none as `.js`. */
