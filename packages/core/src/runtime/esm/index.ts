@@ -445,7 +445,8 @@ export function createEsmHooks(
     resolve: resolveImport,
     format: toFormat,
     jsonAsModule: (file) => runsTypeScript && file.endsWith('.json'),
-    readFile: (file) => runtime.fs.readFileSync(file, 'utf8') as string,
+    // The loader's own file access (the fs view's routing costs ~3x per call); it sees what the view sees.
+    readFile: (file) => runtime.resolver.fs.readFileSync(file, 'utf8') as string,
     transform: (file, source) => {
       // A data: URL is JavaScript whatever its text ends with.
       if (file.startsWith('data:')) return transformer.esm('data.mjs', source);
