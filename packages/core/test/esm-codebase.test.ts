@@ -104,3 +104,26 @@ test('cacheDir option: the codebase keeps its transforms in one pack under that 
   const off = await ZipCodebase.open(file, { cacheDir: false });
   await off.dispose();
 });
+
+test('a module written into the codebase after opening is transformed from what was written, not what was verified', async () => {
+  const file = await zip({ 'm.js': 'export const v = "saved";', 'other.js': 'export const v = "other";' });
+  const first = await ZipCodebase.open(file);
+  const second = await ZipCodebase.open(file);
+  try {
+    // The first load keys the transform by the manifest's sha256; the second codebase then changes the file.
+    assert.equal((await first.import('./m.js')).v, 'saved');
+    second.fs.writeFileSync(path.join(second.root, 'm.js'), 'export const v = "written";');
+    assert.equal((await second.import('./m.js')).v, 'written');
+    assert.equal((await second.import('./other.js')).v, 'other');
+    // Opened without verification, the manifest's hashes are not trusted either.
+    const unverified = await ZipCodebase.open(file, { verify: false });
+    try {
+      assert.equal((await unverified.import('./m.js')).v, 'saved');
+    } finally {
+      await unverified.dispose();
+    }
+  } finally {
+    await first.dispose();
+    await second.dispose();
+  }
+});

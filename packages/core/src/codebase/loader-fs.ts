@@ -7,7 +7,7 @@
  */
 import realFs from 'node:fs';
 import path from 'node:path';
-import type { FsView } from '../runtime/fs-view.js';
+import type { LoaderFsView } from '../runtime/fs-view.js';
 import { systemError } from '../volume/errors.js';
 import type { CodebaseVolume } from '../volume/index.js';
 
@@ -24,7 +24,16 @@ const plain = (p: string) =>
   !p.endsWith('/.') &&
   !p.endsWith('/..');
 
-export function createLoaderFs(root: string, volume: CodebaseVolume, hasSymlinks: boolean): FsView {
+/**
+ * `verified`: the sha256 of each file by zip path, when the zip was verified against its manifest; the loader
+ * keys its transform cache by them instead of hashing sources again.
+ */
+export function createLoaderFs(
+  root: string,
+  volume: CodebaseVolume,
+  hasSymlinks: boolean,
+  verified?: () => ReadonlyMap<string, string>,
+): LoaderFsView {
   const prefix = root.endsWith(path.sep) ? root : root + path.sep;
   const inside = (p: string) => p === root || p.startsWith(prefix);
   const memfs = () => volume.vol as unknown as typeof realFs;
@@ -56,5 +65,8 @@ export function createLoaderFs(root: string, volume: CodebaseVolume, hasSymlinks
     }) as never,
     realpathSync: ((p: string) =>
       inside(p) ? (hasSymlinks ? memfs().realpathSync(p) : path.resolve(p)) : realFs.realpathSync(p)) as never,
+    // Only while the index is the truth: once the volume is built, a file may have been written.
+    contentHash: (p: string) =>
+      verified && volume.index && p.startsWith(prefix) && plain(p) ? verified().get(p.slice(prefix.length)) : undefined,
   };
 }

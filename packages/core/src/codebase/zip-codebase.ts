@@ -92,7 +92,7 @@ export class ZipCodebase extends EventEmitter implements AsyncDisposable {
     const hasSymlinks = [...archive.entries.values()].some((entry) => entry.type === 'symlink');
     this.#runtime = new Runtime({
       fs: this.#volume.fs,
-      loaderFs: createLoaderFs(root, this.#volume, hasSymlinks),
+      loaderFs: createLoaderFs(root, this.#volume, hasSymlinks, verifiedHashes(archive, manifest, options)),
       root,
       realm,
       dependencies: options.dependencies,
@@ -295,4 +295,19 @@ function checkOptions(options: CodebaseOptions): void {
     throw bad('cacheDir', 'a directory path or false');
   for (const name of ['onWarning', 'hooks'] as const)
     if (options[name] !== undefined && typeof options[name] !== 'function') throw bad(name, 'a function');
+}
+
+/** The sha256 of each regular file by zip path, when opening verified them (computed on first use). */
+function verifiedHashes(
+  archive: Archive,
+  manifest: Manifest,
+  options: CodebaseOptions,
+): (() => ReadonlyMap<string, string>) | undefined {
+  if (options.verify === false || !archive.entries.has(MANIFEST_NAME) || manifest.tool.name === 'unknown')
+    return undefined;
+  let hashes: Map<string, string> | undefined;
+  return () => {
+    hashes ??= new Map(manifest.files.filter((file) => file.link === undefined).map((f) => [f.path, f.sha256]));
+    return hashes;
+  };
 }

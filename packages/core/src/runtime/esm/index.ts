@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import vm from 'node:vm';
 import { nodeFeatures } from '../features.js';
 import { fileUrlOf } from '../file-url.js';
+import type { LoaderFsView } from '../fs-view.js';
 import type { LoaderHooks } from '../hooks.js';
 import type { Runtime } from '../runtime.js';
 import { type TransformCacheOptions, Transformer } from '../transform/index.js';
@@ -450,9 +451,10 @@ export function createEsmHooks(
     transform: (file, source) => {
       // A data: URL is JavaScript whatever its text ends with.
       if (file.startsWith('data:')) return transformer.esm('data.mjs', source);
-      if (!TS_FILE.test(file)) return transformer.esm(file, source, tsOptionsFor(file));
+      const known = (runtime.resolver.fs as LoaderFsView).contentHash?.(file);
+      if (!TS_FILE.test(file)) return transformer.esm(file, source, tsOptionsFor(file), known);
       registerTypeScriptExtensions();
-      return transformer.esm(file, source, tsOptions(file));
+      return transformer.esm(file, source, tsOptions(file), known);
     },
     compile: (code, file, url) => {
       // Stack frames: Node shows ES modules by URL; tsx's source maps show TypeScript files by path.

@@ -71,6 +71,9 @@ const hash = (...parts: string[]): string => {
   return h.digest('hex').slice(0, 40);
 };
 
+/** `jsx: react-jsxdev` writes each element's file name into the output: such a transform belongs to one path. */
+const namedInOutput = (ts: TsCompilerOptions) => ts.jsx === 'react-jsxdev';
+
 export class Transformer {
   readonly cacheDir: string | undefined;
   /** Counters for tests and benchmarks. */
@@ -83,8 +86,11 @@ export class Transformer {
     this.#pack = this.cacheDir ? Pack.of(this.cacheDir, options.pack ?? '') : undefined;
   }
 
-  /** An ES module (`.mjs`, `.js` under `"type": "module"`, `.mts`, ESM-kind `.ts/.tsx`) in generator form. */
-  esm(path: string, source: string, ts: TsCompilerOptions = {}): EsmTransform {
+  /**
+   * An ES module (`.mjs`, `.js` under `"type": "module"`, `.mts`, ESM-kind `.ts/.tsx`) in generator form.
+   * `contentHash`: the source's sha256 when already known (verified from the manifest), so it is not hashed again.
+   */
+  esm(path: string, source: string, ts: TsCompilerOptions = {}, contentHash?: string): EsmTransform {
     const isTs = typeScriptKind(path).ts || path.endsWith('.jsx');
     const isJson = path.endsWith('.json');
     const key = hash(
@@ -92,7 +98,8 @@ export class Transformer {
       TRANSFORM_VERSION,
       isTs ? `ts:${path.endsWith('x') ? 'x' : ''}` : isJson ? 'json' : 'js',
       isTs ? `${TS_TARGET}:${JSON.stringify(ts)}` : '',
-      source,
+      contentHash === undefined ? source : `sha256:${contentHash}`,
+      namedInOutput(ts) ? path : '',
     );
     const cached = memoryEsm.get(key);
     if (cached) {
@@ -147,7 +154,15 @@ export class Transformer {
 
   /** A TypeScript/JSX file `require` loads as CommonJS: plain CommonJS JavaScript. */
   cjs(path: string, source: string, ts: TsCompilerOptions = {}): string {
-    const key = hash('cjs', TRANSFORM_VERSION, TS_TARGET, path.endsWith('x') ? 'x' : '', JSON.stringify(ts), source);
+    const key = hash(
+      'cjs',
+      TRANSFORM_VERSION,
+      TS_TARGET,
+      path.endsWith('x') ? 'x' : '',
+      JSON.stringify(ts),
+      source,
+      namedInOutput(ts) ? path : '',
+    );
     const cached = memoryCjs.get(key);
     if (cached !== undefined) {
       this.stats.memoryHits++;
