@@ -56,6 +56,18 @@ export function mayCallImport(source: string): boolean {
   const parens: boolean[] = [];
   /** For each open `{` in code: `true` when it is a template's `${`. */
   const braces: boolean[] = [];
+  /** Template text from `from` to its end or its next `${`; false when the template never ends. */
+  const templateText = (from: number): boolean => {
+    const end = templateEnd(source, from);
+    if (end === -1) return false;
+    i = end.index;
+    if (end.opensExpression) {
+      braces.push(true);
+      prev = Prev.Operator;
+    } else prev = Prev.Value;
+    prevWord = '';
+    return true;
+  };
   while (i < n) {
     const c = source.charCodeAt(i);
     // whitespace
@@ -99,27 +111,13 @@ export function mayCallImport(source: string): boolean {
       continue;
     }
     if (c === 96 /* ` */) {
-      const end = templateEnd(source, i + 1);
-      if (end === -1) return true;
-      i = end.index;
-      if (end.opensExpression) {
-        braces.push(true);
-        prev = Prev.Operator;
-      } else prev = Prev.Value;
-      prevWord = '';
+      if (!templateText(i + 1)) return true;
       continue;
     }
     if (c === 125 /* } */) {
+      // back into the template after `${ … }`
       if (braces.pop()) {
-        // back into the template after `${ … }`
-        const end = templateEnd(source, i + 1);
-        if (end === -1) return true;
-        i = end.index;
-        if (end.opensExpression) {
-          braces.push(true);
-          prev = Prev.Operator;
-        } else prev = Prev.Value;
-        prevWord = '';
+        if (!templateText(i + 1)) return true;
         continue;
       }
       i++;
