@@ -301,20 +301,24 @@ function installHostGlobals(target: typeof globalThis): void {
   const host = globalThis as unknown as Record<string, unknown>;
   // In the host's own order, so `Object.keys(globalThis)` lists them as Node does.
   const wanted = new Set([...HOST_GLOBALS, 'global']);
+  // Node's lazy globals become data properties on first read (`TextEncoder`, `atob`, ...) or stay accessors
+  // (`process`, `crypto`): whichever the host's property did, the context's does too.
+  const readOnFirstUse = (name: string, enumerable: boolean, settable: boolean) =>
+    Object.defineProperty(target, name, {
+      get() {
+        const value = host[name];
+        const now = Object.getOwnPropertyDescriptor(globalThis, name);
+        if (now && 'value' in now) Object.defineProperty(target, name, { value, writable: now.writable });
+        return value;
+      },
+      set: settable ? (value: unknown) => Object.defineProperty(target, name, { value, writable: true }) : undefined,
+      configurable: true,
+      enumerable,
+    });
   for (const name of Object.getOwnPropertyNames(globalThis)) {
     if (!wanted.has(name)) continue;
     if (UNDICI_GLOBALS.has(name)) {
-      Object.defineProperty(target, name, {
-        get() {
-          const now = Object.getOwnPropertyDescriptor(globalThis, name);
-          if (!now || !('value' in now)) return host[name];
-          Object.defineProperty(target, name, { value: now.value, writable: now.writable, enumerable: now.enumerable });
-          return now.value;
-        },
-        set: (value: unknown) => Object.defineProperty(target, name, { value, writable: true }),
-        configurable: true,
-        enumerable: Object.prototype.propertyIsEnumerable.call(globalThis, name),
-      });
+      readOnFirstUse(name, Object.prototype.propertyIsEnumerable.call(globalThis, name), true);
       continue;
     }
     const descriptor = Object.getOwnPropertyDescriptor(globalThis, name);
@@ -326,32 +330,14 @@ function installHostGlobals(target: typeof globalThis): void {
         configurable: true,
         enumerable: descriptor.enumerable ?? true,
       });
-      continue;
-    }
-    if ('value' in descriptor) {
+    } else if ('value' in descriptor) {
       Object.defineProperty(target, name, {
         value: descriptor.value,
         writable: true,
         configurable: true,
         enumerable: descriptor.enumerable ?? false,
       });
-    } else {
-      // Node's lazy globals become data properties on first read (`TextEncoder`, `atob`, ...) or stay accessors
-      // (`process`, `crypto`): whichever the host's property did, the context's does too.
-      Object.defineProperty(target, name, {
-        get() {
-          const value = host[name];
-          const now = Object.getOwnPropertyDescriptor(globalThis, name);
-          if (now && 'value' in now) Object.defineProperty(target, name, { value, writable: now.writable });
-          return value;
-        },
-        set: descriptor.set
-          ? (value: unknown) => Object.defineProperty(target, name, { value, writable: true })
-          : undefined,
-        configurable: true,
-        enumerable: descriptor.enumerable ?? false,
-      });
-    }
+    } else readOnFirstUse(name, descriptor.enumerable ?? false, descriptor.set !== undefined);
   }
   if (!Object.hasOwn(target, 'global'))
     Object.defineProperty(target, 'global', { value: target, writable: true, configurable: true, enumerable: true });
