@@ -144,8 +144,9 @@ export function mayNestDeeperThan(source: string, limit: number): boolean {
   };
   /** How a `/` reads after `prev`. */
   const slash = (): 'regex' | 'divide' | 'ambiguous' => {
-    if (prev === 'name' || prev === ']' || prev === '"' || prev === '`' || prev === 'regex') return 'divide';
-    if (prev === ')') return 'divide';
+    // A value ends there (a `)` closing a statement head reads as 'head)').
+    if (prev === 'name' || prev === ')' || prev === ']' || prev === '"' || prev === '`' || prev === 'regex')
+      return 'divide';
     if (prev === 'head)' || BEFORE_REGEX.has(prev)) return 'regex';
     if (prev === '}' || prev.endsWith('++') || prev.endsWith('--')) return 'ambiguous';
     // Other keywords (`yield`, `await`, `of`, `let`, ...) may be names.
