@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import vm from 'node:vm';
 import { type Node, parse } from 'acorn';
 import { CodesaveError } from '../../errors.js';
+import { nodeFeatures } from '../features.js';
 import { Edits } from './edits.js';
 import { BINDINGS, DEFAULT_LOCAL, DYNAMIC_IMPORT, M, MODULE } from './names.js';
 import { mayNestDeeperThan } from './nesting.js';
@@ -282,35 +283,79 @@ export function transformEsm(source: string, filename: string, options: { source
 function moduleSyntaxError(
   source: string,
   filename: string,
-  acornError: SyntaxError & { loc?: { line: number; column: number } },
+  acornError: SyntaxError & { loc?: { line: number; column: number }; pos?: number },
 ): SyntaxError {
-  let message = acornError.message.replace(/ \(\d+:\d+\)$/, '');
-  // Module-only syntax blanked out (same lengths), the rest compiled as an async function body by V8.
-  // Spans are bounded (a clause longer than 4 KB stays, and acorn's message is kept): unbounded, a hostile
-  // file of `import` words took time quadratic in its size here.
+  const message = v8ModuleMessage(source) ?? acornMessageAsV8(source, acornError);
+  const error = new SyntaxError(message) as SyntaxError & { loc?: unknown; path?: string };
+  if (acornError.loc) error.loc = { line: acornError.loc.line, column: acornError.loc.column + 1 };
+  error.path = filename;
+  return error;
+}
+
+/**
+ * V8's own message for a module that does not parse: module-only syntax is rewritten to script syntax (the
+ * position comes from acorn, so lengths need not match) and V8 compiles the rest as a strict script, then, when
+ * that passes or stops at an `await`, as an async function body. Undefined when V8 finds nothing (an error only
+ * the module goal has) or stops at syntax the rewrite touched. Spans are bounded (a clause longer than 4 KB
+ * stays): unbounded, a hostile file of `import` words took time quadratic in its size here.
+ */
+function v8ModuleMessage(source: string): string | undefined {
   const blank = (m: string) => m.replace(/[^\n]/g, ' ');
   const scriptish = source
     .replace(/^#!.*/, '')
     .replace(/\bimport\.meta\b/g, 'Object.meta')
     .replace(
-      /\bimport\s*(?:[\w$*{][^;'"]{0,4096}?\bfrom\s*)?(['"])[^'"\n]{0,4096}\1(?:\s*with\s*\{[^}]{0,4096}\})?/g,
-      blank,
+      /\bimport\s*(?:[\w$*{][^;'"]{0,4096}?\bfrom\s*)?(['"])[^'"\n]{0,4096}\1(?:\s*(with|assert)\s*\{[^}]{0,4096}\})?/g,
+      // Node 22+ reads `assert` after the specifier as a name where none may stand, as after `0`.
+      (m: string, _quote: string, keyword?: string) =>
+        keyword === 'assert' && nodeFeatures.major >= 22 ? `0 ${m.slice(m.search(/assert\s*\{[^}]*\}$/))}` : blank(m),
     )
-    .replace(/\bexport\s+default\b/g, blank)
+    // A default export stays a declaration (an anonymous one gets a name) or becomes an assignment: left bare,
+    // `export default { a: 1, b: 2 }` would read as a block.
+    .replace(
+      /\bexport\s+default\s+(async\s+function\b\s*\*?|function\b\s*\*?|class\b)(\s*)(?=[({]|extends\b)/g,
+      `$1 ${DEFAULT_LOCAL}$2`,
+    )
+    .replace(/\bexport\s+default\s+(?=async\s+function\b|function\b|class\b)/g, '')
+    .replace(/\bexport\s+default\b/g, `${DEFAULT_LOCAL} =`)
     .replace(/\bexport\s*\*[^;'"]{0,4096}?\bfrom\s*(['"])[^'"\n]{0,4096}\1/g, blank)
     .replace(/\bexport\s*\{[^}]{0,4096}\}(?:\s*from\s*(['"])[^'"\n]{0,4096}\1)?/g, blank)
     .replace(/\bexport\b/g, '      ');
-  try {
-    new vm.Script(`'use strict';(async function () {${scriptish}\n})`, { filename });
-  } catch (v8) {
-    const text = String((v8 as Error).message);
-    if ((v8 as Error).name === 'SyntaxError' && !/\b(?:import|export|await|outside a module)\b/.test(text))
-      message = text;
+  const compile = (code: string): string | undefined => {
+    try {
+      new vm.Script(code);
+    } catch (v8) {
+      if ((v8 as Error).name === 'SyntaxError') return String((v8 as Error).message);
+    }
+    return undefined;
+  };
+  const moduleOnly = /\b(?:import|export|await|outside a module)\b/;
+  let message = compile(`'use strict';${scriptish}`);
+  // A script reads `await` as a name: where it found nothing, or stopped at an `await`, an async body decides.
+  if (!message || /\bawait\b/.test(message))
+    message = compile(`'use strict';(async function () {${scriptish}\n})`);
+  return message && !moduleOnly.test(message) ? message : undefined;
+}
+
+/** acorn's message for an error of the module goal, in V8's words where they differ. */
+function acornMessageAsV8(source: string, error: SyntaxError & { pos?: number }): string {
+  const message = error.message.replace(/ \(\d+:\d+\)$/, '');
+  let m: RegExpExecArray | null;
+  if (message === "Duplicate export 'default'") return "Identifier '.default' has already been declared";
+  if ((m = /^Duplicate export '(.*)'$/.exec(message))) return `Duplicate export of '${m[1]}'`;
+  if ((m = /^Export '(.*)' is not defined$/.exec(message))) return `Export '${m[1]}' is not defined in module`;
+  if (/'await'/.test(message)) return 'Unexpected reserved word';
+  if (message === "'import' and 'export' may only appear at the top level" && error.pos !== undefined) {
+    // V8 reads a nested `export` as a token it did not expect, and a nested `import` up to the token after it.
+    if (source.startsWith('export', error.pos)) return "Unexpected token 'export'";
+    const next = /^\s*(?:([\p{ID_Start}$_][\p{ID_Continue}$\u200c\u200d]*)|(['"])|(\S))/u.exec(
+      source.slice(error.pos + 6, error.pos + 200),
+    );
+    if (next?.[1]) return `Unexpected identifier '${next[1]}'`;
+    if (next?.[2]) return 'Unexpected string';
+    if (next?.[3]) return `Unexpected token '${next[3]}'`;
   }
-  const error = new SyntaxError(message) as SyntaxError & { loc?: unknown; path?: string };
-  if (acornError.loc) error.loc = { line: acornError.loc.line, column: acornError.loc.column + 1 };
-  error.path = filename;
-  return error;
+  return message;
 }
 
 /**
