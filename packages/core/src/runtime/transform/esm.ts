@@ -332,8 +332,7 @@ function v8ModuleMessage(source: string): string | undefined {
   const moduleOnly = /\b(?:import|export|await|outside a module)\b/;
   let message = compile(`'use strict';${scriptish}`);
   // A script reads `await` as a name: where it found nothing, or stopped at an `await`, an async body decides.
-  if (!message || /\bawait\b/.test(message))
-    message = compile(`'use strict';(async function () {${scriptish}\n})`);
+  if (!message || /\bawait\b/.test(message)) message = compile(`'use strict';(async function () {${scriptish}\n})`);
   return message && !moduleOnly.test(message) ? message : undefined;
 }
 
