@@ -699,7 +699,13 @@ export class EsmLoader {
     };
     meta.resolve = resolve;
     meta.url = module.url;
+    const unbound = (name: string): never => {
+      const error = this.realmError('ReferenceError', `${name} is not defined`);
+      Error.captureStackTrace(error, unbound);
+      throw error;
+    };
     return {
+      u: unbound,
       e(getters) {
         Object.assign(module.getters, getters);
       },

@@ -245,6 +245,7 @@ export function transformEsm(source: string, filename: string, options: { source
   const watched = new Set([...importOf.keys(), ...localExports.map((e) => e.local), 'import', 'await', 'eval']);
   const { topLevelAwait: isAsync, assigned } = rewriteReferences(ast, s, importOf, mentions(source, watched));
   if (closeAt) s.appendLeft(closeAt[0], closeAt[1]);
+  if (/\barguments\b/.test(source)) unbindArguments(ast, s);
   const kinds = declarationKinds(ast);
   for (const e of localExports) {
     const kind = e.local === DEFAULT_LOCAL ? 'const' : kinds.get(e.local);
@@ -706,6 +707,51 @@ function rewriteReferences(
 
   for (const st of ast.body as AnyNode[]) visit(st, undefined, 0, ast, 'body');
   return { topLevelAwait, assigned };
+}
+
+/**
+ * `arguments` outside every non-arrow function: a module does not bind it (reading it throws a ReferenceError,
+ * `typeof` gives 'undefined'), but the function the module becomes would. Function bodies are not entered, so
+ * the walk costs little; a binding named `arguments` cannot exist in strict code.
+ */
+function unbindArguments(node: AnyNode | null | undefined, s: Edits, parent?: AnyNode, key?: string): void {
+  if (!node || typeof node.type !== 'string') return;
+  switch (node.type) {
+    case 'FunctionDeclaration':
+    case 'FunctionExpression':
+    case 'ImportDeclaration':
+    case 'ExportAllDeclaration':
+    case 'MetaProperty':
+    case 'LabeledStatement':
+    case 'BreakStatement':
+    case 'ContinueStatement':
+      if (node.type === 'LabeledStatement') unbindArguments(node.body, s, node, 'body');
+      return;
+    case 'UnaryExpression':
+      if (node.operator === 'typeof' && node.argument.type === 'Identifier' && node.argument.name === 'arguments') {
+        s.overwrite(node.start, node.end, "'undefined'");
+        return;
+      }
+      break;
+    case 'Identifier': {
+      if (node.name !== 'arguments') return;
+      const notReference =
+        (key === 'property' && parent?.type === 'MemberExpression' && !parent.computed) ||
+        (key === 'key' && !parent?.computed) ||
+        key === 'exported' || key === 'imported' ||
+        key === 'local';
+      if (notReference) return;
+      const read = `${MODULE}.${M.unbound}('arguments')`;
+      s.overwrite(node.start, node.end, parent?.type === 'Property' && parent.shorthand ? `arguments: ${read}` : read);
+      return;
+    }
+  }
+  for (const k of CHILD_KEYS[node.type] ?? Object.keys(node)) {
+    if (k === 'type' || k === 'start' || k === 'end' || k === 'loc' || k === 'range') continue;
+    const child = node[k];
+    if (Array.isArray(child)) for (const c of child) unbindArguments(c, s, node, k);
+    else if (child && typeof child === 'object') unbindArguments(child, s, node, k);
+  }
 }
 
 /**

@@ -33,11 +33,14 @@ export const M = {
   nameDefault: 'n',
   /** `import.meta` */
   meta: 'meta',
+  /** `u(name)`: throws the ReferenceError of a name a module does not bind (`arguments` at module level). */
+  unbound: 'u',
 } as const;
 
 /** What a transformed module receives as {@link MODULE}. */
 export interface ModuleHandle {
   e(getters: Record<string, () => unknown>): void;
   n(fn: Function): void;
+  u(name: string): never;
   meta: object;
 }
