@@ -738,7 +738,8 @@ function unbindArguments(node: AnyNode | null | undefined, s: Edits, parent?: An
       const notReference =
         (key === 'property' && parent?.type === 'MemberExpression' && !parent.computed) ||
         (key === 'key' && !parent?.computed) ||
-        key === 'exported' || key === 'imported' ||
+        key === 'exported' ||
+        key === 'imported' ||
         key === 'local';
       if (notReference) return;
       const read = `${MODULE}.${M.unbound}('arguments')`;
