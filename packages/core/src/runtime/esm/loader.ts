@@ -11,6 +11,7 @@ import type { EsmTransform } from '../transform/esm.js';
 import type { ModuleHandle } from '../transform/names.js';
 import { lexCommonJs } from './cjs-lexer.js';
 import { createNamespace, NAMESPACE_FACTORY, type NamespaceFactory } from './namespace.js';
+import { restoreImportNames } from './stack.js';
 import { dataUrlFormat, dataUrlMime, dataUrlText } from './url-modules.js';
 
 /** What the loader needs from the runtime of its codebase. */
@@ -742,6 +743,7 @@ export class EsmLoader {
     try {
       this.innerEvaluation(module, stack, 0);
     } catch (error) {
+      restoreImportNames(error);
       for (const m of stack) {
         m.status = 'evaluated';
         m.evaluationError = { error };
@@ -886,6 +888,7 @@ export class EsmLoader {
 
   private asyncRejected(module: ModuleRecord, error: unknown): void {
     if (module.status === 'evaluated') return;
+    restoreImportNames(error);
     module.evaluationError = { error };
     module.status = 'evaluated';
     for (const m of module.asyncParentModules) this.asyncRejected(m, error);

@@ -9,7 +9,26 @@
  * (computed on demand). Errors created by host functions, and the host-realm mode, keep V8's positions
  * (lines right, columns possibly off).
  */
+import { types } from 'node:util';
 import { originalPositionFor, TraceMap } from '@jridgewell/trace-mapping';
+import { BINDINGS } from '../transform/names.js';
+
+const REWRITTEN_CALLEE = new RegExp(`\\(0 , ${BINDINGS}\\.([^\\s()]+)\\)`, 'g');
+const BINDING_PREFIX = new RegExp(`\\b${BINDINGS}\\.`, 'g');
+
+/**
+ * V8 words some messages with the expression at fault (`x is not a function`), which in a transformed module
+ * reads `(0 , __cs_b.x)` or `__cs_b.x`: such an error's message gets the names as written. Only a native error
+ * whose own `message` is a plain string is touched (no user getter runs); the stack, formatted on first read,
+ * then takes the fixed message too.
+ */
+export function restoreImportNames(error: unknown): void {
+  if (!types.isNativeError(error)) return;
+  const own = Object.getOwnPropertyDescriptor(error, 'message');
+  if (!own || typeof own.value !== 'string' || !own.value.includes(`${BINDINGS}.`) || !own.writable) return;
+  own.value = own.value.replace(REWRITTEN_CALLEE, '$1').replace(BINDING_PREFIX, '');
+  Object.defineProperty(error, 'message', own);
+}
 
 interface Entry {
   /** The source map, computed on the first frame that needs it. */
@@ -71,6 +90,7 @@ export class StackMapper {
       value: function ErrorPrepareStackTrace(error: unknown, frames: CallSiteLike[]): string {
         let header: string;
         try {
+          restoreImportNames(error);
           header = errorToString.call(error);
         } catch {
           header = '<error>';
