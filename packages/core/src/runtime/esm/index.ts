@@ -20,6 +20,7 @@ import { type EsmHost, EsmLoader, type ModuleFormat, URL_SUFFIX } from './loader
 import { createNamespace } from './namespace.js';
 import { StackMapper } from './stack.js';
 import { absoluteUrl, dataUrlText } from './url-modules.js';
+import { WASM_IMPORTS } from './wasm.js';
 
 export { moduleFormat } from './format.js';
 export { type EsmHost, EsmLoader, type ModuleFormat, ModuleRecord } from './loader.js';
@@ -418,6 +419,7 @@ export function createEsmHooks(
   const toFormat = (file: string): ModuleFormat => {
     const ext = path.extname(file);
     if (ext === '.node' && ADDON_IMPORTS) return 'addon';
+    if (ext === '.wasm' && WASM_IMPORTS) return 'wasm';
     if (ext !== '' && !IMPORTABLE.has(ext)) {
       const error = new runtime.realm.intrinsics.TypeError(`Unknown file extension "${ext}" for ${file}`);
       throw Object.assign(error, { code: 'ERR_UNKNOWN_FILE_EXTENSION' });
@@ -449,6 +451,7 @@ export function createEsmHooks(
     jsonAsModule: (file) => runsTypeScript && file.endsWith('.json'),
     // The loader's own file access (the fs view's routing costs ~3x per call); it sees what the view sees.
     readFile: (file) => runtime.resolver.fs.readFileSync(file, 'utf8') as string,
+    readBytes: (file) => runtime.resolver.fs.readFileSync(file) as Uint8Array,
     transform: (file, source) => {
       // A data: URL is JavaScript whatever its text ends with.
       if (file.startsWith('data:')) return transformer.esm('data.mjs', source);

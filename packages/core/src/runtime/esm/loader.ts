@@ -7,12 +7,13 @@
 import { dirname, isAbsolute, join, sep } from 'node:path';
 import { nodeFeatures } from '../features.js';
 import { fileUrlOf } from '../file-url.js';
-import type { EsmTransform } from '../transform/esm.js';
+import { type EsmTransform, transformEsm } from '../transform/esm.js';
 import type { ModuleHandle } from '../transform/names.js';
 import { lexCommonJs } from './cjs-lexer.js';
 import { createNamespace, NAMESPACE_FACTORY, type NamespaceFactory } from './namespace.js';
 import { restoreImportNames } from './stack.js';
 import { dataUrlFormat, dataUrlMime, dataUrlText } from './url-modules.js';
+import { type WasmApi, WasmModule } from './wasm.js';
 
 /** What the loader needs from the runtime of its codebase. */
 export interface EsmHost {
@@ -22,6 +23,8 @@ export interface EsmHost {
   format(path: string): ModuleFormat;
   /** The source of a file (the codebase's fs view). */
   readFile(path: string): string;
+  /** The bytes of a file (a `.wasm` module). */
+  readBytes(path: string): Uint8Array;
   /** Transforms (cached) an ES module or an ESM-kind TypeScript file. */
   transform(path: string, source: string): EsmTransform;
   /** Compiles the transformed script in the realm and returns its value (the generator function). */
@@ -51,7 +54,7 @@ export interface EsmHost {
   jsonAsModule?(path: string): boolean;
 }
 
-export type ModuleFormat = 'module' | 'commonjs' | 'json' | 'builtin' | 'addon';
+export type ModuleFormat = 'module' | 'commonjs' | 'json' | 'builtin' | 'addon' | 'wasm';
 
 /** Node's warning for the first imported addon (once per process, as `emitExperimentalWarning`). */
 let addonWarned = false;
@@ -109,6 +112,8 @@ export class ModuleRecord {
   values: Record<string, unknown> = Object.create(null);
   syntheticNames: string[] = [];
   info: EsmTransform | undefined;
+  /** A `.wasm` file's compiled module (its `info` is the generated module that instantiates it). */
+  wasm: WasmModule | undefined;
   generator: Generator | AsyncGenerator | undefined;
   namespaceObject: object | undefined;
   /** Evaluation state of the spec's algorithm. */
@@ -246,9 +251,14 @@ export class EsmLoader {
     if (record) return record;
     record = new ModuleRecord(path, url, format);
     this.registry.set(path, record);
-    if (format === 'module') {
+    if (format === 'module' || format === 'wasm') {
       try {
-        const info = this.host.transform(file, this.readSource(file));
+        let info: EsmTransform;
+        if (format === 'wasm') {
+          const api = (this.host.global as unknown as { WebAssembly: WasmApi }).WebAssembly;
+          record.wasm = new WasmModule(this.host.readBytes(file), file, api);
+          info = transformEsm(record.wasm.source, file);
+        } else info = this.host.transform(file, this.readSource(file));
         // `import … assert { … }`: Node 22 and later no longer parse it.
         if (info.assertAt && nodeFeatures.major >= 22)
           throw Object.assign(new SyntaxError("Unexpected identifier 'assert'"), { loc: info.assertAt });
@@ -705,7 +715,9 @@ export class EsmLoader {
       Error.captureStackTrace(error, unbound);
       throw error;
     };
+    const wasm = module.wasm;
     return {
+      ...(wasm ? { wasm: (imports: Record<string, object>) => wasm.instantiate(imports, this.namespace(module)) } : {}),
       u: unbound,
       e(getters) {
         Object.assign(module.getters, getters);

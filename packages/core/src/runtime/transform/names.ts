@@ -42,5 +42,7 @@ export interface ModuleHandle {
   e(getters: Record<string, () => unknown>): void;
   n(fn: Function): void;
   u(name: string): never;
+  /** A `.wasm` module's generated source: instantiate with the import namespaces, get the export values. */
+  wasm?(imports: Record<string, object>): unknown[];
   meta: object;
 }
