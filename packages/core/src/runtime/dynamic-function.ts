@@ -21,9 +21,12 @@ export function installDynamicFunctionImport(realm: Realm, root: string, importF
   const global = realm.global as unknown as Record<string, unknown>;
   const natives = [
     global.Function,
-    ...['async function () {}', 'function* () {}', 'async function* () {}'].map(
-      (source) => Object.getPrototypeOf(realm.runScript(`(${source})`, 'codesave:intrinsics')).constructor,
-    ),
+    ...(
+      realm.runScript(
+        '[async function () {}, function* () {}, async function* () {}]',
+        'codesave:intrinsics',
+      ) as Function[]
+    ).map((fn) => Object.getPrototypeOf(fn).constructor),
   ] as FunctionConstructor[];
   for (const native of natives) {
     const build = (args: unknown[], newTarget: Function, caller: Function): Function => {

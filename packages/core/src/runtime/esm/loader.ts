@@ -710,24 +710,27 @@ export class EsmLoader {
     };
     meta.resolve = resolve;
     meta.url = module.url;
-    const unbound = (name: string): never => {
-      const error = this.realmError('ReferenceError', `${name} is not defined`);
-      Error.captureStackTrace(error, unbound);
-      throw error;
-    };
-    const wasm = module.wasm;
-    return {
-      ...(wasm ? { wasm: (imports: Record<string, object>) => wasm.instantiate(imports, this.namespace(module)) } : {}),
-      u: unbound,
+    const handle: ModuleHandle = {
       e(getters) {
         Object.assign(module.getters, getters);
       },
       n(fn) {
         Object.defineProperty(fn, 'name', { value: 'default', configurable: true });
       },
+      u: this.unbound,
       meta,
     };
+    const wasm = module.wasm;
+    if (wasm) handle.wasm = (imports) => wasm.instantiate(imports, this.namespace(module));
+    return handle;
   }
+
+  /** `arguments` read at module level: unbound in a module, so V8's ReferenceError (thrown from the caller). */
+  private readonly unbound = (name: string): never => {
+    const error = this.realmError('ReferenceError', `${name} is not defined`);
+    Error.captureStackTrace(error, this.unbound);
+    throw error;
+  };
 
   // ---------------------------------------------------------------------------------------------- evaluation
 
