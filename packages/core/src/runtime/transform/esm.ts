@@ -247,6 +247,10 @@ export function transformEsm(source: string, filename: string, options: { source
     else localExports.push({ name, local });
   }
 
+  // A namespace never changes identity and is created when the module is linked: a plain local `const`, so
+  // V8's messages name it as written (`ns.f is not a function`) and a direct eval sees it.
+  const namespaceLocals = [...importOf].filter(([, imp]) => imp.imported === '*').map(([local]) => local);
+  for (const local of namespaceLocals) importOf.delete(local);
   const watched = new Set([...importOf.keys(), ...localExports.map((e) => e.local), 'import', 'await', 'eval']);
   const { topLevelAwait: isAsync, assigned } = rewriteReferences(ast, s, importOf, mentions(source, watched));
   if (closeAt) s.appendLeft(closeAt[0], closeAt[1]);
@@ -264,6 +268,7 @@ export function transformEsm(source: string, filename: string, options: { source
     `'use strict';(${isAsync ? 'async ' : ''}function* (${MODULE}, ${BINDINGS}, ${DYNAMIC_IMPORT}) {` +
     `${MODULE}.${M.exports}({ ${getters} });` +
     (nameDefault ? `${MODULE}.${M.nameDefault}(${DEFAULT_LOCAL});` : '') +
+    namespaceLocals.map((local) => `const ${local} = ${BINDINGS}.${local};`).join('') +
     'yield;\n';
   if (source.startsWith('#!')) s.overwrite(0, 2, '//');
   s.prepend(prologue);
