@@ -153,6 +153,8 @@ export interface RealmOptions {
 export interface CompileOptions {
   /** Passed to `vm.compileFunction` (the ESM loader's hook for `import()`). */
   importModuleDynamically?: vm.CompileFunctionOptions['importModuleDynamically'];
+  /** Columns stack traces subtract on the first line (code put before the source on its line). */
+  columnOffset?: number;
 }
 
 export class Realm {
@@ -198,6 +200,7 @@ export class Realm {
   compileFunction(code: string, params: readonly string[], filename: string, options: CompileOptions = {}): Function {
     return vm.compileFunction(code, [...params], {
       filename,
+      ...(options.columnOffset ? { columnOffset: options.columnOffset } : {}),
       ...(this.context ? { parsingContext: this.context } : {}),
       ...(options.importModuleDynamically ? { importModuleDynamically: options.importModuleDynamically } : {}),
     });

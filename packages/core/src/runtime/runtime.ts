@@ -13,6 +13,7 @@ import nodeModule from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { CodesaveError } from '../errors.js';
+import { importerBuilder } from './dynamic-function.js';
 import { lexCommonJs } from './esm/cjs-lexer.js';
 import { hostBuiltinModules, isBuiltinRequest, loadHostBuiltin, nodeFeatures } from './features.js';
 import type { FsView } from './fs-view.js';
@@ -22,7 +23,7 @@ import { CJS_WRAPPER_PARAMS } from './names.js';
 import * as errors from './node-errors.js';
 import type { Realm } from './realm.js';
 import { type ParentLike, Resolver } from './resolve.js';
-import { rewriteDynamicImport } from './transform/cjs-import.js';
+import { FUNCTION_BUILDER, mayBuildImporter, rewriteDynamicImport } from './transform/cjs-import.js';
 import { DYNAMIC_IMPORT } from './transform/names.js';
 import { createVmView } from './vm-view.js';
 
@@ -395,16 +396,40 @@ export class Runtime {
   /** Run `content` as the CommonJS module `module` (Node's `Module.prototype._compile`). */
   compile(module: CjsModule, source: string, filename: string): unknown {
     // A BOM stays: V8 reads it as whitespace (columns count it; a shebang after it is a syntax error), as in Node.
-    // `import()` in vm-compiled code needs --experimental-vm-modules: rewritten to a call of one more parameter.
-    const rewritten = mayCallImport(source) ? rewriteDynamicImport(source) : undefined;
-    const params = rewritten === undefined ? CJS_WRAPPER_PARAMS : [...CJS_WRAPPER_PARAMS, DYNAMIC_IMPORT];
-    const fn = this.wrapPatched
-      ? this.#compileWrapped(rewritten ?? source, filename, rewritten !== undefined)
-      : this.realm.compileFunction(rewritten ?? source, params, filename);
+    // `import()` in vm-compiled code needs --experimental-vm-modules: rewritten to a call of a function the module
+    // gets from one more function around it.
+    const rewritten = mayCallImport(source) || mayBuildImporter(source) ? rewriteDynamicImport(source) : undefined;
     const require = this.makeRequire(module);
+    const args = [module.exports, require, module, filename, path.dirname(filename)];
+    if (rewritten === undefined) {
+      const fn = this.wrapPatched
+        ? this.#compileWrapped(source, filename, undefined)
+        : this.realm.compileFunction(source, CJS_WRAPPER_PARAMS, filename);
+      return fn.apply(module.exports, args);
+    }
     const dynamicImport = (specifier: unknown, options?: unknown) =>
       this.hooks.importFrom!(specifier, options, filename);
-    return fn.call(module.exports, module.exports, require, module, filename, path.dirname(filename), dynamicImport);
+    Object.assign(dynamicImport, { [FUNCTION_BUILDER]: importerBuilder(this.realm, dynamicImport) });
+    const fn = this.wrapPatched
+      ? this.#compileWrapped(rewritten, filename, dynamicImport)
+      : this.#compileWithImport(rewritten, filename, dynamicImport);
+    return fn.apply(module.exports, args);
+  }
+
+  /**
+   * The wrapper of a module whose `import(` was rewritten: it gets {@link DYNAMIC_IMPORT} from one more function
+   * around it (a parameter of its own would make `arguments.length` 6). That function's head stands on the
+   * source's first line, its width taken back by `columnOffset`, so positions stay the source's (V8 does not
+   * apply the offset to an eval's origin: a `new Function` on line 1 reports a column that much further right).
+   */
+  #compileWithImport(source: string, filename: string, dynamicImport: Function): Function {
+    // A shebang is allowed only at the start of the compiled source: here it is a comment of the same length.
+    const body = source.startsWith('#!') ? `//${source.slice(2)}` : source;
+    const head = `return function (${CJS_WRAPPER_PARAMS.join(', ')}) {`;
+    const outer = this.realm.compileFunction(`${head}${body}\n}`, [DYNAMIC_IMPORT], filename, {
+      columnOffset: -head.length,
+    });
+    return outer(dynamicImport) as Function;
   }
 
   /**
@@ -412,14 +437,11 @@ export class Runtime {
    * evaluate to the function. A rewritten `import()` gets its parameter from one more function around it, on
    * the same line, so the user's lines keep their numbers.
    */
-  #compileWrapped(source: string, filename: string, withImport: boolean): Function {
+  #compileWrapped(source: string, filename: string, dynamicImport: Function | undefined): Function {
     const wrapped = String(this.Module.wrap(source));
-    if (!withImport) return this.realm.runScript(wrapped, filename) as Function;
+    if (!dynamicImport) return this.realm.runScript(wrapped, filename) as Function;
     const outer = this.realm.runScript(`(function (${DYNAMIC_IMPORT}) { return ${wrapped}\n})`, filename) as Function;
-    const count = CJS_WRAPPER_PARAMS.length;
-    return function (this: unknown, ...args: unknown[]) {
-      return (outer(args[count]) as Function).apply(this, args.slice(0, count));
-    };
+    return outer(dynamicImport) as Function;
   }
 
   /** Node's `makeRequireFunction`: `require`, `require.resolve(+paths)`, `.main`, `.cache`, `.extensions`. */

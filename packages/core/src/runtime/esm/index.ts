@@ -8,7 +8,6 @@ import { isBuiltin } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import vm from 'node:vm';
-import { installDynamicFunctionImport } from '../dynamic-function.js';
 import { nodeFeatures } from '../features.js';
 import { fileUrlOf } from '../file-url.js';
 import type { LoaderFsView } from '../fs-view.js';
@@ -494,10 +493,6 @@ export function createEsmHooks(
     },
   };
   const loader = new EsmLoader(host);
-  if (runtime.realm.kind === 'context')
-    installDynamicFunctionImport(runtime.realm, runtime.root, (specifier, options, parent) =>
-      loader.dynamicImport(specifier, options, parent),
-    );
   /**
    * Once the codebase runs TypeScript, `require` resolves `.ts/.tsx/.cts/.mts` like `.js`, as under tsx (which
    * adds them to `require.extensions`). A JavaScript-only codebase keeps Node's own list.
