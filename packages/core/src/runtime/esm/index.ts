@@ -18,6 +18,7 @@ import type { TsCompilerOptions } from '../transform/typescript.js';
 import { type EsmHost, EsmLoader, type ModuleFormat, URL_SUFFIX } from './loader.js';
 import { createNamespace } from './namespace.js';
 import { StackMapper } from './stack.js';
+import { pathsCandidates, readTsconfig, type TsConfig } from './tsconfig.js';
 import { absoluteUrl, dataUrlText } from './url-modules.js';
 import { WASM_IMPORTS } from './wasm.js';
 
@@ -66,76 +67,6 @@ const ADDON_IMPORTS = ((): boolean => {
 })();
 const EXTENSIONLESS = ['.ts', '.tsx', '.js', '.jsx', '.mts', '.mjs', '.cts', '.cjs', '.json'];
 
-interface TsConfig {
-  dir: string;
-  options: TsCompilerOptions;
-  /** Which files the options apply to (`files` / `include` / `exclude`, as tsx's matcher reads them). */
-  matches(file: string): boolean;
-}
-
-/** Directories `include` wildcards never enter (TypeScript's and tsx's rule). */
-const SKIPPED_DIRS = new Set(['node_modules', 'bower_components', 'jspm_packages']);
-
-/** A tsconfig glob (`*`, `?`, `**`/) as a regular expression over absolute paths; a directory matches what it holds. */
-function tsconfigGlob(pattern: string): RegExp {
-  let out = '';
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i]!;
-    if (c === '*' && pattern[i + 1] === '*' && pattern[i + 2] === '/') {
-      out += '(?:[^/]+/)*';
-      i += 2;
-    } else if (c === '*') out += '[^/]*';
-    else if (c === '?') out += '[^/]';
-    else out += c.replace(/[\\^$.|+()[\]{}]/g, '\\$&');
-  }
-  return new RegExp(`^${out}(?:/.*)?$`);
-}
-
-/** tsx applies a tsconfig's compiler options only to the files its `files` / `include` / `exclude` select. */
-function tsconfigMatcher(
-  dir: string,
-  json: { files?: unknown; include?: unknown; exclude?: unknown; compilerOptions?: { outDir?: string } },
-): (file: string) => boolean {
-  const list = (value: unknown): string[] | undefined =>
-    Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : undefined;
-  const abs = (p: string) => path.resolve(dir, p).split(path.sep).join('/');
-  const files = list(json.files)?.map(abs);
-  const include = list(json.include) ?? (files ? [] : ['**/*']);
-  const outDir = json.compilerOptions?.outDir;
-  const exclude = list(json.exclude) ?? (outDir ? [outDir] : []);
-  const includes = include.map((p) => tsconfigGlob(abs(p)));
-  const excludes = exclude.map((p) => tsconfigGlob(abs(p)));
-  return (file) => {
-    const posix = file.split(path.sep).join('/');
-    if (files?.includes(posix)) return true;
-    const relative = path.relative(dir, file);
-    if (relative.startsWith('..') || path.isAbsolute(relative)) return false;
-    if (relative.split(path.sep).some((part) => SKIPPED_DIRS.has(part))) return false;
-    return includes.some((r) => r.test(posix)) && !excludes.some((r) => r.test(posix));
-  };
-}
-
-/** Strips comments and trailing commas: tsconfig.json is JSONC. */
-function parseJsonc(text: string): unknown {
-  let out = '';
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (c === '"') {
-      const start = i;
-      for (i++; i < text.length && text[i] !== '"'; i++) if (text[i] === '\\') i++;
-      out += text.slice(start, i + 1);
-    } else if (c === '/' && text[i + 1] === '/') {
-      while (i < text.length && text[i] !== '\n') i++;
-      out += '\n';
-    } else if (c === '/' && text[i + 1] === '*') {
-      i += 2;
-      while (i < text.length && !(text[i] === '*' && text[i + 1] === '/')) i++;
-      i++;
-    } else out += c;
-  }
-  return JSON.parse(out.replace(/,(\s*[}\]])/g, '$1'));
-}
-
 /** The ESM/TypeScript hooks of one runtime (what `createLoaderHooks` installs). */
 export function createEsmHooks(
   runtime: Runtime,
@@ -153,68 +84,13 @@ export function createEsmHooks(
       return undefined;
     }
   };
-  /** The top-level JSON of each tsconfig read (for its `files` / `include` / `exclude`). */
-  const tsconfigJson = new Map<string, Record<string, unknown>>();
-  const loadTsconfig = (file: string, depth = 0): TsCompilerOptions | undefined => {
-    const text = readText(file);
-    if (text === undefined) return undefined;
-    let json: { extends?: string | string[]; compilerOptions?: TsCompilerOptions };
-    try {
-      json = parseJsonc(text) as typeof json;
-    } catch {
-      return undefined;
-    }
-    if (json === null || typeof json !== 'object') return undefined;
-    tsconfigJson.set(file, json as Record<string, unknown>);
-    let base: TsCompilerOptions = {};
-    const parents = json.extends === undefined ? [] : Array.isArray(json.extends) ? json.extends : [json.extends];
-    for (const parent of parents) {
-      if (depth > 8) continue;
-      const parentFile = extendedTsconfig(parent, path.dirname(file));
-      if (parentFile === undefined) continue;
-      const inherited = loadTsconfig(parentFile, depth + 1);
-      if (inherited?.baseUrl) inherited.baseUrl = path.resolve(path.dirname(parentFile), inherited.baseUrl);
-      base = { ...base, ...inherited };
-    }
-    const own = { ...json.compilerOptions };
-    if (own.baseUrl) own.baseUrl = path.resolve(path.dirname(file), own.baseUrl);
-    return { ...base, ...own };
-  };
-  /**
-   * The file an `extends` names, as TypeScript finds it: a path relative to the tsconfig (`.json` optional), or a
-   * package in a `node_modules` above it — `pkg/file.json`, `pkg/file` + `.json`, or the package's `tsconfig.json`.
-   */
-  const extendedTsconfig = (spec: string, from: string): string | undefined => {
-    const exists = (file: string): boolean => {
-      try {
-        return runtime.fs.statSync(file).isFile();
-      } catch {
-        return false;
-      }
-    };
-    const candidates = (base: string): string[] =>
-      base.endsWith('.json') ? [base] : [`${base}.json`, path.join(base, 'tsconfig.json')];
-    if (spec.startsWith('.') || path.isAbsolute(spec)) {
-      return candidates(path.resolve(from, spec)).find(exists) ?? path.resolve(from, spec);
-    }
-    for (let dir = from; ; dir = path.dirname(dir)) {
-      const found = candidates(path.join(dir, 'node_modules', spec)).find(exists);
-      if (found) return found;
-      if (dir === path.dirname(dir)) return undefined;
-    }
-  };
   /** The nearest tsconfig.json above `file` (cached per directory). */
   const nearestTsconfig = (file: string): TsConfig | undefined => {
     const dir = path.dirname(file);
     if (tsconfigs.has(dir)) return tsconfigs.get(dir);
-    const candidate = path.join(dir, 'tsconfig.json');
-    const options = loadTsconfig(candidate);
     const found =
-      options !== undefined
-        ? { dir, options, matches: tsconfigMatcher(dir, tsconfigJson.get(candidate) ?? {}) }
-        : dir === path.dirname(dir)
-          ? undefined
-          : nearestTsconfig(dir);
+      readTsconfig(path.join(dir, 'tsconfig.json'), { readText, isFile }) ??
+      (dir === path.dirname(dir) ? undefined : nearestTsconfig(dir));
     tsconfigs.set(dir, found);
     return found;
   };
@@ -374,35 +250,14 @@ export function createEsmHooks(
       }
     } catch {}
   };
-  /** tsconfig `paths` (relative to `baseUrl`, or the tsconfig's directory). */
+  /** tsconfig `paths` (and `baseUrl`): the first candidate that is a file, with tsx's extension rules. */
   const resolvePaths = (specifier: string, parentPath: string): string | undefined => {
     const config = tsconfigOf(parentPath);
-    const paths = config?.options.paths ?? {};
-    if (!config || (!config.options.paths && !config.options.baseUrl)) return undefined;
-    const base = config.options.baseUrl ?? config.dir;
-    for (const [pattern, targets] of Object.entries(paths)) {
-      const star = pattern.indexOf('*');
-      let match: string | undefined;
-      if (star < 0) match = pattern === specifier ? '' : undefined;
-      else if (
-        specifier.startsWith(pattern.slice(0, star)) &&
-        specifier.endsWith(pattern.slice(star + 1)) &&
-        specifier.length >= pattern.length - 1
-      )
-        match = specifier.slice(star, specifier.length - (pattern.length - star - 1));
-      if (match === undefined) continue;
-      for (const target of targets) {
-        const candidate = path.resolve(base, target.replace('*', match));
-        if (isFile(candidate)) return realpath(candidate);
-        const found = tsFile(candidate);
-        if (found) return found;
-      }
-    }
-    // With `baseUrl`, a bare specifier no pattern matched also names a file under it (as `"*": ["*"]` would).
-    if (config.options.baseUrl) {
-      const candidate = path.resolve(config.options.baseUrl, specifier);
+    if (!config) return undefined;
+    for (const candidate of pathsCandidates(config, specifier)) {
       if (isFile(candidate)) return realpath(candidate);
-      return tsFile(candidate);
+      const found = tsFile(candidate);
+      if (found) return found;
     }
     return undefined;
   };
