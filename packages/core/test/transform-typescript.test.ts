@@ -27,7 +27,7 @@ test('parameter properties go to esbuild when fields are defined: declared as fi
   const src = 'export class P {\n  y = 1;\n  constructor(public x: number) {}\n}\n';
   const out = transformTypeScript(src, '/a/x.ts', 'module');
   assert.equal(out.linesPreserved, false);
-  assert.match(out.code, /^  x;$[\s\S]*^  y = 1;$/m);
+  assert.match(out.code, /^ {2}x;$[\s\S]*^ {2}y = 1;$/m);
 });
 
 test('the disk cache is one pack file per codebase; a damaged pack is ignored, a code cache is kept', () => {

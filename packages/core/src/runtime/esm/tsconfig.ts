@@ -26,6 +26,7 @@ export interface TsconfigFiles {
   isFile(file: string): boolean;
 }
 
+// biome-ignore lint/suspicious/noTemplateCurlyInString: tsconfig's own placeholder, written literally.
 const CONFIG_DIR = '${configDir}';
 /** Directories `include` wildcards never enter (TypeScript's and tsx's rule). */
 const SKIPPED_DIRS = new Set(['node_modules', 'bower_components', 'jspm_packages']);
