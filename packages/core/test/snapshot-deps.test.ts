@@ -150,6 +150,34 @@ describe('includeDependencies', () => {
     assert.deepEqual(result.skipped.files, [{ path: 'node_modules/a/big.wasm', size: 2000, reason: 'too-large' }]);
   });
 
+  test('tsconfig bases the project extends come along, devDependencies or not, through relative configs too', async () => {
+    const root = writeTree(tempDir(), {
+      'package.json': JSON.stringify({ name: 'p', devDependencies: { '@cfg/base': '1', other: '1' } }),
+      'tsconfig.json': '// JSONC\n{ "extends": ["./configs/app.json", "@cfg/base/strict"], }',
+      'configs/app.json': JSON.stringify({ extends: 'plain-base' }),
+      ...under('node_modules/@cfg/base', {
+        'package.json': '{"name":"@cfg/base","version":"2.0.0"}',
+        'strict.json': '{}',
+      }),
+      ...under('node_modules/plain-base', {
+        'package.json': '{"name":"plain-base","version":"1.0.0"}',
+        'tsconfig.json': '{}',
+      }),
+      ...under('node_modules/other', pkg('other', '1.0.0')),
+    });
+    const zip = join(tempDir(), 's.zip');
+    await checkpoint(root, { output: zip, includeDependencies: true });
+    assert.deepEqual(storedFiles(zip), [
+      'configs/app.json',
+      'node_modules/@cfg/base/package.json',
+      'node_modules/@cfg/base/strict.json',
+      'node_modules/plain-base/package.json',
+      'node_modules/plain-base/tsconfig.json',
+      'package.json',
+      'tsconfig.json',
+    ]);
+  });
+
   test('a dependency that is not installed: ERR_DEPENDENCY_NOT_FOUND saying to install', async () => {
     const root = writeTree(tempDir(), {
       'package.json': JSON.stringify({ name: 'p', dependencies: { a: '1' } }),

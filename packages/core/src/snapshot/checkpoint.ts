@@ -18,7 +18,13 @@ import {
   type Manifest,
   ManifestSchema,
 } from './manifest.js';
-import { dependencyClosure, detectPackageManager, installedVersions, readPackageJson } from './project.js';
+import {
+  dependencyClosure,
+  detectPackageManager,
+  installedVersions,
+  readPackageJson,
+  tsconfigBases,
+} from './project.js';
 import { parseSize } from './size.js';
 import { type SkippedFile, TEMP_SUFFIX, type WalkEntry, walkRoot } from './walk.js';
 import { type WrittenItem, writeZip, type ZipItem } from './zip.js';
@@ -40,7 +46,8 @@ export interface CheckpointOptions {
   /**
    * Copy the production dependency closure (`dependencies`, `optionalDependencies`, installed peers, transitively;
    * never `devDependencies`) into `node_modules/` in the zip, from an npm (flat) or pnpm (`.pnpm`) install, links
-   * dereferenced, so the snapshot loads on a machine without `node_modules`.
+   * dereferenced, so the snapshot loads on a machine without `node_modules`. Packages the project's tsconfig.json
+   * extends (`@tsconfig/node20`, often a devDependency) come too: TypeScript runs with their options.
    */
   includeDependencies?: boolean;
   /**
@@ -246,7 +253,8 @@ export async function checkpoint(dir: string | string[], options: CheckpointOpti
   const pkg = await readPackageJson(main);
   let dependencyCount = 0;
   if (options.includeDependencies) {
-    const closure = await dependencyClosure(main);
+    const production = await dependencyClosure(main);
+    const closure = [...production, ...(await tsconfigBases(main, production))];
     dependencyCount = closure.length;
     for (const placed of closure) {
       const depOptions = { ...common, onlyCode: false, prefix: `${placed.zipDir}/`, gitignore: false };

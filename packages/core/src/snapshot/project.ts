@@ -4,8 +4,9 @@
  * copies into the snapshot.
  */
 import { realpath, stat } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { CodesaveError } from '../errors.js';
+import { parseJsonc } from '../jsonc.js';
 import { readRegularText } from './read-regular.js';
 
 interface PackageJson {
@@ -185,4 +186,52 @@ export async function dependencyClosure(dir: string): Promise<PlacedPackage[]> {
     }
   }
   return [...placed.values()].sort((a, b) => (a.zipDir < b.zipDir ? -1 : 1));
+}
+
+/**
+ * Packages the project's tsconfig.json extends, directly or through its relative configs (`@tsconfig/node20` is
+ * usually a devDependency): tsx reads them whenever it runs the code, so a snapshot with its dependencies carries
+ * them too, at the top of `node_modules`, unless the closure `placed` that name there already.
+ */
+export async function tsconfigBases(dir: string, placed: readonly PlacedPackage[]): Promise<PlacedPackage[]> {
+  const rootReal = await realpath(dir);
+  const taken = new Set(placed.map((p) => p.zipDir));
+  const bases: PlacedPackage[] = [];
+  const queue = [join(rootReal, 'tsconfig.json')];
+  const seen = new Set<string>();
+  for (let i = 0; i < queue.length && i < 32; i++) {
+    const file = queue[i]!;
+    if (seen.has(file)) continue;
+    seen.add(file);
+    let json: { extends?: unknown } | undefined;
+    try {
+      const text = await readRegularText(file);
+      json = text === undefined ? undefined : (parseJsonc(text) as typeof json);
+    } catch {}
+    const parents =
+      typeof json?.extends === 'string' ? [json.extends] : Array.isArray(json?.extends) ? json.extends : [];
+    for (const spec of parents) {
+      if (typeof spec !== 'string') continue;
+      if (spec.startsWith('.') || isAbsolute(spec)) {
+        const base = resolve(dirname(file), spec);
+        queue.push(base.endsWith('.json') ? base : `${base}.json`, base, join(base, 'tsconfig.json'));
+        continue;
+      }
+      const name = spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]!;
+      const realDir = await findPackageDir(name, dirname(file));
+      if (!realDir) continue;
+      const subpath = spec.slice(name.length + 1);
+      queue.push(
+        subpath
+          ? join(realDir, subpath.endsWith('.json') ? subpath : `${subpath}.json`)
+          : join(realDir, 'tsconfig.json'),
+      );
+      const zipDir = `node_modules/${name}`;
+      if (taken.has(zipDir)) continue;
+      taken.add(zipDir);
+      const pkg = await readPackageJson(realDir);
+      bases.push({ zipDir, realDir, name, version: typeof pkg?.version === 'string' ? pkg.version : '0.0.0' });
+    }
+  }
+  return bases;
 }

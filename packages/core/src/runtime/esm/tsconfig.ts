@@ -6,6 +6,7 @@
  */
 import path from 'node:path';
 import { exports as exportsMap } from 'resolve.exports';
+import { parseJsonc } from '../../jsonc.js';
 import type { TsCompilerOptions } from '../transform/typescript.js';
 
 /** A tsconfig and what it applies to. */
@@ -223,25 +224,4 @@ function tsconfigGlob(pattern: string): RegExp {
     else out += c.replace(/[\\^$.|+()[\]{}]/g, '\\$&');
   }
   return new RegExp(`^${out}(?:/.*)?$`);
-}
-
-/** Strips comments and trailing commas: tsconfig.json is JSONC. */
-function parseJsonc(text: string): unknown {
-  let out = '';
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (c === '"') {
-      const start = i;
-      for (i++; i < text.length && text[i] !== '"'; i++) if (text[i] === '\\') i++;
-      out += text.slice(start, i + 1);
-    } else if (c === '/' && text[i + 1] === '/') {
-      while (i < text.length && text[i] !== '\n') i++;
-      out += '\n';
-    } else if (c === '/' && text[i + 1] === '*') {
-      i += 2;
-      while (i < text.length && !(text[i] === '*' && text[i + 1] === '/')) i++;
-      i++;
-    } else out += c;
-  }
-  return JSON.parse(out.replace(/,(\s*[}\]])/g, '$1'));
 }
