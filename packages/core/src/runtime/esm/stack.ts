@@ -45,6 +45,7 @@ interface Entry {
 
 interface CallSiteLike {
   getFileName(): string | null | undefined;
+  getFunctionName(): string | null;
   getLineNumber(): number | null;
   getColumnNumber(): number | null;
   toString(): string;
@@ -108,8 +109,11 @@ export class StackMapper {
               const at = text.lastIndexOf(from);
               if (at >= 0) {
                 const to = `${name}:${pos.line}:${pos.column}`;
+                // A nameless frame of a file Node maps through its source map reads `<anonymous>` (a module's top
+                // level: a bare location in ESM, `Object.<anonymous>` in a CommonJS wrapper).
+                const nameless = text === from || (text.startsWith('Object.<anonymous> (') && !frame.getFunctionName());
                 text =
-                  text === from && mapper.#files.get(name)!.nameAnonymous
+                  nameless && mapper.#files.get(name)!.nameAnonymous
                     ? `<anonymous> (${to})`
                     : `${text.slice(0, at)}${to}${text.slice(at + from.length)}`;
               }

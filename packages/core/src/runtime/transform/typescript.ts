@@ -4,6 +4,7 @@
  * namespaces (sucrase silently removes them), decorators, and ESM syntax in a CommonJS-kind file.
  */
 
+import { decodedMappings, TraceMap } from '@jridgewell/trace-mapping';
 import { transformSync } from 'esbuild';
 import { transform as sucrase } from 'sucrase';
 
@@ -244,11 +245,35 @@ function withSucrase(
     ...(output.sourceMap ? { sourceMapOptions: { compiledFilename: filename } } : {}),
   });
   if (!out) return undefined;
-  return {
-    code: out.code,
-    linesPreserved: true,
-    ...(out.sourceMap ? { map: JSON.stringify({ ...out.sourceMap, sources: [filename] }) } : {}),
-  };
+  const map = output.sourceMap && out.sourceMap ? lineByLineMap(source, out.code, out.sourceMap, filename) : undefined;
+  return { code: out.code, linesPreserved: true, ...(map ? { map } : {}) };
+}
+
+/**
+ * sucrase's own map loses columns after some tokens (after a template literal's `${…}`, the rest of the line maps
+ * to one point). Its lines stay in place, and on most of them it only deletes (types, `as …`, `!`): such a line is
+ * mapped character by character by walking its output through its source; any other line (an enum, JSX) keeps
+ * sucrase's segments. The map's mappings are decoded arrays, which trace-mapping and remapping read as well.
+ */
+function lineByLineMap(source: string, code: string, sucraseMap: object, filename: string): string {
+  const sourceLines = source.split('\n');
+  const own = decodedMappings(new TraceMap({ ...sucraseMap, sources: [filename] } as never));
+  const mappings = code.split('\n').map((out, line) => {
+    const src = sourceLines[line];
+    const segments: [number, number, number, number][] = [];
+    if (src !== undefined) {
+      let i = 0;
+      let j = 0;
+      for (; j < out.length; j++, i++) {
+        while (i < src.length && src[i] !== out[j]) i++;
+        if (i >= src.length) break;
+        segments.push([j, 0, line, i]);
+      }
+      if (j === out.length) return segments;
+    }
+    return (own[line] ?? []).map((s) => [...s]);
+  });
+  return JSON.stringify({ version: 3, sources: [filename], names: [], mappings });
 }
 
 function withEsbuild(
