@@ -133,6 +133,23 @@ export function createEsmHooks(
     }
     return undefined;
   };
+  /**
+   * tsx, for a TypeScript importer: `./x.js` names `./x.ts` (`.jsx` → `.tsx`, `.mjs` → `.mts`, `.cjs` → `.cts`)
+   * first, even where the `.js` file exists too.
+   */
+  const tsTwin = (specifier: string, parentPath: string): string | undefined => {
+    if (!TS_FILE.test(parentPath)) return undefined;
+    const file = specifier.replace(/[?#].*/s, '');
+    const relative = file.startsWith('./') || file.startsWith('../') || file.startsWith('/');
+    if (!relative && !file.startsWith('file:')) return undefined;
+    const base = relative ? path.resolve(path.dirname(parentPath), file) : fileURLToPath(file);
+    const ext = path.extname(base);
+    for (const alt of JS_TO_TS[ext] ?? []) {
+      const candidate = base.slice(0, -ext.length) + alt;
+      if (isFile(candidate)) return realpath(candidate);
+    }
+    return undefined;
+  };
   /** A bare specifier tsx tries `paths` for first: not relative, a URL, `#imports` or a builtin. */
   const pathsFirst = (specifier: string, parentPath: string): boolean =>
     !/^(?:[./#]|[a-zA-Z][\w+.-]*:)/.test(specifier) &&
@@ -140,6 +157,8 @@ export function createEsmHooks(
     !parentPath.split(path.sep).includes('node_modules');
   const resolveRequire = (request: string, parentPath: string, resolve: () => string): string => {
     if (!(runsTypeScript || TS_FILE.test(parentPath))) return resolve();
+    const twin = tsTwin(request, parentPath);
+    if (twin) return twin;
     if (pathsFirst(request, parentPath)) {
       const found = resolvePaths(request, parentPath);
       if (found) return found;
@@ -197,6 +216,8 @@ export function createEsmHooks(
     }
     // tsx tries tsconfig `paths` (and `baseUrl`) first for a bare specifier outside node_modules: an alias wins
     // over a package of the same name.
+    const twin = parentPath === undefined ? undefined : tsTwin(specifier, parentPath);
+    if (twin) return twin;
     if (parentPath !== undefined && (runsTypeScript || TS_FILE.test(parentPath)) && pathsFirst(specifier, parentPath)) {
       const found = resolvePaths(specifier, parentPath);
       if (found) return found;
@@ -208,11 +229,13 @@ export function createEsmHooks(
       if (parentPath !== undefined) addCommonJsHint(error, specifier, parentPath);
       // tsx's rules apply to every importer once the codebase runs TypeScript.
       if (parentPath === undefined || !(runsTypeScript || TS_FILE.test(parentPath))) throw error;
-      if (specifier.startsWith('./') || specifier.startsWith('../') || specifier.startsWith('/')) {
-        const found = tsFile(path.resolve(path.dirname(parentPath), specifier));
+      // A query or fragment is not part of the file (`resolveImport` puts it back on the resolution).
+      const file = specifier.replace(/[?#].*/s, '');
+      if (file.startsWith('./') || file.startsWith('../') || file.startsWith('/')) {
+        const found = tsFile(path.resolve(path.dirname(parentPath), file));
         if (found) return found;
-      } else if (specifier.startsWith('file:')) {
-        const found = tsFile(fileURLToPath(specifier));
+      } else if (file.startsWith('file:')) {
+        const found = tsFile(fileURLToPath(file));
         if (found) return found;
       } else {
         const found = resolvePaths(specifier, parentPath);

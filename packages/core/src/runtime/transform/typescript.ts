@@ -55,7 +55,8 @@ function sucraseSync(...args: Parameters<typeof sucrase>): ReturnType<typeof suc
  * Syntax the running Node may not have that tsx (esbuild, target the running Node) lowers and sucrase leaves
  * as is: `accessor` fields and `using` / `await using` declarations.
  */
-const NEEDS_LOWERING = /(?:^|[\s;{}])accessor\s+[#\w$[]|(?:^|[\s;{}(])(?:await\s+)?using\s+[A-Za-z_$][\w$]*\s*=/;
+const NEEDS_LOWERING =
+  /(?:^|[\s;{}])accessor\s+[#\w$[]|(?:^|[\s;{}(])(?:await\s+)?using\s+[A-Za-z_$][\w$]*\s*(?:=|of\s)/;
 const CLASS = /(?:^|[^\w$.])class[\s{]/;
 /**
  * A parameter property (`constructor(private a)`). With class fields defined (TypeScript's default), esbuild
@@ -338,11 +339,16 @@ function tsxSourcefile(filename: string): string {
   return ext === '.mts' || ext === '.cts' ? `${filename.slice(0, -3)}ts` : filename;
 }
 
-/** An esbuild failure as tsx rethrows it: named `TransformError` (an own property), without `errors`/`warnings`. */
+/**
+ * An esbuild failure as tsx rethrows it: named `TransformError` (an own property), without `errors`/`warnings`;
+ * top-level await in a file compiled to CommonJS carries `ERR_REQUIRE_ASYNC_MODULE`, as tsx sets it.
+ */
 function asTransformError(error: unknown): unknown {
   if (!(error instanceof Error) || !('errors' in error)) return error;
-  const e = error as Error & { errors?: unknown; warnings?: unknown };
+  const e = error as Error & { errors?: unknown; warnings?: unknown; code?: string };
   e.name = 'TransformError';
+  if (e.message.includes('Top-level await is currently not supported with the "cjs" output format'))
+    e.code = 'ERR_REQUIRE_ASYNC_MODULE';
   delete e.errors;
   delete e.warnings;
   return e;
