@@ -321,7 +321,8 @@ export class Runtime {
       ext === '.mjs' ||
       ext === '.mts' ||
       ((ext === '.js' || ext === '.ts') && this.resolver.packageType(filename) === 'module');
-    if (esm) {
+    // tsx's require hook compiles every TypeScript file to CommonJS, ES module kinds (`.mts`) included.
+    if (esm && !TS_LIKE.test(filename)) {
       this.#requireEsm(module, filename, content);
       return;
     }
