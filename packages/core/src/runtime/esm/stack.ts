@@ -45,6 +45,7 @@ interface Entry {
 
 interface CallSiteLike {
   getFileName(): string | null | undefined;
+  isEval?(): boolean;
   getFunctionName(): string | null;
   getLineNumber(): number | null;
   getColumnNumber(): number | null;
@@ -76,6 +77,18 @@ export class StackMapper {
     const pos = originalPositionFor(entry.map, { line: line + entry.lineShift, column: column - 1 });
     if (pos.line === null || pos.column === null) return undefined;
     return { line: pos.line, column: pos.column + 1 };
+  }
+
+  /**
+   * The position in `eval at … (file:line:col)` of code a transformed file evals: V8 gives it without the
+   * compile's line offset, so the map's own lines are read.
+   */
+  #evalOrigin(text: string): string {
+    return text.replace(/\(([^()]+):(\d+):(\d+)\)/, (whole, name: string, line: string, column: string) => {
+      const entry = this.#files.get(name);
+      const pos = entry && this.original(name, Number(line) - entry.lineShift, Number(column));
+      return pos ? `(${name}:${pos.line}:${pos.column})` : whole;
+    });
   }
 
   /** Installs the realm's `Error.prepareStackTrace` (once; a user's own replaces it, as natively). */
@@ -119,6 +132,7 @@ export class StackMapper {
               }
             }
           }
+          if (frame.isEval?.()) text = mapper.#evalOrigin(text);
           out += `\n    at ${text}`;
         }
         return out;
