@@ -10,6 +10,19 @@ const sha256 = (data: Uint8Array): string =>
   typeof oneShot === 'function'
     ? oneShot('sha256', data, 'hex')
     : crypto.createHash('sha256').update(data).digest('hex');
+/**
+ * Digests of contents already hashed, by buffer: a second version's unchanged files are the very (read-only)
+ * buffers the first one inflated and verified (`shared-contents.ts`), so they are not hashed again.
+ */
+const digests = new WeakMap<Uint8Array, string>();
+const digestOf = (data: Uint8Array): string => {
+  let digest = digests.get(data);
+  if (digest === undefined) {
+    digest = sha256(data);
+    digests.set(data, digest);
+  }
+  return digest;
+};
 
 /** The part of a manifest that verification reads. */
 export type VerifiableManifest = Pick<Manifest, 'files'> & { tool?: { name?: string } };
@@ -54,7 +67,7 @@ export function verifyArchive(archive: Archive, manifest: VerifiableManifest): v
     }
     if (entry.size !== file.size) throw mismatch(file.path, `has ${entry.size} bytes, not ${file.size}`);
     const bytes = archive.read(file.path);
-    if (sha256(bytes) !== file.sha256) throw mismatch(file.path, 'has a different sha256');
+    if (digestOf(bytes) !== file.sha256) throw mismatch(file.path, 'has a different sha256');
     // The volume then serves these very bytes (the ones just checked) without inflating them again.
     if (entry.type === 'file') archive.keep(file.path, bytes);
   }
