@@ -7,7 +7,7 @@
 import { dirname, isAbsolute, join, sep } from 'node:path';
 import { nodeFeatures } from '../features.js';
 import { fileUrlOf } from '../file-url.js';
-import { type EsmTransform, transformEsm } from '../transform/esm.js';
+import { type EsmTransform, rewriteEvalSource, transformEsm } from '../transform/esm.js';
 import type { ModuleHandle } from '../transform/names.js';
 import { lexCommonJs } from './cjs-lexer.js';
 import { createNamespace, NAMESPACE_FACTORY, type NamespaceFactory } from './namespace.js';
@@ -718,6 +718,11 @@ export class EsmLoader {
         Object.defineProperty(fn, 'name', { value: 'default', configurable: true });
       },
       u: this.unbound,
+      v: (code) => {
+        if (typeof code !== 'string') return code;
+        const named = module.info?.imports.filter((i) => i.imported !== '*').map((i) => i.local) ?? [];
+        return rewriteEvalSource(code, named);
+      },
       meta,
     };
     const wasm = module.wasm;

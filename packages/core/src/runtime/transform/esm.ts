@@ -696,7 +696,15 @@ function rewriteReferences(
         markAssigned(node.argument, scope);
         break;
       case 'CallExpression':
-        if (node.callee.type === 'Identifier' && node.callee.name === 'eval') assigned.add('eval');
+        if (node.callee.type === 'Identifier' && node.callee.name === 'eval') {
+          assigned.add('eval');
+          // A direct eval runs its code in this scope: the module handle rewrites that code's imports too.
+          const code = node.arguments[0];
+          if (code && code.type !== 'SpreadElement' && !shadowed(scope, 'eval')) {
+            s.appendLeft(code.start, `${MODULE}.${M.evalSource}(`);
+            s.appendLeft(code.end, ')');
+          }
+        }
         break;
       case 'AssignmentExpression':
         markAssigned(node.left, scope);
@@ -717,6 +725,30 @@ function rewriteReferences(
 
   for (const st of ast.body as AnyNode[]) visit(st, undefined, 0, ast, 'body');
   return { topLevelAwait, assigned };
+}
+
+/**
+ * The code a transformed module gives a direct `eval`: it runs in the module's scope, where named imports are
+ * read through the bindings object and `import()` is the module's, so its code is rewritten as the module's was
+ * (names the eval code declares itself stay its own). Code that does not parse is left for V8 to reject.
+ */
+export function rewriteEvalSource(code: string, namedImports: readonly string[]): string {
+  if (!code.includes('import') && !namedImports.some((name) => code.includes(name))) return code;
+  let ast: AnyNode;
+  try {
+    ast = parse(code, { ecmaVersion: 'latest', sourceType: 'script' }) as AnyNode;
+  } catch {
+    return code;
+  }
+  const own = new Set<string>();
+  for (const st of ast.body as AnyNode[]) collectVars(st, own, true);
+  blockNames(ast.body as AnyNode[], own);
+  const importOf = new Map(
+    namedImports.filter((name) => !own.has(name)).map((name) => [name, { request: 0, imported: name }]),
+  );
+  const s = new Edits(code);
+  rewriteReferences(ast, s, importOf, mentions(code, new Set([...importOf.keys(), 'import', 'eval'])));
+  return s.toString();
 }
 
 /**

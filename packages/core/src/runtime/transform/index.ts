@@ -20,7 +20,7 @@ export * as names from './names.js';
 export { type TsCompilerOptions, transformTypeScript, typeScriptKind } from './typescript.js';
 
 /** Bumped whenever the output of a transform changes, so stale disk caches are ignored. */
-const TRANSFORM_VERSION = '12';
+const TRANSFORM_VERSION = '13';
 /** TypeScript output depends on the running Node too (esbuild lowers what it lacks, as tsx does). */
 const TS_TARGET = `node${process.versions.node}`;
 

@@ -35,6 +35,8 @@ export const M = {
   meta: 'meta',
   /** `u(name)`: throws the ReferenceError of a name a module does not bind (`arguments` at module level). */
   unbound: 'u',
+  /** `v(code)`: the code given to a direct `eval`, its imports rewritten as the module's. */
+  evalSource: 'v',
 } as const;
 
 /** What a transformed module receives as {@link MODULE}. */
@@ -42,6 +44,7 @@ export interface ModuleHandle {
   e(getters: Record<string, () => unknown>): void;
   n(fn: Function): void;
   u(name: string): never;
+  v(code: unknown): unknown;
   /** A `.wasm` module's generated source: instantiate with the import namespaces, get the export values. */
   wasm?(imports: Record<string, object>): unknown[];
   meta: object;
