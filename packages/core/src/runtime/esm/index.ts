@@ -120,12 +120,18 @@ export function createEsmHooks(
     }
   };
   /** tsx's additions for a relative/absolute path that Node could not resolve. */
-  const tsFile = (base: string): string | undefined => {
+  /** `./x.js` as `./x.ts` (`.jsx` → `.tsx`, `.mjs` → `.mts`, `.cjs` → `.cts`) when that file exists. */
+  const tsTwinOf = (base: string): string | undefined => {
     const ext = path.extname(base);
     for (const alt of JS_TO_TS[ext] ?? []) {
       const candidate = base.slice(0, -ext.length) + alt;
       if (isFile(candidate)) return realpath(candidate);
     }
+    return undefined;
+  };
+  const tsFile = (base: string): string | undefined => {
+    const twin = tsTwinOf(base);
+    if (twin) return twin;
     for (const alt of EXTENSIONLESS) if (isFile(base + alt)) return realpath(base + alt);
     for (const alt of EXTENSIONLESS) {
       const index = path.join(base, `index${alt}`);
@@ -133,22 +139,18 @@ export function createEsmHooks(
     }
     return undefined;
   };
-  /**
-   * tsx, for a TypeScript importer: `./x.js` names `./x.ts` (`.jsx` → `.tsx`, `.mjs` → `.mts`, `.cjs` → `.cts`)
-   * first, even where the `.js` file exists too.
-   */
+  /** The file a relative, absolute or `file:` specifier names (a query or fragment is not part of it). */
+  const fileOfSpecifier = (specifier: string, parentPath: string): string | undefined => {
+    const file = specifier.replace(/[?#].*/s, '');
+    if (file.startsWith('./') || file.startsWith('../') || file.startsWith('/'))
+      return path.resolve(path.dirname(parentPath), file);
+    return file.startsWith('file:') ? fileURLToPath(file) : undefined;
+  };
+  /** tsx, for a TypeScript importer: `./x.js` names `./x.ts` first, even where the `.js` file exists too. */
   const tsTwin = (specifier: string, parentPath: string): string | undefined => {
     if (!TS_FILE.test(parentPath)) return undefined;
-    const file = specifier.replace(/[?#].*/s, '');
-    const relative = file.startsWith('./') || file.startsWith('../') || file.startsWith('/');
-    if (!relative && !file.startsWith('file:')) return undefined;
-    const base = relative ? path.resolve(path.dirname(parentPath), file) : fileURLToPath(file);
-    const ext = path.extname(base);
-    for (const alt of JS_TO_TS[ext] ?? []) {
-      const candidate = base.slice(0, -ext.length) + alt;
-      if (isFile(candidate)) return realpath(candidate);
-    }
-    return undefined;
+    const file = fileOfSpecifier(specifier, parentPath);
+    return file === undefined ? undefined : tsTwinOf(file);
   };
   /** A bare specifier tsx tries `paths` for first: not relative, a URL, `#imports` or a builtin. */
   const pathsFirst = (specifier: string, parentPath: string): boolean =>
@@ -229,13 +231,10 @@ export function createEsmHooks(
       if (parentPath !== undefined) addCommonJsHint(error, specifier, parentPath);
       // tsx's rules apply to every importer once the codebase runs TypeScript.
       if (parentPath === undefined || !(runsTypeScript || TS_FILE.test(parentPath))) throw error;
-      // A query or fragment is not part of the file (`resolveImport` puts it back on the resolution).
-      const file = specifier.replace(/[?#].*/s, '');
-      if (file.startsWith('./') || file.startsWith('../') || file.startsWith('/')) {
-        const found = tsFile(path.resolve(path.dirname(parentPath), file));
-        if (found) return found;
-      } else if (file.startsWith('file:')) {
-        const found = tsFile(fileURLToPath(file));
+      // (`resolveImport` puts a query or fragment back on the resolution.)
+      const file = fileOfSpecifier(specifier, parentPath);
+      if (file !== undefined) {
+        const found = tsFile(file);
         if (found) return found;
       } else {
         const found = resolvePaths(specifier, parentPath);
