@@ -23,7 +23,10 @@ export function mayBuildImporter(source: string): boolean {
   return /\bFunction\s*\(/.test(source) && MAYBE.test(source);
 }
 
-/** The source with every `import(…)` expression rewritten, or `undefined` when it has none. */
+/**
+ * The source with every `import(…)` expression, and every `Function(…)` building one from literals, rewritten;
+ * `undefined` when it has neither.
+ */
 export function rewriteDynamicImport(source: string): string | undefined {
   if (!MAYBE.test(source)) return undefined;
   let ast: ReturnType<typeof parse>;
