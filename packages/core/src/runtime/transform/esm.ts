@@ -746,9 +746,13 @@ export function rewriteEvalSource(code: string, namedImports: readonly string[])
   const importOf = new Map(
     namedImports.filter((name) => !own.has(name)).map((name) => [name, { request: 0, imported: name }]),
   );
-  const s = new Edits(code);
-  rewriteReferences(ast, s, importOf, mentions(code, new Set([...importOf.keys(), 'import', 'eval'])));
-  return s.toString();
+  try {
+    const s = new Edits(code);
+    rewriteReferences(ast, s, importOf, mentions(code, new Set([...importOf.keys(), 'import', 'eval'])));
+    return s.toString();
+  } catch {
+    return code; // nested deeper than the walk goes: V8 decides, as it would natively
+  }
 }
 
 /**
