@@ -19,7 +19,10 @@ export function importerBuilder(realm: Realm, dynamicImport: Function): (...args
   return function build(...args: unknown[]): Function {
     const fn = native(...(args as string[]));
     // The source as V8 assembled it: `function anonymous(<params>\n) {\n<body>\n}`.
-    const rewritten = rewriteDynamicImport(`(${sourceOf(fn)})`);
+    let rewritten: string | undefined;
+    try {
+      rewritten = rewriteDynamicImport(`(${sourceOf(fn)})`);
+    } catch {} // nested deeper than the walk goes: the function stays V8's
     if (rewritten === undefined) return fn;
     // `return (…)` keeps the native layout below line 1: the body starts on line 3, as V8 numbers it.
     return realm.compileFunction(`return ${rewritten}`, [DYNAMIC_IMPORT], '<anonymous>')(dynamicImport) as Function;
