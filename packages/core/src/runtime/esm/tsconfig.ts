@@ -33,6 +33,8 @@ const CONFIG_DIR = '${configDir}';
 const SKIPPED_DIRS = new Set(['node_modules', 'bower_components', 'jspm_packages']);
 /** How deep `extends` chains are followed (a cycle stops there). */
 const MAX_DEPTH = 8;
+/** How many configs one tsconfig may pull in (`extends` arrays of arrays would otherwise grow exponentially). */
+const MAX_CONFIGS = 64;
 
 /** One config of an `extends` chain, merged with its parents: lists are absolute or start with `${configDir}`. */
 interface Layer {
@@ -45,7 +47,7 @@ interface Layer {
 
 /** The tsconfig at `file`, or undefined when it is missing or not an object. */
 export function readTsconfig(file: string, fs: TsconfigFiles): TsConfig | undefined {
-  const layer = readLayer(file, fs, 0);
+  const layer = readLayer(file, fs, 0, { left: MAX_CONFIGS });
   if (!layer) return undefined;
   const dir = path.dirname(file);
   // `${configDir}` is the folder of the config being read, wherever in the chain it was written.
@@ -68,7 +70,8 @@ export function readTsconfig(file: string, fs: TsconfigFiles): TsConfig | undefi
   return { dir, options, pathsBase: layer.pathsBase, matches: filesMatcher(dir, files, include, exclude) };
 }
 
-function readLayer(file: string, fs: TsconfigFiles, depth: number): Layer | undefined {
+function readLayer(file: string, fs: TsconfigFiles, depth: number, budget: { left: number }): Layer | undefined {
+  if (budget.left-- <= 0) return undefined;
   const text = fs.readText(file);
   if (text === undefined) return undefined;
   let json: {
@@ -90,7 +93,7 @@ function readLayer(file: string, fs: TsconfigFiles, depth: number): Layer | unde
   for (const parent of parents) {
     if (typeof parent !== 'string' || depth >= MAX_DEPTH) continue;
     const parentFile = extendedTsconfig(parent, dir, fs);
-    const inherited = parentFile === undefined ? undefined : readLayer(parentFile, fs, depth + 1);
+    const inherited = parentFile === undefined ? undefined : readLayer(parentFile, fs, depth + 1, budget);
     if (inherited) layer = merge(layer, inherited);
   }
   const rebase = (p: string) => (p.startsWith(CONFIG_DIR) ? p : path.resolve(dir, p));
