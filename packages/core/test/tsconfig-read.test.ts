@@ -1,7 +1,7 @@
 // tsconfig.json reading (runtime/esm/tsconfig.ts): hostile `extends` graphs stay bounded; paths pick one pattern.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { pathsCandidates, readTsconfig, type TsconfigFiles } from '../src/runtime/esm/tsconfig.js';
+import { pathsCandidates, readTsconfig, type TsconfigFiles } from '../src/tsconfig.js';
 
 /** An in-memory tree, counting reads. */
 function memoryFiles(files: Record<string, string>): TsconfigFiles & { reads: number } {

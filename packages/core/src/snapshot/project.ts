@@ -3,11 +3,12 @@
  * versions of its direct dependencies, and the production dependency closure that `includeDependencies`
  * copies into the snapshot.
  */
+import { statSync } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { dirname, join, sep } from 'node:path';
 import { CodesaveError } from '../errors.js';
-import { parseJsonc } from '../jsonc.js';
-import { readRegularText } from './read-regular.js';
+import { tsconfigFiles } from '../tsconfig.js';
+import { readRegularText, readRegularTextSync } from './read-regular.js';
 
 interface PackageJson {
   name?: string;
@@ -191,47 +192,36 @@ export async function dependencyClosure(dir: string): Promise<PlacedPackage[]> {
 /**
  * Packages the project's tsconfig.json extends, directly or through its relative configs (`@tsconfig/node20` is
  * usually a devDependency): tsx reads them whenever it runs the code, so a snapshot with its dependencies carries
- * them too, at the top of `node_modules`, unless the closure `placed` that name there already.
+ * them too, at the top of `node_modules`, unless the closure `placed` that name there already. The configs are
+ * the ones the runtime's reader (`tsconfig.ts`) reads.
  */
 export async function tsconfigBases(dir: string, placed: readonly PlacedPackage[]): Promise<PlacedPackage[]> {
   const rootReal = await realpath(dir);
   const taken = new Set(placed.map((p) => p.zipDir));
-  const bases: PlacedPackage[] = [];
-  const queue = [join(rootReal, 'tsconfig.json')];
-  const seen = new Set<string>();
-  for (let i = 0; i < queue.length && i < 32; i++) {
-    const file = queue[i]!;
-    if (seen.has(file)) continue;
-    seen.add(file);
-    let json: { extends?: unknown } | undefined;
-    try {
-      const text = await readRegularText(file);
-      json = text === undefined ? undefined : (parseJsonc(text) as typeof json);
-    } catch {}
-    const parents =
-      typeof json?.extends === 'string' ? [json.extends] : Array.isArray(json?.extends) ? json.extends : [];
-    for (const spec of parents) {
-      if (typeof spec !== 'string') continue;
-      if (spec.startsWith('.') || isAbsolute(spec)) {
-        const base = resolve(dirname(file), spec);
-        queue.push(base.endsWith('.json') ? base : `${base}.json`, base, join(base, 'tsconfig.json'));
-        continue;
+  const disk = {
+    readText: (file: string) => {
+      try {
+        return readRegularTextSync(file);
+      } catch {
+        return undefined; // unreadable (a directory, no permission): not a config tsx could use either
       }
-      const name = spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]!;
-      const realDir = await findPackageDir(name, dirname(file));
-      if (!realDir) continue;
-      const subpath = spec.slice(name.length + 1);
-      queue.push(
-        subpath
-          ? join(realDir, subpath.endsWith('.json') ? subpath : `${subpath}.json`)
-          : join(realDir, 'tsconfig.json'),
-      );
-      const zipDir = `node_modules/${name}`;
-      if (taken.has(zipDir)) continue;
-      taken.add(zipDir);
-      const pkg = await readPackageJson(realDir);
-      bases.push({ zipDir, realDir, name, version: typeof pkg?.version === 'string' ? pkg.version : '0.0.0' });
-    }
+    },
+    isFile: (file: string) => statSync(file, { throwIfNoEntry: false })?.isFile() ?? false,
+  };
+  const bases: PlacedPackage[] = [];
+  for (const file of tsconfigFiles(join(rootReal, 'tsconfig.json'), disk)) {
+    // A config inside a package: `…/node_modules/<name>/…`, `<name>` scoped or not.
+    const marker = `${sep}node_modules${sep}`;
+    const at = file.lastIndexOf(marker);
+    if (at < 0) continue;
+    const [first, second] = file.slice(at + marker.length).split(sep);
+    const name = first?.startsWith('@') ? `${first}/${second}` : first;
+    if (!name || !isPackageName(name) || taken.has(`node_modules/${name}`)) continue;
+    taken.add(`node_modules/${name}`);
+    const realDir = await realpath(join(file.slice(0, at + marker.length), name));
+    const pkg = await readPackageJson(realDir);
+    const version = typeof pkg?.version === 'string' ? pkg.version : '0.0.0';
+    bases.push({ zipDir: `node_modules/${name}`, realDir, name, version });
   }
   return bases;
 }

@@ -8,6 +8,7 @@ import { isBuiltin } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import vm from 'node:vm';
+import { pathsCandidates, readTsconfig, type TsConfig } from '../../tsconfig.js';
 import { nodeFeatures } from '../features.js';
 import { fileUrlOf } from '../file-url.js';
 import type { LoaderFsView } from '../fs-view.js';
@@ -18,7 +19,6 @@ import type { TsCompilerOptions } from '../transform/typescript.js';
 import { type EsmHost, EsmLoader, type ModuleFormat, URL_SUFFIX } from './loader.js';
 import { createNamespace } from './namespace.js';
 import { StackMapper } from './stack.js';
-import { pathsCandidates, readTsconfig, type TsConfig } from './tsconfig.js';
 import { absoluteUrl, dataUrlText } from './url-modules.js';
 import { WASM_IMPORTS } from './wasm.js';
 

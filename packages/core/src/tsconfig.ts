@@ -3,11 +3,11 @@
  * `exports`, its `tsconfig` field or its tsconfig.json — or an array, later entries winning), `${configDir}`,
  * `files` / `include` / `exclude` inherited and rebased to the config that wrote them, and `paths` relative to
  * `baseUrl` or else to the config that set them, matched as TypeScript does (exact, then longest prefix).
+ * Shared by the runtime (compiler options, `paths`) and the save side (the configs a snapshot must carry).
  */
 import path from 'node:path';
 import { exports as exportsMap } from 'resolve.exports';
-import { parseJsonc } from '../../jsonc.js';
-import type { TsCompilerOptions } from '../transform/typescript.js';
+import type { TsCompilerOptions } from './runtime/transform/typescript.js';
 
 /** A tsconfig and what it applies to. */
 export interface TsConfig {
@@ -47,7 +47,7 @@ interface Layer {
 
 /** The tsconfig at `file`, or undefined when it is missing or not an object. */
 export function readTsconfig(file: string, fs: TsconfigFiles): TsConfig | undefined {
-  const layer = readLayer(file, fs, 0, { left: MAX_CONFIGS });
+  const layer = readLayer(file, fs, 0, { left: MAX_CONFIGS, read: [] });
   if (!layer) return undefined;
   const dir = path.dirname(file);
   // `${configDir}` is the folder of the config being read, wherever in the chain it was written.
@@ -70,10 +70,24 @@ export function readTsconfig(file: string, fs: TsconfigFiles): TsConfig | undefi
   return { dir, options, pathsBase: layer.pathsBase, matches: filesMatcher(dir, files, include, exclude) };
 }
 
-function readLayer(file: string, fs: TsconfigFiles, depth: number, budget: { left: number }): Layer | undefined {
+/** How many more configs may be read, and the ones read so far. */
+interface Budget {
+  left: number;
+  read: string[];
+}
+
+/** The config files `file` is made of: itself, then every config its `extends` chain reads. */
+export function tsconfigFiles(file: string, fs: TsconfigFiles): string[] {
+  const budget: Budget = { left: MAX_CONFIGS, read: [] };
+  readLayer(file, fs, 0, budget);
+  return budget.read;
+}
+
+function readLayer(file: string, fs: TsconfigFiles, depth: number, budget: Budget): Layer | undefined {
   if (budget.left-- <= 0) return undefined;
   const text = fs.readText(file);
   if (text === undefined) return undefined;
+  budget.read.push(file);
   let json: {
     extends?: unknown;
     compilerOptions?: TsCompilerOptions & { outDir?: string };
@@ -227,4 +241,25 @@ function tsconfigGlob(pattern: string): RegExp {
     else out += c.replace(/[\\^$.|+()[\]{}]/g, '\\$&');
   }
   return new RegExp(`^${out}(?:/.*)?$`);
+}
+
+/** JSONC, as tsconfig.json is written: comments and trailing commas stripped, then `JSON.parse`. */
+function parseJsonc(text: string): unknown {
+  let out = '';
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === '"') {
+      const start = i;
+      for (i++; i < text.length && text[i] !== '"'; i++) if (text[i] === '\\') i++;
+      out += text.slice(start, i + 1);
+    } else if (c === '/' && text[i + 1] === '/') {
+      while (i < text.length && text[i] !== '\n') i++;
+      out += '\n';
+    } else if (c === '/' && text[i + 1] === '*') {
+      i += 2;
+      while (i < text.length && !(text[i] === '*' && text[i + 1] === '/')) i++;
+      i++;
+    } else out += c;
+  }
+  return JSON.parse(out.replace(/,(\s*[}\]])/g, '$1'));
 }
