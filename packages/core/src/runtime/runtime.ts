@@ -400,21 +400,20 @@ export class Runtime {
     // `import()` in vm-compiled code needs --experimental-vm-modules: rewritten to a call of a function the module
     // gets from one more function around it.
     const rewritten = mayCallImport(source) || mayBuildImporter(source) ? rewriteDynamicImport(source) : undefined;
-    const require = this.makeRequire(module);
-    const args = [module.exports, require, module, filename, path.dirname(filename)];
-    if (rewritten === undefined) {
-      const fn = this.wrapPatched
-        ? this.#compileWrapped(source, filename, undefined)
-        : this.realm.compileFunction(source, CJS_WRAPPER_PARAMS, filename);
-      return fn.apply(module.exports, args);
+    let dynamicImport: Function | undefined;
+    if (rewritten !== undefined) {
+      const importFrom = (specifier: unknown, options?: unknown) =>
+        this.hooks.importFrom!(specifier, options, filename);
+      dynamicImport = Object.assign(importFrom, { [FUNCTION_BUILDER]: importerBuilder(this.realm, importFrom) });
     }
-    const dynamicImport = (specifier: unknown, options?: unknown) =>
-      this.hooks.importFrom!(specifier, options, filename);
-    Object.assign(dynamicImport, { [FUNCTION_BUILDER]: importerBuilder(this.realm, dynamicImport) });
+    const code = rewritten ?? source;
     const fn = this.wrapPatched
-      ? this.#compileWrapped(rewritten, filename, dynamicImport)
-      : this.#compileWithImport(rewritten, filename, dynamicImport);
-    return fn.apply(module.exports, args);
+      ? this.#compileWrapped(code, filename, dynamicImport)
+      : dynamicImport
+        ? this.#compileWithImport(code, filename, dynamicImport)
+        : this.realm.compileFunction(code, CJS_WRAPPER_PARAMS, filename);
+    const require = this.makeRequire(module);
+    return fn.call(module.exports, module.exports, require, module, filename, path.dirname(filename));
   }
 
   /**
