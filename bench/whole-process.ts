@@ -53,7 +53,8 @@ const apps: App[] = [
     name: 'date-fns 4 app (ESM)',
     pkg: 'date-fns',
     entry: 'index.mjs',
-    source: "import { addDays, format } from 'date-fns';\nexport const run = () => format(addDays(new Date(0), 3), 'yyyy');\n",
+    source:
+      "import { addDays, format } from 'date-fns';\nexport const run = () => format(addDays(new Date(0), 3), 'yyyy');\n",
   },
   {
     name: 'mathjs app (ESM, large graph)',
@@ -119,7 +120,7 @@ try {
       `const { ZipCodebase } = await import(${JSON.stringify(coreUrl)});`,
       'const [zip, entry, cacheDir] = process.argv.slice(2);',
       "const cb = await ZipCodebase.open(zip, { cacheDir: cacheDir === 'none' ? false : cacheDir });",
-      "const mod = entry.endsWith('.cjs') ? cb.require(`./${entry}`) : await cb.import(entry);",
+      "const mod = entry.endsWith('.cjs') ? cb.require('./' + entry) : await cb.import(entry);",
       'mod.run();',
       '',
     ].join('\n'),
@@ -153,10 +154,16 @@ try {
     const zip = join(work, `${app.pkg}.zip`);
     await checkpoint(dir, { output: zip, includeDependencies: true });
     const native = () => wall([join(work, 'native.mjs'), join(dir, app.entry)], work);
-    report(`${app.name}, empty cache`, pair(native, () => wall([runner, zip, app.entry, 'none'], work)));
+    report(
+      `${app.name}, empty cache`,
+      pair(native, () => wall([runner, zip, app.entry, 'none'], work)),
+    );
     const cache = join(work, `cache-${app.pkg}`);
     wall([runner, zip, app.entry, cache], work);
-    report(`${app.name}, disk cache filled`, pair(native, () => wall([runner, zip, app.entry, cache], work)));
+    report(
+      `${app.name}, disk cache filled`,
+      pair(native, () => wall([runner, zip, app.entry, cache], work)),
+    );
   }
 } finally {
   rmSync(work, { recursive: true, force: true });
