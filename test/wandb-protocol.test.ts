@@ -370,13 +370,13 @@ describe('downloads', () => {
 });
 
 describe('registering uploads', () => {
-  test('without MarkRunFilesUploaded the file is marked through file_stream', async () => {
+  test('without MarkRunFilesUploaded nothing is posted to file_stream of a run that is not live (Run.upload_file)', async () => {
     const old = await startStandIn({ markRunFilesUploaded: false });
     try {
       const result = await checkpointToWandb(project, { ...standInOptions(old, work), run: 'stand-in-user/fs/r1' });
-      assert.equal(result.markedBy, 'file_stream');
+      assert.equal(result.markedBy, 'upload');
       const run = old.run('stand-in-user', 'fs', 'r1')!;
-      assert.deepEqual(run.fileStream, [{ uploaded: ['codebase.zip'] }]);
+      assert.deepEqual(run.fileStream, []);
       assert.equal(run.files.get('codebase.zip')!.marked, true);
       assert.ok(!old.operations().includes('MarkRunFilesUploaded'));
     } finally {

@@ -708,7 +708,9 @@ export class StandIn {
                 name,
                 store: (content) => {
                   file.content = content;
-                  file.marked = false;
+                  // A server without MarkRunFilesUploaded registers a run file on upload.
+                  file.marked = !this.markRunFilesUploaded;
+                  if (file.marked) file.updatedAt = new Date().toISOString();
                 },
               }),
             };

@@ -31,7 +31,7 @@ export {
   zipFromWandbArtifact,
 } from './pull.js';
 export { type CheckpointToWandbOptions, type CheckpointToWandbResult, checkpointToWandb, runUrl } from './push.js';
-export { parseRetryAfter, type RetryEvent, type RetryOptions } from './retry.js';
+export { formatRetry, parseRetryAfter, type RetryEvent, type RetryOptions } from './retry.js';
 export { formatRunPath, parseRunRef, type RunPath, type RunRef, type SdkRunLike } from './run.js';
 export { DEFAULT_BASE_URL, resolveSettings, type WandbConnectionOptions, type WandbSettings } from './settings.js';
 export { type DownloadResult, downloadFile, md5File, uploadFile } from './transfer.js';
