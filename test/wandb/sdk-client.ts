@@ -12,5 +12,11 @@ run.log({ loss: 0.75 });
 const pushed = await checkpointToWandb(dir!, { run, retry: { timeScale: 0 } });
 await run.finish();
 console.log(
-  JSON.stringify({ entity: run.entity, project: run.project, id: run.id, markedBy: pushed.markedBy, url: pushed.run.url }),
+  JSON.stringify({
+    entity: run.entity,
+    project: run.project,
+    id: run.id,
+    markedBy: pushed.markedBy,
+    url: pushed.run.url,
+  }),
 );
