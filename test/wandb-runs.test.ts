@@ -104,6 +104,19 @@ describe('a run of W&B’s own JS SDK (@wandb/sdk 0.5.1)', () => {
     assert.deepEqual(await readFile(join(work, 'sdk-cli.zip')), await readFile(zip));
   });
 
+  test('Node’s own fetch follows the run file’s redirect to storage: the key is dropped crossing hosts', async () => {
+    const [entity, projectName, id] = runPath.split('/');
+    const response = await fetch(`${standIn.url}/files/${entity}/${projectName}/${id}/codebase.zip`, {
+      headers: { Authorization: `Basic ${Buffer.from(`api:${standIn.apiKey}`).toString('base64')}` },
+    });
+    assert.equal(response.status, 200);
+    assert.equal(new URL(response.url).hostname, '127.0.0.2');
+    assert.deepEqual(
+      Buffer.from(await response.arrayBuffer()),
+      standIn.run(entity!, projectName!, id!)!.files.get('codebase.zip')!.content,
+    );
+  });
+
   test('the download went through the API host to storage on another host, the key only to the API', async () => {
     const storage = standIn.requests.filter((q) => q.kind === 'download');
     assert.ok(storage.length > 0);
