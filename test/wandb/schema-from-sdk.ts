@@ -10,7 +10,7 @@ import ts from 'typescript';
 /** The SDK's generated types file. */
 export function sdkTypesPath(): string {
   const require = createRequire(import.meta.url);
-  // The package has no exports map; dist/gql holds the generated types.
+  // The package's exports do not list dist/gql: it is found beside its package.json.
   return join(dirname(require.resolve('@wandb/sdk/package.json')), 'dist', 'gql', 'graphql.d.ts');
 }
 

@@ -533,12 +533,13 @@ export class StandIn {
       // The older name of the same field (`model { bucket(name:) }`, as the JS SDK asks).
       bucket: ({ name }: { name: string }) => {
         const run = this.run(entity, project, name);
-        return run ? this.runView(run) : null;
+        return run ? this.runView(run, true) : null;
       },
     };
   }
 
-  private runView(run: RunState) {
+  /** `legacy`: reached as `model.bucket`, the older upload path, where naming a file creates its entry. */
+  private runView(run: RunState, legacy = false) {
     const visible = () => [...run.files.values()].filter((f) => f.content || !f.marked);
     return {
       id: run.storageId,
@@ -552,17 +553,22 @@ export class StandIn {
       fileCount: () => [...run.files.values()].filter((f) => f.marked).length,
       files: (args: { names?: (string | null)[] | null; after?: string; first?: number; pattern?: string }) => {
         const names = (args.names ?? []).filter((n): n is string => typeof n === 'string');
+        if (legacy) for (const name of names) this.runFile(run, name);
         if (names.length > 0 && args.pattern) throw new GraphQLError('names and pattern cannot be combined');
         if (args.first !== undefined && args.first !== null && args.first > 1000)
           throw new GraphQLError('first: at most 1000');
         let files = visible().sort((a, b) => a.name.localeCompare(b.name));
         if (names.length > 0) files = files.filter((f) => names.includes(f.name));
         if (args.pattern) files = files.filter((f) => like(args.pattern!, f.name));
-        return page(
-          files.map((f) => this.runFileView(run, f)),
-          args.after,
-          args.first,
-        );
+        return {
+          ...page(
+            files.map((f) => this.runFileView(run, f)),
+            args.after,
+            args.first,
+          ),
+          // The headers a PUT to `url(upload: true)` must carry (the JS SDK's RunUploadUrls asks).
+          uploadHeaders: RUN_FILE_UPLOAD_HEADERS,
+        };
       },
       outputArtifacts: (args: { after?: string; first?: number }) =>
         page(
