@@ -5,16 +5,19 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { isSafeRelativePath, manifestDigest, safeArtifactName } from '../packages/wandb/src/artifact.js';
+import { permanentReason } from '../packages/wandb/src/network.js';
 import {
   backoffDelay,
+  formatRetry,
   isRetryableStatus,
+  isRetryableStorageStatus,
   parseRetryAfter,
   resolvePolicy,
   TransientError,
   withRetry,
 } from '../packages/wandb/src/retry.js';
 import { parseRunRef } from '../packages/wandb/src/run.js';
-import { netrcPassword, parseIni, resolveSettings } from '../packages/wandb/src/settings.js';
+import { apiKeyProblem, netrcPassword, parseIni, resolveSettings } from '../packages/wandb/src/settings.js';
 import { parseUploadHeaders } from '../packages/wandb/src/transfer.js';
 import { removeDir, tempDir } from './wandb/helpers.js';
 
@@ -92,6 +95,29 @@ describe('settings', () => {
   });
 });
 
+describe('API keys, as wandb check_api_key', () => {
+  test('accepted: 40+ word characters after an optional prefix (dots, dashes in it), a.b.c, wb_at_…', () => {
+    for (const key of [
+      'a'.repeat(40),
+      `local-${'a'.repeat(40)}`,
+      `local-abc-${'a'.repeat(40)}`,
+      `my.host-${'a'.repeat(40)}`,
+      'header.payload.signature',
+      'wb_at_anything.goes',
+    ]) {
+      assert.equal(apiKeyProblem(key), undefined, key);
+    }
+  });
+
+  test('refused: empty, short, other characters, an empty JWT part', () => {
+    assert.match(apiKeyProblem('')!, /empty/);
+    assert.match(apiKeyProblem(`p-${'a'.repeat(39)}`)!, /40 or more.*has 39/);
+    assert.match(apiKeyProblem(`${'a'.repeat(40)}*`)!, /only contain/);
+    assert.match(apiKeyProblem(`${'a'.repeat(40)} `)!, /only contain/);
+    assert.ok(apiKeyProblem('a..c'));
+  });
+});
+
 describe('retry policy', () => {
   test('2 s × 2^n plus up to 25 % jitter, capped at 60 s; Retry-After overrides', () => {
     const low = resolvePolicy({ random: () => 0 });
@@ -111,10 +137,37 @@ describe('retry policy', () => {
     assert.equal(parseRetryAfter(null), undefined);
   });
 
-  test('statuses: 429 and 5xx retried, 400/401/403/404/409/410/413/422/501 not', () => {
+  test('statuses: 408, 429 and 5xx retried, other 4xx and 501 not; storage: 429 and 5xx but 501 only', () => {
     for (const s of [408, 429, 500, 502, 503, 504]) assert.equal(isRetryableStatus(s), true, String(s));
-    for (const s of [400, 401, 403, 404, 409, 410, 413, 422, 501]) assert.equal(isRetryableStatus(s), false, String(s));
+    for (const s of [400, 401, 403, 404, 409, 410, 412, 413, 416, 422, 501]) {
+      assert.equal(isRetryableStatus(s), false, String(s));
+    }
     assert.equal(isRetryableStatus(409, [409]), true);
+    for (const s of [429, 500, 503]) assert.equal(isRetryableStorageStatus(s), true, String(s));
+    for (const s of [400, 403, 408, 412, 416, 501]) assert.equal(isRetryableStorageStatus(s), false, String(s));
+  });
+
+  test('connection failures that cannot improve are told apart from ones that may', () => {
+    const fetchError = (cause: object) => Object.assign(new TypeError('fetch failed'), { cause });
+    assert.match(permanentReason(fetchError({ code: 'ENOTFOUND' }))!, /ENOTFOUND/);
+    assert.match(permanentReason(fetchError({ code: 'ECONNREFUSED' }))!, /ECONNREFUSED/);
+    assert.match(permanentReason(fetchError(new Error('bad port')))!, /bad port/);
+    assert.match(permanentReason(fetchError({ code: 'CERT_HAS_EXPIRED' }))!, /TLS/);
+    assert.match(permanentReason(fetchError({ code: 'ERR_TLS_CERT_ALTNAME_INVALID' }))!, /TLS/);
+    const both = new AggregateError([Object.assign(new Error('x'), { code: 'ECONNREFUSED' })]);
+    assert.match(permanentReason(fetchError(both))!, /ECONNREFUSED/);
+    for (const code of ['ECONNRESET', 'ETIMEDOUT', 'EAI_AGAIN', 'UND_ERR_SOCKET', 'EPIPE']) {
+      assert.equal(permanentReason(fetchError({ code })), undefined, code);
+    }
+  });
+
+  test('one line per retry, in the words the CLI prints', () => {
+    const event = { what: 'x', attempt: 3, delayMs: 4200, reason: 'HTTP 503: busy', status: 503, maxRetries: 20 };
+    assert.equal(formatRetry(event), 'retrying in 4 s after HTTP 503 (attempt 3 of 20)');
+    assert.equal(
+      formatRetry({ ...event, status: undefined, reason: 'ECONNRESET', delayMs: 500 }),
+      'retrying in 0.5 s after ECONNRESET (attempt 3 of 20)',
+    );
   });
 
   test('withRetry waits the scaled delays, then gives up with the caller error', async () => {

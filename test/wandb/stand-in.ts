@@ -1,11 +1,13 @@
-// A strict stand-in for the W&B server, for tests and the examples: a real GraphQL executor over the schema
-// in schema.ts, Basic auth on everything under the base URL, signed storage URLs that refuse auth headers,
-// run files that count only once marked uploaded, log_code-style artifacts, and injectable faults.
+// A strict stand-in for the W&B server, for tests and the examples: a real GraphQL executor over W&B's own
+// schema (schema.ts: rebuilt from @wandb/sdk's generated types and W&B's Go core), so any valid operation
+// executes and anything else fails as it would in production; Basic auth on everything under the base URL;
+// storage on another loopback host (127.0.0.2) whose signed URLs refuse auth headers, as a bucket does; run
+// files that count only once marked uploaded; log_code-style artifacts; and injectable faults.
 import { createHash, randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { buildSchema, type DocumentNode, execute, GraphQLError, Kind, parse, validate } from 'graphql';
-import { KNOWN_OPERATIONS, SCHEMA_SDL } from './schema.js';
+import { type DocumentNode, execute, GraphQLError, Kind, parse, validate } from 'graphql';
+import { wandbSchema } from './schema.js';
 
 export const TEST_API_KEY = 'local-0123456789abcdef0123456789abcdef01234567';
 
@@ -19,6 +21,8 @@ export interface StandInOptions {
   markRunFilesUploaded?: boolean;
   /** Answer `viewer: null` instead of 401 for a wrong key (the other way the real service says no). */
   viewerNullOnBadKey?: boolean;
+  /** An older self-hosted server: its schema has no `ServerInfo.features` at all (default true). */
+  serverFeatures?: boolean;
 }
 
 /** One injected fault, consumed when a matching request arrives. */
@@ -100,7 +104,8 @@ interface PutTarget {
   store: (content: Buffer) => void;
 }
 
-const schema = buildSchema(SCHEMA_SDL);
+/** What a signed run-file upload must carry, as `"Key:Value"` strings (the form CreateRunFiles answers). */
+const RUN_FILE_UPLOAD_HEADERS = ['Content-Type:application/octet-stream', 'X-Stand-In-Signed:run-file'];
 
 const b64md5 = (data: Buffer | string) => createHash('md5').update(data).digest('base64');
 const cursorOf = (i: number) => Buffer.from(`cursor:${i}`).toString('base64');
@@ -149,7 +154,11 @@ export class StandIn {
   readonly teams: string[];
   markRunFilesUploaded: boolean;
   viewerNullOnBadKey: boolean;
+  serverFeatures: boolean;
+  /** The API's base URL (`http://127.0.0.1:<port>`). */
   url = '';
+  /** Where signed URLs point: another host, as a cloud bucket is (`http://127.0.0.2:<port>`). */
+  storageUrl = '';
   readonly requests: RecordedRequest[] = [];
   readonly runs = new Map<string, RunState>();
   readonly artifacts = new Map<string, ArtifactState>();
@@ -159,6 +168,7 @@ export class StandIn {
   private readonly puts = new Map<string, PutTarget>();
   private readonly gets = new Map<string, { name: string; read: () => Buffer | undefined }>();
   private server?: http.Server;
+  private storage?: http.Server;
   private readonly sockets = new Set<import('node:net').Socket>();
   private ids = 0;
 
@@ -168,27 +178,40 @@ export class StandIn {
     this.teams = options.teams ?? ['stand-in-team'];
     this.markRunFilesUploaded = options.markRunFilesUploaded ?? true;
     this.viewerNullOnBadKey = options.viewerNullOnBadKey ?? false;
+    this.serverFeatures = options.serverFeatures ?? true;
   }
 
   async start(): Promise<this> {
-    this.server = http.createServer((req, res) => {
-      this.handle(req, res).catch((error) => {
-        if (!res.headersSent) this.json(res, 500, { error: String(error?.stack ?? error) });
-        else res.destroy();
+    const serve = (storage: boolean) => {
+      const server = http.createServer((req, res) => {
+        this.handle(req, res, storage).catch((error) => {
+          if (!res.headersSent) this.json(res, 500, { error: String(error?.stack ?? error) });
+          else res.destroy();
+        });
       });
-    });
-    this.server.on('connection', (socket) => {
-      this.sockets.add(socket);
-      socket.on('close', () => this.sockets.delete(socket));
-    });
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+      server.on('connection', (socket) => {
+        this.sockets.add(socket);
+        socket.on('close', () => this.sockets.delete(socket));
+      });
+      return server;
+    };
+    const listen = (server: http.Server, host: string) =>
+      new Promise<string>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(0, host, () => resolve(`http://${host}:${(server.address() as AddressInfo).port}`));
+      });
+    this.server = serve(false);
+    this.storage = serve(true);
+    this.url = await listen(this.server, '127.0.0.1');
+    this.storageUrl = await listen(this.storage, '127.0.0.2');
     return this;
   }
 
   async close(): Promise<void> {
     for (const socket of this.sockets) socket.destroy();
-    await new Promise<void>((resolve) => this.server?.close(() => resolve()) ?? resolve());
+    for (const server of [this.server, this.storage]) {
+      await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    }
   }
 
   /** Queues a fault. */
@@ -268,8 +291,8 @@ export class StandIn {
     return false;
   }
 
-  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', this.url);
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse, storage: boolean): Promise<void> {
+    const url = new URL(req.url ?? '/', storage ? this.storageUrl : this.url);
     const record: RecordedRequest = {
       method: req.method ?? '',
       path: url.pathname,
@@ -281,7 +304,7 @@ export class StandIn {
     res.on('finish', () => (record.status = res.statusCode));
     const path = url.pathname;
 
-    if (path.startsWith('/storage/')) {
+    if (storage) {
       if (req.headers.authorization) {
         req.resume();
         // Signed URLs carry their own authority; storage services reject a second one.
@@ -296,6 +319,10 @@ export class StandIn {
         return this.handleGet(path.slice('/storage/get/'.length), req, res);
       }
       return this.json(res, 405, { error: 'method not allowed' });
+    }
+    if (path.startsWith('/storage/')) {
+      req.resume();
+      return this.json(res, 404, { error: 'storage is not served by the API host' });
     }
 
     if (!this.authorized(req)) {
@@ -332,13 +359,13 @@ export class StandIn {
   private signedGet(name: string, read: () => Buffer | undefined): string {
     const token = randomBytes(12).toString('hex');
     this.gets.set(token, { name, read });
-    return `${this.url}/storage/get/${token}?X-Signature=${randomBytes(8).toString('hex')}`;
+    return `${this.storageUrl}/storage/get/${token}?X-Signature=${randomBytes(8).toString('hex')}`;
   }
 
   private signedPut(target: PutTarget): string {
     const token = randomBytes(12).toString('hex');
     this.puts.set(token, target);
-    return `${this.url}/storage/put/${token}?X-Signature=${randomBytes(8).toString('hex')}`;
+    return `${this.storageUrl}/storage/put/${token}?X-Signature=${randomBytes(8).toString('hex')}`;
   }
 
   private async handlePut(token: string, req: http.IncomingMessage, res: http.ServerResponse) {
@@ -467,10 +494,8 @@ export class StandIn {
           : undefined;
     record.operation = operationName;
     record.variables = (body.variables ?? {}) as Record<string, unknown>;
-    if (!operationName || !KNOWN_OPERATIONS.has(operationName)) {
-      return this.json(res, 400, { errors: [{ message: `unknown operation ${operationName ?? '(anonymous)'}` }] });
-    }
-    if (this.applyFault(this.takeFault('graphql', operationName), req, res)) return;
+    if (operationName && this.applyFault(this.takeFault('graphql', operationName), req, res)) return;
+    const schema = wandbSchema(this.serverFeatures);
     const errors = validate(schema, document);
     if (errors.length > 0) return this.json(res, 400, { errors: errors.map((e) => ({ message: e.message })) });
     const result = await execute({
@@ -505,10 +530,16 @@ export class StandIn {
         const run = this.run(entity, project, name);
         return run ? this.runView(run) : null;
       },
+      // The older name of the same field (`model { bucket(name:) }`, as the JS SDK asks).
+      bucket: ({ name }: { name: string }) => {
+        const run = this.run(entity, project, name);
+        return run ? this.runView(run, true) : null;
+      },
     };
   }
 
-  private runView(run: RunState) {
+  /** `legacy`: reached as `model.bucket`, the older upload path, where naming a file creates its entry. */
+  private runView(run: RunState, legacy = false) {
     const visible = () => [...run.files.values()].filter((f) => f.content || !f.marked);
     return {
       id: run.storageId,
@@ -522,17 +553,22 @@ export class StandIn {
       fileCount: () => [...run.files.values()].filter((f) => f.marked).length,
       files: (args: { names?: (string | null)[] | null; after?: string; first?: number; pattern?: string }) => {
         const names = (args.names ?? []).filter((n): n is string => typeof n === 'string');
+        if (legacy) for (const name of names) this.runFile(run, name);
         if (names.length > 0 && args.pattern) throw new GraphQLError('names and pattern cannot be combined');
         if (args.first !== undefined && args.first !== null && args.first > 1000)
           throw new GraphQLError('first: at most 1000');
         let files = visible().sort((a, b) => a.name.localeCompare(b.name));
         if (names.length > 0) files = files.filter((f) => names.includes(f.name));
         if (args.pattern) files = files.filter((f) => like(args.pattern!, f.name));
-        return page(
-          files.map((f) => this.runFileView(run, f)),
-          args.after,
-          args.first,
-        );
+        return {
+          ...page(
+            files.map((f) => this.runFileView(run, f)),
+            args.after,
+            args.first,
+          ),
+          // The headers a PUT to `url(upload: true)` must carry (the JS SDK's RunUploadUrls asks).
+          uploadHeaders: RUN_FILE_UPLOAD_HEADERS,
+        };
       },
       outputArtifacts: (args: { after?: string; first?: number }) =>
         page(
@@ -548,14 +584,41 @@ export class StandIn {
     return {
       id: file.id,
       name: file.name,
-      url: () =>
-        `${this.url}/files/${encodeURIComponent(run.entity)}/${encodeURIComponent(run.project)}/${encodeURIComponent(run.name)}/${file.name}`,
-      directUrl: uploaded ? this.signedGet(file.name, () => file.content) : null,
-      sizeBytes: uploaded ? file.content!.length : null,
+      displayName: file.name,
+      // With `upload: true` (the JS SDK's RunUploadUrls), a signed URL to upload the file to.
+      url: ({ upload }: { upload?: boolean | null }) =>
+        upload
+          ? this.runFilePut(file)
+          : `${this.url}/files/${encodeURIComponent(run.entity)}/${encodeURIComponent(run.project)}/${encodeURIComponent(run.name)}/${file.name}`,
+      // Non-null in W&B's schema: a listed file always has one, answering 404 until the bytes are there.
+      directUrl: this.signedGet(file.name, () => (file.marked ? file.content : undefined)),
+      sizeBytes: uploaded ? file.content!.length : 0,
       mimetype: 'application/octet-stream',
       updatedAt: uploaded ? file.updatedAt : null,
       md5: uploaded ? b64md5(file.content!) : null,
     };
+  }
+
+  /** The run's file `name`, listed from now on (not uploaded yet). */
+  private runFile(run: RunState, name: string): StoredFile {
+    if (name.startsWith('/') || name.split('/').includes('..')) throw new GraphQLError(`invalid file name ${name}`);
+    const file = run.files.get(name) ?? { id: this.nextId('File'), name, marked: false };
+    run.files.set(name, file);
+    return file;
+  }
+
+  /** A signed URL to upload a run file to. */
+  private runFilePut(file: StoredFile): string {
+    return this.signedPut({
+      headers: Object.fromEntries(RUN_FILE_UPLOAD_HEADERS.map((h) => h.split(':').map((x) => x.trim()))),
+      name: file.name,
+      store: (content) => {
+        file.content = content;
+        // A server without MarkRunFilesUploaded registers a run file on upload.
+        file.marked = !this.markRunFilesUploaded;
+        if (file.marked) file.updatedAt = new Date().toISOString();
+      },
+    });
   }
 
   private artifactView(a: ArtifactState): Record<string, unknown> {
@@ -639,6 +702,11 @@ export class StandIn {
         const exists = [...this.runs.values()].some((r) => r.entity === entity && r.project === name);
         return name && exists ? this.projectView(entity, name) : null;
       },
+      model: ({ name, entityName }: { name?: string; entityName?: string }) => {
+        const entity = entityName ?? this.entity;
+        const exists = [...this.runs.values()].some((r) => r.entity === entity && r.project === name);
+        return name && exists ? this.projectView(entity, name) : null;
+      },
       artifact: ({ id }: { id: string }) => {
         const artifact = this.artifacts.get(id);
         return artifact ? this.artifactView(artifact) : null;
@@ -690,28 +758,14 @@ export class StandIn {
       }) => {
         this.checkEntity(input.entityName);
         const run = this.run(input.entityName, input.projectName, input.runName);
-        if (!run) return { runID: null, uploadHeaders: [], files: [] };
-        const uploadHeaders = ['Content-Type:application/octet-stream', 'X-Stand-In-Run: ' + run.name];
-        const headers = { 'Content-Type': 'application/octet-stream', 'X-Stand-In-Run': run.name };
+        // runID is String! in W&B's schema: no run is an error, and the whole payload is null.
+        if (!run) throw new GraphQLError(`run ${input.entityName}/${input.projectName}/${input.runName} not found`);
         return {
           runID: run.storageId,
-          uploadHeaders,
+          uploadHeaders: RUN_FILE_UPLOAD_HEADERS,
           files: input.files.map((name) => {
-            if (name.startsWith('/') || name.split('/').includes('..'))
-              throw new GraphQLError(`invalid file name ${name}`);
-            const file = run.files.get(name) ?? { id: this.nextId('File'), name, marked: false };
-            run.files.set(name, file);
-            return {
-              name,
-              uploadUrl: this.signedPut({
-                headers,
-                name,
-                store: (content) => {
-                  file.content = content;
-                  file.marked = false;
-                },
-              }),
-            };
+            const file = this.runFile(run, name);
+            return { ...this.runFileView(run, file), uploadUrl: this.runFilePut(file) };
           }),
         };
       },

@@ -40,7 +40,11 @@ export type CodesaveErrorCode =
   | 'ERR_WANDB_REQUEST'
   | 'ERR_WANDB_TRANSFER'
   | 'ERR_WANDB_NO_CODE'
-  | 'ERR_WANDB_AMBIGUOUS';
+  | 'ERR_WANDB_AMBIGUOUS'
+  | 'ERR_WANDB_UNREACHABLE'
+  | 'ERR_WANDB_TIMEOUT'
+  // sources (`scheme:…` strings given where a zip path is expected)
+  | 'ERR_UNKNOWN_SOURCE';
 
 /** The error class for every failure codesave detects. `code` is stable; `message` says what to do. */
 export class CodesaveError extends Error {

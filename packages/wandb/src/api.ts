@@ -1,5 +1,5 @@
 /** Typed W&B operations over a {@link WandbClient}: runs, run files, code artifacts. */
-import { CodesaveError } from '@codesave/core';
+import { CodesaveError, isCodesaveError } from '@codesave/core';
 import type { WandbClient } from './client.js';
 import * as ops from './operations.js';
 import { isRetryableStatus, parseRetryAfter, TransientError, withRetry } from './retry.js';
@@ -101,25 +101,50 @@ export async function createRunFiles(client: WandbClient, run: ResolvedRun, name
   return result.files.map((f) => ({ name: f.name, uploadUrl: f.uploadUrl, headers: result.uploadHeaders ?? [] }));
 }
 
-/** True when the server supports `MarkRunFilesUploaded` (`ServerFeaturesQuery`). */
+/**
+ * The features the server enabled (`ServerFeaturesQuery`), asked once per client. As the W&B SDK does, a
+ * server that cannot answer (older self-hosted ones have no `ServerInfo.features`) has none: one warning,
+ * and the work goes on. A rejected key still fails.
+ */
+export async function serverFeatures(client: WandbClient): Promise<ReadonlySet<string>> {
+  client.featureCache ??= (async () => {
+    try {
+      const data = await client.graphql<{
+        serverInfo: { features: ({ name: string; isEnabled: boolean } | null)[] | null } | null;
+      }>({ operationName: 'ServerFeaturesQuery', query: ops.SERVER_FEATURES });
+      return new Set((data.serverInfo?.features ?? []).filter((f) => f?.isEnabled).map((f) => f!.name));
+    } catch (error) {
+      if (!isCodesaveError(error) || error.code !== 'ERR_WANDB_REQUEST') throw error;
+      client.warn(
+        `${client.baseUrl} did not list its features (${error.message}); all of them are treated as disabled`,
+      );
+      return new Set<string>();
+    }
+  })();
+  return client.featureCache;
+}
+
+/** True when the server supports `MarkRunFilesUploaded`. */
 export async function serverSupportsMarkUploaded(client: WandbClient): Promise<boolean> {
-  const data = await client.graphql<{ serverInfo: { features: { name: string; isEnabled: boolean }[] } | null }>({
-    operationName: 'ServerFeaturesQuery',
-    query: ops.SERVER_FEATURES,
-  });
-  return Boolean(data.serverInfo?.features?.some((f) => f.name === 'MARK_RUN_FILES_UPLOADED' && f.isEnabled));
+  return (await serverFeatures(client)).has('MARK_RUN_FILES_UPLOADED');
 }
 
 /**
- * Registers uploaded files with the run. A live SDK run is told through its `file_stream`; otherwise
- * `MarkRunFilesUploaded` when the server has it, else `file_stream` as older clients did.
+ * Registers uploaded files with the run, as the SDK's `Run.upload_file` does. A live run is told through its
+ * `file_stream`. Any other run gets `MarkRunFilesUploaded` when the server has it; on a server without it
+ * nothing more is sent (`upload`): those servers register a file on upload, and a `file_stream` post would
+ * resurrect a finished run.
  */
 export async function markUploaded(
   client: WandbClient,
   run: ResolvedRun,
   names: string[],
-): Promise<'file_stream' | 'mutation'> {
-  if (!run.live && (await serverSupportsMarkUploaded(client))) {
+): Promise<'file_stream' | 'mutation' | 'upload'> {
+  if (run.live) {
+    await postFileStream(client, run, { uploaded: names });
+    return 'file_stream';
+  }
+  if (await serverSupportsMarkUploaded(client)) {
     const data = await client.graphql<{ markRunFilesUploaded: { success: boolean } | null }>({
       operationName: 'MarkRunFilesUploaded',
       query: ops.MARK_RUN_FILES_UPLOADED,
@@ -133,8 +158,7 @@ export async function markUploaded(
     }
     return 'mutation';
   }
-  await postFileStream(client, run, { uploaded: names });
-  return 'file_stream';
+  return 'upload';
 }
 
 /** `POST {base}/files/{entity}/{project}/{run}/file_stream` with a JSON body; retried per the policy. */
@@ -155,11 +179,11 @@ export async function postFileStream(
           method: 'POST',
           headers,
           body: JSON.stringify(body),
-          signal: AbortSignal.timeout(client.settings.timeoutMs),
+          signal: client.attemptSignal(),
         });
         await response.text();
       } catch (error) {
-        throw new TransientError(client.describeNetworkError(error));
+        throw client.connectionError(error, 'file_stream', url);
       }
       if (response.ok) return;
       if (response.status === 401) throw client.rejectedKeyError('HTTP 401');
@@ -177,6 +201,7 @@ export async function postFileStream(
     },
     (last, attempts) =>
       new CodesaveError('ERR_WANDB_REQUEST', `W&B file_stream failed after ${attempts} attempts: ${last.message}`),
+    () => client.abortedError('file_stream'),
   );
 }
 
@@ -191,7 +216,12 @@ export interface RunFile {
 }
 
 /** Files of a run (`RunFiles`), all pages; `null` when the run does not exist. */
-export async function listRunFiles(client: WandbClient, run: ResolvedRun, names?: string[]): Promise<RunFile[] | null> {
+export async function listRunFiles(
+  client: WandbClient,
+  run: ResolvedRun,
+  names?: string[],
+  limit = Number.POSITIVE_INFINITY,
+): Promise<RunFile[] | null> {
   const files: RunFile[] = [];
   let cursor: string | null = null;
   for (;;) {
@@ -199,7 +229,7 @@ export async function listRunFiles(client: WandbClient, run: ResolvedRun, names?
       project: {
         run: {
           files: {
-            edges: { node: RunFile; cursor: string }[];
+            edges: { node: RunFile | null; cursor: string }[];
             pageInfo: { endCursor: string | null; hasNextPage: boolean };
           };
         } | null;
@@ -218,7 +248,8 @@ export async function listRunFiles(client: WandbClient, run: ResolvedRun, names?
     });
     const found = data.project?.run;
     if (!found) return null;
-    files.push(...found.files.edges.map((e) => e.node));
+    files.push(...found.files.edges.flatMap((e) => (e.node ? [e.node] : [])));
+    if (files.length >= limit) return files.slice(0, limit);
     if (!found.files.pageInfo.hasNextPage || !found.files.pageInfo.endCursor) return files;
     cursor = found.files.pageInfo.endCursor;
   }

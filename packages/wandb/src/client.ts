@@ -3,10 +3,11 @@
  * the clients' retry policy, and errors that say what to do — never containing the API key.
  */
 import { CodesaveError } from '@codesave/core';
+import { networkErrorText, permanentReason } from './network.js';
 import { isRetryableStatus, parseRetryAfter, type RetryOptions, TransientError, withRetry } from './retry.js';
 import {
+  apiKeyProblem,
   authorizeUrl,
-  isWellFormedApiKey,
   missingKeyError,
   resolveSettings,
   type WandbConnectionOptions,
@@ -23,6 +24,13 @@ export interface WandbClientOptions extends WandbConnectionOptions {
   log?: (line: string) => void;
   /** Progress of file transfers. */
   onProgress?: (event: TransferProgress) => void;
+  /**
+   * Bounds everything this client does (requests, transfers, waits between retries): when it aborts, the
+   * current step stops and fails with `ERR_WANDB_TIMEOUT`. The CLI's `--timeout` is an `AbortSignal.timeout`.
+   */
+  signal?: AbortSignal;
+  /** Something worth telling the user that does not stop the work (default: `process.emitWarning`). */
+  onWarning?: (message: string) => void;
 }
 
 export interface TransferProgress {
@@ -63,6 +71,60 @@ export class WandbClient {
     return this.settings.baseUrl;
   }
 
+  /** Tells the user something once per client and message, without stopping. */
+  warn(message: string): void {
+    const text = this.redact(message);
+    if (this.warned.has(text)) return;
+    this.warned.add(text);
+    if (this.options.onWarning) this.options.onWarning(text);
+    else process.emitWarning(text, { type: 'CodesaveWarning', code: 'CODESAVE_WANDB' });
+  }
+
+  private readonly warned = new Set<string>();
+
+  /** Features the server enabled (`ServerFeaturesQuery`), asked once per client. */
+  featureCache?: Promise<ReadonlySet<string>>;
+
+  /** A per-attempt signal: the attempt's own timeout, and the command's bound when there is one. */
+  attemptSignal(timeoutMs = this.settings.timeoutMs): AbortSignal {
+    const timeout = AbortSignal.timeout(timeoutMs);
+    return this.options.signal ? AbortSignal.any([timeout, this.options.signal]) : timeout;
+  }
+
+  /** The error for work stopped because the command's bound (`signal`) ran out. */
+  abortedError(what: string): CodesaveError {
+    const reason = this.options.signal?.reason;
+    const why =
+      reason instanceof Error && reason.name !== 'TimeoutError' && reason.name !== 'AbortError'
+        ? `: ${reason.message}`
+        : '';
+    return new CodesaveError(
+      'ERR_WANDB_TIMEOUT',
+      `gave up on ${what}: the command's time limit ran out${why} (raise --timeout, or check that ${this.baseUrl} answers)`,
+      { details: { what, baseUrl: this.baseUrl } },
+    );
+  }
+
+  /**
+   * A failed connection as the retry loop needs it: a {@link TransientError} to try again, or an
+   * `ERR_WANDB_UNREACHABLE` when trying again cannot help (no such host, refused port, TLS failure).
+   */
+  connectionError(error: unknown, what: string, url: string): Error {
+    if (this.options.signal?.aborted) return this.abortedError(what);
+    const permanent = permanentReason(error);
+    if (permanent) {
+      const host = safeHost(url);
+      return new CodesaveError(
+        'ERR_WANDB_UNREACHABLE',
+        this.redact(
+          `cannot reach ${host} for ${what}: ${permanent}. Check WANDB_BASE_URL / --base-url (now ${this.baseUrl}) and your network; not retried`,
+        ),
+        { cause: error, details: { host, what, reason: permanent } },
+      );
+    }
+    return new TransientError(this.describeNetworkError(error));
+  }
+
   /** Removes the key (and its Basic form) from any text that may reach a user. */
   redact(text: string): string {
     let out = text;
@@ -78,10 +140,11 @@ export class WandbClient {
   private authorization(): string {
     const key = this.settings.apiKey;
     if (!key) throw missingKeyError(this.baseUrl);
-    if (!isWellFormedApiKey(key)) {
+    const problem = apiKeyProblem(key);
+    if (problem) {
       throw new CodesaveError(
         'ERR_WANDB_AUTH',
-        `the W&B API key from ${this.settings.apiKeySource} is malformed (expected 40 or more letters, digits or "_", optionally after a "prefix-"): check it, or get a new one at ${authorizeUrl(this.baseUrl)}`,
+        `the W&B API key from ${this.settings.apiKeySource} is malformed (${problem}): check it, or get a new one at ${authorizeUrl(this.baseUrl)}`,
         { details: { baseUrl: this.baseUrl } },
       );
     }
@@ -131,11 +194,11 @@ export class WandbClient {
             method: 'POST',
             headers,
             body,
-            signal: AbortSignal.timeout(this.settings.timeoutMs),
+            signal: this.attemptSignal(),
           });
           text = await response.text();
         } catch (error) {
-          throw new TransientError(this.describeNetworkError(error));
+          throw this.connectionError(error, what, url);
         }
         if (response.status === 401) throw this.rejectedKeyError('HTTP 401');
         if (!response.ok) {
@@ -180,13 +243,15 @@ export class WandbClient {
           this.redact(`W&B ${request.operationName} failed after ${attempts} attempts: ${last.message}`),
           { details: { operation: request.operationName, status: last.status } },
         ),
+      () => this.abortedError(what),
     );
   }
 
   retryOptions(): RetryOptions {
-    const { retry, log } = this.options;
+    const { retry, log, signal } = this.options;
     return {
       ...retry,
+      signal: retry?.signal ?? signal,
       onRetry: (event) => {
         log?.(this.redact(`${event.what}: ${event.reason}; retrying in ${Math.round(event.delayMs)} ms`));
         retry?.onRetry?.(event);
@@ -199,10 +264,17 @@ export class WandbClient {
       if (error.name === 'TimeoutError' || error.name === 'AbortError') {
         return `no answer within ${this.settings.timeoutMs} ms`;
       }
-      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-      return this.redact(cause?.code ?? cause?.message ?? error.message);
+      return this.redact(networkErrorText(error));
     }
     return 'connection failed';
+  }
+}
+
+function safeHost(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return url;
   }
 }
 

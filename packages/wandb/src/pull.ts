@@ -1,17 +1,35 @@
-/** Getting a run's code back: its `codebase.zip`, or the `code` artifact `run.log_code()` logged. */
+/**
+ * Getting a run's code back, from any of the three kinds of run there are: one codesave pushed into
+ * (`codebase.zip`), one Python codesave saved into (`codebase.zip`, or `files/codebase.zip` since wandb
+ * 0.16.5 publishes an absolute `wandb.save()` path under `files/`), and one with only the `code` artifact
+ * `run.log_code()` logged.
+ */
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { type CheckpointOptions, CodesaveError, checkpoint, isCodesaveError } from '@codesave/core';
-import { type ArtifactSummary, listOutputArtifacts, listRunFiles, type ResolvedRun, resolveEntity } from './api.js';
+import {
+  type ArtifactSummary,
+  listOutputArtifacts,
+  listRunFiles,
+  type ResolvedRun,
+  type RunFile,
+  resolveEntity,
+} from './api.js';
 import { downloadArtifactFiles, isSafeRelativePath } from './artifact.js';
 import { WandbClient, type WandbClientOptions } from './client.js';
 import { resolvePolicy } from './retry.js';
 import { formatRunPath, parseRunRef, type RunRef } from './run.js';
 import { downloadFile } from './transfer.js';
 
+/** The names a run's snapshot has among its files, in the order they are looked for. */
+export const CODEBASE_FILENAMES = ['codebase.zip', 'files/codebase.zip'] as const;
+
 export interface DownloadFromWandbOptions extends WandbClientOptions {
-  /** The run file to fetch (default `codebase.zip`). */
+  /**
+   * The run file to fetch, and nothing else. Default: the run's code, whichever kind of run it is
+   * (`codebase.zip`, `files/codebase.zip`, else its code artifact checkpointed into a zip).
+   */
   filename?: string;
   /** Where to write it (default: `<tmpdir>/codesave-wandb/<entity>/<project>/<id>/<filename>`). Replaced atomically. */
   output?: string;
@@ -60,32 +78,39 @@ function connect(runRef: RunRef | undefined, options: WandbClientOptions) {
 }
 
 /**
- * Downloads one file of a run (by default its `codebase.zip`), verified against the size and MD5 the server
- * lists, and returns the path it was written to.
+ * Downloads a run's code as a zip, verified against the size and MD5 the server lists, and returns the path
+ * it was written to. With `filename`, that one run file; otherwise whichever the run has (see
+ * {@link zipFromWandb}).
  *
- * @throws CodesaveError `ERR_WANDB_NOT_FOUND` (no such run, or no such file in it), `ERR_WANDB_AUTH`,
- *   `ERR_WANDB_REQUEST`, `ERR_WANDB_TRANSFER`.
+ * @throws CodesaveError `ERR_WANDB_NOT_FOUND` (no such run, or no such file in it), `ERR_WANDB_NO_CODE`,
+ *   `ERR_WANDB_AUTH`, `ERR_WANDB_REQUEST`, `ERR_WANDB_TRANSFER`.
  */
 export async function downloadFromWandb(
   runRef: RunRef | undefined,
   options: DownloadFromWandbOptions = {},
 ): Promise<string> {
+  if (options.filename === undefined) return zipFromWandb(runRef, options);
   const { target, client } = connect(runRef, options);
   const run = await resolveEntity(client, target);
-  return downloadRunFile(client, run, options);
+  return downloadRunFile(client, run, [options.filename], options);
 }
 
+/**
+ * Downloads the first of `names` the run has. A name the server lists as not uploaded yet is looked at
+ * again (`pendingRetries`); a run with none of them is `ERR_WANDB_NOT_FOUND` with `details.filename`.
+ */
 async function downloadRunFile(
   client: WandbClient,
   run: ResolvedRun,
+  names: readonly string[],
   options: DownloadFromWandbOptions,
 ): Promise<string> {
-  const filename = options.filename ?? 'codebase.zip';
-  const output = resolve(options.output ?? defaultOutput(run, filename));
   const policy = resolvePolicy(options.retry);
   const pendingRetries = options.pendingRetries ?? 5;
+  // A name that cannot be a default place is refused before anything is asked.
+  const named = options.output ?? (options.filename === undefined ? undefined : defaultOutput(run, options.filename));
   for (let attempt = 0; ; attempt++) {
-    const files = await listRunFiles(client, run, [filename]);
+    const files = await listRunFiles(client, run, [...names]);
     if (!files) {
       throw new CodesaveError(
         'ERR_WANDB_NOT_FOUND',
@@ -95,9 +120,12 @@ async function downloadRunFile(
         },
       );
     }
-    const file = files.find((f) => f.name === filename);
-    const uploaded = file && file.sizeBytes !== null && file.updatedAt !== null;
-    if (file && uploaded) {
+    const isUploaded = (f: RunFile) => f.sizeBytes !== null && f.updatedAt !== null;
+    const listed = names.map((name) => files.find((f) => f.name === name)).filter((f): f is RunFile => !!f);
+    const file = listed.find(isUploaded) ?? listed[0];
+    const filename = file?.name ?? names[0];
+    if (file && isUploaded(file)) {
+      const output = resolve(named ?? defaultOutput(run, basename(filename)));
       // As the Python client: the run-file URL with the key (the server redirects to storage), else the signed one.
       const auth = Boolean(file.url && client.isBaseUrl(file.url));
       const url = auth ? file.url : (file.directUrl ?? file.url);
@@ -115,7 +143,7 @@ async function downloadRunFile(
     if (!file || attempt >= pendingRetries) {
       throw new CodesaveError(
         'ERR_WANDB_NOT_FOUND',
-        `W&B run ${formatRunPath(run)} has no ${file ? 'uploaded ' : ''}file ${filename}${file ? ' yet' : ''}`,
+        `W&B run ${formatRunPath(run)} has no ${file ? 'uploaded ' : ''}file ${names.join(' or ')}${file ? ' yet' : ''}`,
         { details: { run: formatRunPath(run), filename, pending: Boolean(file) } },
       );
     }
@@ -168,13 +196,7 @@ async function zipFromArtifact(
       `W&B run ${formatRunPath(run)} not found (or this key cannot read it)`,
     );
   const found = codeArtifacts(all);
-  if (found.length === 0) {
-    throw new CodesaveError(
-      'ERR_WANDB_NO_CODE',
-      `W&B run ${formatRunPath(run)} has no codebase.zip and logged no code artifact (run.log_code()): nothing to load`,
-      { details: { run: formatRunPath(run) } },
-    );
-  }
+  if (found.length === 0) throw await noCodeError(client, run, all);
   if (found.length > 1) {
     throw new CodesaveError(
       'ERR_WANDB_AMBIGUOUS',
@@ -197,16 +219,44 @@ async function zipFromArtifact(
   }
 }
 
+/**
+ * `ERR_WANDB_NO_CODE` for a run with neither a snapshot nor a code artifact, listing what it has instead
+ * (a misspelt `--filename`, a snapshot saved under another name, an artifact of another type).
+ */
+async function noCodeError(
+  client: WandbClient,
+  run: ResolvedRun,
+  artifacts: ArtifactSummary[],
+): Promise<CodesaveError> {
+  const files = ((await listRunFiles(client, run, [], 200).catch(() => null)) ?? []).map((f) => f.name);
+  const shown = (items: string[]) =>
+    items.length === 0
+      ? 'none'
+      : items.slice(0, 12).join(', ') + (items.length > 12 ? ` and ${items.length - 12} more` : '');
+  const logged = artifacts.map((a) => `${a.collection}:v${a.versionIndex ?? '?'} (${a.type})`);
+  return new CodesaveError(
+    'ERR_WANDB_NO_CODE',
+    `W&B run ${formatRunPath(run)} has no ${CODEBASE_FILENAMES.join(' or ')} and logged no code artifact (run.log_code()). Its files: ${shown(files)}. Its artifacts: ${shown(logged)}. Pass filename (--filename) to fetch one of its files`,
+    { details: { run: formatRunPath(run), files, artifacts: logged } },
+  );
+}
+
 export type ZipFromWandbOptions = DownloadFromWandbOptions & ZipFromWandbArtifactOptions;
 
-/** The run's `codebase.zip` (or `filename`) if it has one, else a zip of its code artifact. Returns the zip's path. */
+/**
+ * A run's code as a zip, whichever kind of run it is: its `codebase.zip` or `files/codebase.zip` (pushed by
+ * codesave or saved by Python codesave), else its `run.log_code()` artifact checkpointed into a zip. An
+ * explicit `filename` is that run file and nothing else. Returns the zip's path.
+ */
 export async function zipFromWandb(runRef: RunRef | undefined, options: ZipFromWandbOptions = {}): Promise<string> {
   const { target, client } = connect(runRef, options);
   const run = await resolveEntity(client, target);
+  if (options.filename !== undefined) return downloadRunFile(client, run, [options.filename], options);
   try {
-    return await downloadRunFile(client, run, { pendingRetries: 0, ...options });
+    return await downloadRunFile(client, run, CODEBASE_FILENAMES, options);
   } catch (error) {
     if (!isCodesaveError(error) || error.code !== 'ERR_WANDB_NOT_FOUND' || !error.details.filename) throw error;
+    if (error.details.pending) throw error;
   }
   return zipFromArtifact(client, run, options);
 }

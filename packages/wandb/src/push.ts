@@ -41,7 +41,11 @@ export interface CheckpointToWandbResult {
   /** The snapshot; `checkpoint.path` no longer exists unless `output` was given. */
   checkpoint: CheckpointResult;
   /** How the upload was registered with the run. */
-  markedBy: 'file_stream' | 'mutation' | 'already-stored';
+  /**
+   * How the upload was registered with the run: its `file_stream` (live run), `MarkRunFilesUploaded`,
+   * `upload` (a server without that mutation registers the file on upload), or `already-stored`.
+   */
+  markedBy: 'file_stream' | 'mutation' | 'upload' | 'already-stored';
   artifact?: LoggedArtifact;
 }
 
@@ -108,6 +112,8 @@ export async function checkpointToWandb(
       retry: _r,
       log: _l,
       onProgress: _p,
+      signal: _s,
+      onWarning: _w,
       ...checkpointOptions
     } = options;
     const output = options.output ? resolve(options.output) : join(temp!, filename.split('/').pop()!);

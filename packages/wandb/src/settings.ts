@@ -92,9 +92,27 @@ function readText(path: string): string | undefined {
   }
 }
 
-/** The key as W&B accepts it: an optional `prefix-`, then 40 or more of `[A-Za-z0-9_]`. */
+/**
+ * Why W&B's clients would refuse `key` before sending it, or undefined when they accept it. The rule of
+ * wandb's `check_api_key`: OAuth access tokens (`wb_at_…`) and JWT-style `a.b.c` keys pass as they are;
+ * otherwise everything after the first `-` (self-hosted keys carry a `host-` or `local-` prefix, which may
+ * itself contain dots) must be 40 or more word characters or dashes.
+ */
+export function apiKeyProblem(key: string): string | undefined {
+  if (!key) return 'it is empty';
+  if (key.startsWith('wb_at_')) return undefined;
+  const jwt = key.split('.');
+  if (jwt.length === 3 && jwt.every(Boolean)) return undefined;
+  const dash = key.indexOf('-');
+  const secret = dash < 0 ? key : key.slice(dash + 1);
+  if (!/^[\p{L}\p{N}_-]+$/u.test(secret)) return 'it may only contain letters, digits and underscores';
+  if (secret.length < 40) return `it must have 40 or more characters after its prefix, has ${secret.length}`;
+  return undefined;
+}
+
+/** True when W&B's clients accept the key's shape (see {@link apiKeyProblem}). */
 export function isWellFormedApiKey(key: string): boolean {
-  return /^([A-Za-z0-9_]+-)?[A-Za-z0-9_]{40,}$/.test(key);
+  return apiKeyProblem(key) === undefined;
 }
 
 /** `https://api.wandb.ai/` → `https://api.wandb.ai`; rejects what is not an http(s) URL. */

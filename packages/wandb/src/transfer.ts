@@ -14,7 +14,7 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { CodesaveError } from '@codesave/core';
 import type { WandbClient } from './client.js';
-import { isRetryableStatus, parseRetryAfter, TransientError, withRetry } from './retry.js';
+import { isRetryableStorageStatus, parseRetryAfter, TransientError, withRetry } from './retry.js';
 
 /** Base64 MD5 of a file, streamed (W&B's file digest). */
 export async function md5File(path: string): Promise<string> {
@@ -58,6 +58,7 @@ export async function uploadFile(client: WandbClient, request: UploadRequest): P
         const req = transport.request(target, {
           method: 'PUT',
           headers: { ...request.headers, 'Content-Length': String(size) },
+          signal: client.options.signal,
         });
         let settled = false;
         const finish = (error?: Error) => {
@@ -71,7 +72,7 @@ export async function uploadFile(client: WandbClient, request: UploadRequest): P
         req.setTimeout(client.settings.timeoutMs, () =>
           finish(new TransientError(`no progress within ${client.settings.timeoutMs} ms`)),
         );
-        req.on('error', (error) => finish(new TransientError(client.describeNetworkError(error))));
+        req.on('error', (error) => finish(client.connectionError(error, what, request.url)));
         req.on('response', (res) => {
           const chunks: Buffer[] = [];
           let kept = 0;
@@ -85,7 +86,7 @@ export async function uploadFile(client: WandbClient, request: UploadRequest): P
             if (status >= 200 && status < 300) return finish();
             const text = Buffer.concat(chunks).toString('utf8').slice(0, 300).trim();
             const message = `HTTP ${status}${text ? `: ${text}` : ''}`;
-            if (isRetryableStatus(status)) {
+            if (isRetryableStorageStatus(status)) {
               const retryAfter = parseRetryAfter(res.headers['retry-after'] as string | undefined);
               return finish(new TransientError(message, retryAfter, status));
             }
@@ -121,6 +122,7 @@ export async function uploadFile(client: WandbClient, request: UploadRequest): P
         client.redact(`uploading ${request.name} failed after ${attempts} attempts: ${last.message}`),
         { details: { name: request.name, status: last.status } },
       ),
+    () => client.abortedError(what),
   );
 }
 
@@ -202,6 +204,7 @@ export async function downloadFile(client: WandbClient, request: DownloadRequest
         client.redact(`downloading ${request.name} failed after ${attempts} attempts: ${last.message}`),
         { details: { name: request.name, status: last.status } },
       ),
+    () => client.abortedError(what),
   );
 }
 
@@ -218,6 +221,10 @@ async function fetchToFile(
     timer = setTimeout(() => controller.abort(new Error(`no data within ${idleMs} ms`)), idleMs);
   };
   touch();
+  const bound = client.options.signal;
+  const stop = () => controller.abort(bound?.reason);
+  bound?.addEventListener('abort', stop, { once: true });
+  if (bound?.aborted) stop();
   try {
     let url = request.url;
     let response: Response | undefined;
@@ -226,9 +233,9 @@ async function fetchToFile(
       try {
         response = await fetch(url, { headers, redirect: 'manual', signal: controller.signal });
       } catch (error) {
-        throw new TransientError(
-          controller.signal.aborted ? `no data within ${idleMs} ms` : client.describeNetworkError(error),
-        );
+        if (bound?.aborted) throw client.abortedError(`download ${request.name}`);
+        if (controller.signal.aborted) throw new TransientError(`no data within ${idleMs} ms`);
+        throw client.connectionError(error, `download ${request.name}`, url);
       }
       const location = response.headers.get('location');
       if (response.status >= 300 && response.status < 400 && location) {
@@ -245,7 +252,7 @@ async function fetchToFile(
       const text = (await response.text().catch(() => '')).slice(0, 300).trim();
       const message = `HTTP ${response.status}${text ? `: ${text}` : ''}`;
       if (response.status === 401 && request.auth && client.isBaseUrl(url)) throw client.rejectedKeyError('HTTP 401');
-      if (isRetryableStatus(response.status)) {
+      if (isRetryableStorageStatus(response.status)) {
         throw new TransientError(message, parseRetryAfter(response.headers.get('retry-after')), response.status);
       }
       throw new CodesaveError(
@@ -279,6 +286,7 @@ async function fetchToFile(
       if (code && /^E(ACCES|NOSPC|ROFS|PERM|EXIST|DQUOT)$/.test(code)) {
         throw new CodesaveError('ERR_WANDB_TRANSFER', `cannot write ${temp}: ${code}`, { cause: error });
       }
+      if (bound?.aborted) throw client.abortedError(`download ${request.name}`);
       throw new TransientError(
         controller.signal.aborted
           ? `no data within ${idleMs} ms`
@@ -288,5 +296,6 @@ async function fetchToFile(
     return { bytes, md5: hash.digest('base64') };
   } finally {
     clearTimeout(timer);
+    bound?.removeEventListener('abort', stop);
   }
 }

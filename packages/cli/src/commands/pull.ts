@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { downloadFromWandb, zipFromWandb, zipFromWandbArtifact } from '@codesave/wandb';
 import { type Command, parseCommandArgs, UsageError } from '../command.js';
 import { createProgress, formatBytes } from '../progress.js';
+import { wandbFlags, wandbFlagsHelp, wandbOptionsFrom } from '../wandb-flags.js';
 
 const usage = `Usage: codesave pull <entity/project/run_id> [-o <zip>] [options]
 
@@ -16,7 +17,7 @@ Options:
   -o, --output <zip>      where to write (default: codebase.zip in the current directory)
       --filename <name>   fetch this run file only, no artifact fallback (e.g. codebase.zip)
       --artifact          use the run's code artifact only, even if it has a codebase.zip
-      --base-url <url>    W&B server (default: WANDB_BASE_URL, settings, https://api.wandb.ai)
+${wandbFlagsHelp}
       --json              print the result as JSON
   -h, --help              show this help
 
@@ -26,7 +27,7 @@ const flags = {
   output: { type: 'string', short: 'o' },
   filename: { type: 'string' },
   artifact: { type: 'boolean' },
-  'base-url': { type: 'string' },
+  ...wandbFlags,
   json: { type: 'boolean' },
 } as const;
 
@@ -42,7 +43,7 @@ export const pull: Command = {
     const progress = createProgress({ enabled: values.json ? false : undefined });
     const options = {
       output,
-      baseUrl: values['base-url'],
+      ...wandbOptionsFrom('pull', values),
       onProgress: (p: { name: string; transferred: number; total?: number }) =>
         progress.update(p.transferred, p.total ?? p.transferred, `downloading ${p.name}`, 'bytes'),
     };

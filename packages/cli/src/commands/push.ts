@@ -8,6 +8,7 @@ import {
 } from '../checkpoint-flags.js';
 import { type Command, parseCommandArgs, UsageError } from '../command.js';
 import { createProgress, formatBytes } from '../progress.js';
+import { wandbFlags, wandbFlagsHelp, wandbOptionsFrom } from '../wandb-flags.js';
 
 const usage = `Usage: codesave push <dir> [<more roots>...] --run <entity/project/run_id> [options]
 
@@ -23,7 +24,7 @@ Options:
       --as-artifact              also log the files as a "code" artifact, as run.log_code() does
       --program <path>           program path in the artifact's name, source-<project>-<program>
   -o, --output <zip>             keep the zip here (default: a temp file, removed after the upload)
-      --base-url <url>           W&B server (default: WANDB_BASE_URL, settings, https://api.wandb.ai)
+${wandbFlagsHelp}
 ${checkpointFlagsHelp}
       --json                     print the result as JSON
   -h, --help                     show this help
@@ -36,7 +37,7 @@ const flags = {
   'as-artifact': { type: 'boolean' },
   program: { type: 'string' },
   output: { type: 'string', short: 'o' },
-  'base-url': { type: 'string' },
+  ...wandbFlags,
   ...checkpointFlags,
   json: { type: 'boolean' },
 } as const;
@@ -56,7 +57,7 @@ export const push: Command = {
         asArtifact: values['as-artifact'] ?? false,
         program: values.program,
         output: values.output,
-        baseUrl: values['base-url'],
+        ...wandbOptionsFrom('push', values),
         ...checkpointOptionsFrom(values),
         onCheckpointProgress: showCheckpointProgress(progress),
         onProgress: (p) => progress.update(p.transferred, p.total ?? p.transferred, `uploading ${p.name}`, 'bytes'),

@@ -6,9 +6,14 @@
 import path from 'node:path';
 import { inspect } from 'node:util';
 import { Codebase, type CodebaseOptions, isCodesaveError, ZipCodebase } from '@codesave/core';
+// Registers the `wandb:entity/project/run` source, so <zip> may name a W&B run.
+import '@codesave/wandb';
 import { type Command, printable, UsageError } from '../command.js';
 
 const usage = `Usage: codesave run [options] <zip> <file | module:fn> [args…]
+
+<zip> is a snapshot's path, or wandb:<entity>/<project>/<run> for a W&B run's code (downloaded once
+into the per-user cache, verified, and run from there).
 
 Runs a file of the snapshot as the main module, as \`node <file> [args…]\` would from the unzipped tree
 (require.main, process.argv, exit code), or calls the exported function fn of module with the arguments

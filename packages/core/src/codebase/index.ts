@@ -1,3 +1,4 @@
 /** codebase/: the façades users touch. */
 export { Codebase } from './codebase.js';
+export { registerSourceOpener, resolveSource, type SourceOpener, sourceScheme } from './sources.js';
 export { type CodebaseOptions, ENTRY_EXTENSIONS, UniqueCodebase, ZipCodebase } from './zip-codebase.js';

@@ -24,6 +24,7 @@ import { MANIFEST_NAME, type Manifest, minimalManifest } from '../snapshot/index
 import { type CodebaseFs, type CodebaseVolume, mountVolume } from '../volume/index.js';
 import { fromModule } from './from.js';
 import { createLoaderFs } from './loader-fs.js';
+import { resolveSource } from './sources.js';
 
 /** Extensions `_from` and `import()` of the façade try for extensionless names, after `require`'s own. */
 export const ENTRY_EXTENSIONS = ['.mjs', '.cjs', '.ts', '.mts', '.cts', '.tsx', '.jsx'] as const;
@@ -236,6 +237,8 @@ export async function openAs<T extends ZipCodebase>(
   if (typeof source !== 'string' && !(source instanceof Uint8Array))
     throw new CodesaveError('ERR_BAD_OPTION', 'open(source): give the path of a .zip file or its bytes.');
   checkOptions(options);
+  // `wandb:entity/project/run` and other registered schemes become a local zip first.
+  source = await resolveSource(source);
   if (options.timeoutMs !== undefined && !(Number.isFinite(options.timeoutMs) && options.timeoutMs > 0))
     throw new CodesaveError(
       'ERR_BAD_OPTION',
