@@ -26,4 +26,4 @@ export {
   type VersionSource,
   type VersionsInput,
 } from './versions.js';
-export { writeHtmlReport, writeMarkdownReport } from './write-report.js';
+export { checkReportTarget, writeHtmlReport, writeMarkdownReport } from './write-report.js';

@@ -62,3 +62,28 @@ export function writeHtmlReport(file: string, report: CompareReport): Promise<vo
 export function writeMarkdownReport(file: string, report: CompareReport): Promise<void> {
   return writeMarkedFile(file, renderMarkdown(report), MARKDOWN_MARKER);
 }
+
+/**
+ * Fails early (before a long run) when `file` could not be written as a report: its directory is missing, or
+ * it exists and is not a report codesave wrote.
+ */
+export async function checkReportTarget(file: string, kind: 'html' | 'markdown'): Promise<void> {
+  const target = path.resolve(file);
+  const dirInfo = await stat(path.dirname(target)).catch(() => undefined);
+  if (!dirInfo?.isDirectory())
+    throw new CodesaveError(
+      'ERR_OUTPUT_DIR_MISSING',
+      `cannot write ${file}: directory ${path.dirname(target)} does not exist; create it first.`,
+      { details: { path: target } },
+    );
+  const existing = await stat(target).catch(() => undefined);
+  if (!existing) return;
+  const marker = kind === 'html' ? HTML_MARKER : MARKDOWN_MARKER;
+  const head = existing.isFile() ? (await readFile(target)).subarray(0, 4096).toString('utf8') : '';
+  if (!head.includes(marker))
+    throw new CodesaveError(
+      'ERR_OUTPUT_EXISTS',
+      `${file} exists and is not a report codesave wrote; choose another name or delete it first.`,
+      { details: { path: target } },
+    );
+}
