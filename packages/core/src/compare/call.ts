@@ -110,7 +110,9 @@ export class Invoker {
   #failed(error: unknown, start: number): CallResult {
     const durationMs = performance.now() - start;
     const timedOut = (error as { code?: unknown })?.code === 'ERR_TIMEOUT' && error instanceof CodesaveError;
-    return { ok: false, error: errorToData(error), durationMs, ...(timedOut ? { timedOut: true as const } : {}) };
+    const data = errorToData(error);
+    if (data.stack) data.stack = ownFrames(data.stack);
+    return { ok: false, error: data, durationMs, ...(timedOut ? { timedOut: true as const } : {}) };
   }
 
   /** A synchronous call under V8's watchdog. */
@@ -162,6 +164,16 @@ export class Invoker {
       );
     });
   }
+}
+
+/** A stack without the frames of the harness itself (from the first frame of this module down). */
+function ownFrames(stack: string): string {
+  const lines = stack.split('\n');
+  const cut = lines.findIndex((line, i) => i > 0 && /\bInvoker\.|codesave:compare/.test(line));
+  if (cut < 0) return stack;
+  // the arrow that calls the function under the timeout sits just above the watchdog's script
+  const start = cut > 1 && /\bcodesave:compare/.test(lines[cut]) ? cut - 1 : cut;
+  return lines.slice(0, Math.max(1, start)).join('\n');
 }
 
 function abortError(signal: AbortSignal | undefined): Error {
