@@ -76,24 +76,36 @@ export class Invoker {
     this.#timeoutMs = options.timeoutMs;
   }
 
-  /** Calls with `args` (copied into the realm); `key` reseeds Math.random. Never throws. */
-  async call(args: readonly unknown[], key: number, signal?: AbortSignal): Promise<CallResult> {
-    const realmArgs = args.map((arg) => toRealm(arg, this.#realm));
+  /**
+   * Calls with `args` (copied into the realm); `key` reseeds Math.random. Never throws. A synchronous answer
+   * comes back without a promise (no event-loop turn per call: the harness stays close to a direct call).
+   */
+  call(args: readonly unknown[], key: number, signal?: AbortSignal): CallResult | Promise<CallResult> {
+    const realmArgs =
+      args.length === 1 ? [toRealm(args[0], this.#realm)] : args.map((arg) => toRealm(arg, this.#realm));
     this.#random?.reset(key);
     const start = performance.now();
     let value: unknown;
     try {
-      value = this.#timeoutMs === undefined ? this.#fn(...realmArgs) : this.#timed(realmArgs);
+      value =
+        this.#timeoutMs !== undefined
+          ? this.#timed(realmArgs)
+          : realmArgs.length === 1
+            ? this.#fn(realmArgs[0])
+            : this.#fn(...realmArgs);
     } catch (error) {
       return this.#failed(error, start);
     }
     if (isThenable(value)) {
-      try {
-        value = await this.#settle(value, signal);
-      } catch (error) {
-        return this.#failed(error, start);
-      }
+      return this.#settle(value, signal).then(
+        (settled) => this.#done(settled, start),
+        (error) => this.#failed(error, start),
+      );
     }
+    return this.#done(value, start);
+  }
+
+  #done(value: unknown, start: number): CallResult {
     const durationMs = performance.now() - start;
     try {
       return { ok: true, output: toHost(value), durationMs };

@@ -12,18 +12,41 @@ import { median } from './stats.js';
 /** A raw result of one version on one case. */
 export type RawResult = CallResult & { flaky?: true };
 
-/** Calls each version in turn (`repeat` times each: the first output is kept, the median time). */
-export async function runCase(
+/**
+ * Calls each version in turn (`repeat` times each: the first output is kept, the median time). Synchronous
+ * answers give a synchronous result; the first promise makes the rest asynchronous.
+ */
+export function runCase(
   invokers: readonly Invoker[],
   args: readonly unknown[],
   key: number,
   repeat: number,
   tolerance: Tolerance,
   signal?: AbortSignal,
-): Promise<RawResult[]> {
+): RawResult[] | Promise<RawResult[]> {
   const results: RawResult[] = [];
-  for (const invoker of invokers) {
-    const first = await invoker.call(args, key, signal);
+  for (let i = 0; i < invokers.length; i++) {
+    const first = invokers[i].call(args, key, signal);
+    if (first instanceof Promise || repeat > 1)
+      return finishAsync(invokers, args, key, repeat, tolerance, signal, results, i, first);
+    results.push(first);
+  }
+  return results;
+}
+
+async function finishAsync(
+  invokers: readonly Invoker[],
+  args: readonly unknown[],
+  key: number,
+  repeat: number,
+  tolerance: Tolerance,
+  signal: AbortSignal | undefined,
+  results: RawResult[],
+  from: number,
+  pending: CallResult | Promise<CallResult>,
+): Promise<RawResult[]> {
+  for (let i = from; i < invokers.length; i++) {
+    const first = await (i === from ? pending : invokers[i].call(args, key, signal));
     if (repeat === 1) {
       results.push(first);
       continue;
@@ -31,7 +54,7 @@ export async function runCase(
     const durations = [first.durationMs];
     let flaky = false;
     for (let r = 1; r < repeat; r++) {
-      const again = await invoker.call(args, key, signal);
+      const again = await invokers[i].call(args, key, signal);
       durations.push(again.durationMs);
       if (!flaky) flaky = !sameResult(first, again, tolerance);
     }
@@ -58,65 +81,85 @@ export interface JudgeOptions<C> {
   /** The case's expected value, `undefined` when none. */
   expected?: (testCase: C) => unknown;
   maxChanges: number;
+  /** `Object.keys(scorers)`, computed once. */
+  scorerNames?: readonly string[];
 }
 
 /** Turns raw results into the case's report entry. */
 export function judgeCase<C>(index: number, input: C, raw: readonly RawResult[], options: JudgeOptions<C>): CaseReport {
   const { names, tolerance } = options;
+  const n = raw.length;
   // group versions by agreement: each joins the first group whose representative it equals
-  const reps: RawResult[] = [];
-  const groups = raw.map((result) => {
-    const found = reps.findIndex((rep) => sameResult(rep, result, tolerance));
-    if (found >= 0) return found;
-    reps.push(result);
-    return reps.length - 1;
-  });
+  const groups: number[] = new Array(n);
+  const reps: number[] = [];
+  let failed = false;
+  let split = false;
+  for (let i = 0; i < n; i++) {
+    if (!raw[i].ok) failed = true;
+    let group = -1;
+    for (let g = 0; g < reps.length; g++) {
+      if (sameResult(raw[reps[g]], raw[i], tolerance)) {
+        group = g;
+        break;
+      }
+    }
+    if (group < 0) {
+      group = reps.length;
+      reps.push(i);
+    }
+    if (group !== 0) split = true;
+    groups[i] = group;
+  }
   const expected = options.expected?.(input);
   const hasExpected = options.expected !== undefined && expected !== undefined;
-  const results: VersionResult[] = raw.map((r, i) => {
-    const result: VersionResult = r.ok
-      ? { version: names[i], ok: true, output: r.output, durationMs: r.durationMs }
-      : { version: names[i], ok: false, error: r.error, durationMs: r.durationMs };
-    if (!r.ok && r.timedOut) result.timedOut = true;
-    if (r.flaky) result.flaky = true;
-    const scorerNames = Object.keys(options.scorers);
-    if (scorerNames.length && r.ok) {
-      const scores: Record<string, number | null> = {};
-      for (const name of scorerNames) {
-        let value: unknown;
-        try {
-          value = options.scorers[name](r.output, input, { version: names[i] });
-        } catch {
-          value = null;
-        }
-        scores[name] =
-          typeof value === 'boolean'
-            ? Number(value)
-            : typeof value === 'number' && Number.isFinite(value)
-              ? value
-              : null;
-      }
-      result.scores = scores;
-    }
+  const scorerNames = options.scorerNames ?? Object.keys(options.scorers);
+  const results: VersionResult[] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const r = raw[i];
+    // the raw result becomes the report's entry in place (one object less per call)
+    const result = r as VersionResult;
+    result.version = names[i];
+    if (scorerNames.length && r.ok) result.scores = score(options, scorerNames, r.output, input, names[i]);
     if (hasExpected) result.matchesExpected = r.ok && outputsEqual(r.output, expected, tolerance);
-    return result;
-  });
+    results[i] = result;
+  }
   const diffs: CaseReport['diffs'] = [];
   const base = raw[0];
-  for (let i = 1; i < raw.length; i++) {
+  for (let i = 1; split && i < n; i++) {
     const other = raw[i];
     if (groups[i] === groups[0] || !base.ok || !other.ok) continue;
     const diff = diffOutputs(base.output, other.output, tolerance, options.maxChanges);
     diffs.push({ from: names[0], to: names[i], changes: diff.changes, truncated: diff.truncated });
   }
-  const status = raw.some((r) => !r.ok) ? 'error' : groups.some((g) => g !== 0) ? 'differ' : 'agree';
-  return {
+  const entry: CaseReport = {
     index,
     input,
-    ...(hasExpected ? { expected } : {}),
-    status,
+    status: failed ? 'error' : split ? 'differ' : 'agree',
     groups,
     results,
     diffs,
   };
+  if (hasExpected) entry.expected = expected;
+  return entry;
+}
+
+function score<C>(
+  options: JudgeOptions<C>,
+  scorerNames: readonly string[],
+  output: unknown,
+  input: C,
+  version: string,
+): Record<string, number | null> {
+  const scores: Record<string, number | null> = {};
+  for (const name of scorerNames) {
+    let value: unknown;
+    try {
+      value = options.scorers[name](output, input, { version });
+    } catch {
+      value = null;
+    }
+    scores[name] =
+      typeof value === 'boolean' ? Number(value) : typeof value === 'number' && Number.isFinite(value) ? value : null;
+  }
+  return scores;
 }

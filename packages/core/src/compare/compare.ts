@@ -1,6 +1,7 @@
 /**
  * `compare()`: every case to every version, isolated; outputs, errors, times, agreement and diffs in one report.
  */
+import { performance } from 'node:perf_hooks';
 import type { CodebaseOptions } from '../codebase/zip-codebase.js';
 import { CodesaveError } from '../errors.js';
 import { type CallSpec, Invoker, resolveCall } from './call.js';
@@ -89,6 +90,7 @@ export async function compare<C = any>(options: CompareOptions<C>): Promise<Comp
     names,
     tolerance: settings.tolerance,
     scorers: options.scorers ?? {},
+    scorerNames: Object.keys(options.scorers ?? {}),
     expected: expectedOf,
     maxChanges: settings.maxChanges,
   };
@@ -249,6 +251,7 @@ async function runHere<C>(
   signal: AbortSignal | undefined,
 ): Promise<boolean> {
   const iterator = iterate(cases);
+  const array = Array.isArray(cases) ? (cases as C[]) : undefined;
   let index = 0;
   let aborted = signal?.aborted ?? false;
   const whenAborted = new Promise<void>((resolve) => {
@@ -262,13 +265,26 @@ async function runHere<C>(
       { once: true },
     );
   });
+  let lastTurn = performance.now();
   const lane = async () => {
     while (!aborted) {
-      const next = await iterator.next();
-      if (next.done || aborted) return;
+      let input: C;
+      if (array) {
+        if (index >= array.length) return;
+        input = array[index];
+      } else {
+        const next = await iterator.next();
+        if (next.done || aborted) return;
+        input = next.value;
+      }
       const i = index++;
-      const input = next.value;
-      const raw = await runCase(invokers, argsFor(input), i, settings.repeat, settings.tolerance, signal);
+      let raw = runCase(invokers, argsFor(input), i, settings.repeat, settings.tolerance, signal);
+      if (raw instanceof Promise) raw = await raw;
+      else if (performance.now() - lastTurn > 25) {
+        // synchronous calls: give the event loop a turn now and then (an abort, Ctrl-C, progress output)
+        await new Promise((resolve) => setImmediate(resolve));
+        lastTurn = performance.now();
+      }
       if (aborted) return; // a case cut short by the abort is left out
       record(i, input, raw);
     }

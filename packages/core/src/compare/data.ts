@@ -17,13 +17,63 @@ export interface ErrorData {
 
 const tag = (value: object) => Object.prototype.toString.call(value).slice(8, -1);
 
+const MISSING = Symbol('missing');
+
+/**
+ * The copies made so far in one conversion (cycles and shared references map to the same copy). Small
+ * values — most outputs and cases — are tracked in two arrays reused from call to call, larger ones in a Map:
+ * the harness then allocates little per call.
+ */
+class Memo {
+  #keys: object[] = [];
+  #values: unknown[] = [];
+  #map: Map<object, unknown> | undefined;
+  #busy = false;
+
+  get(key: object): unknown {
+    if (this.#map) return this.#map.has(key) ? this.#map.get(key) : MISSING;
+    const at = this.#keys.indexOf(key);
+    return at < 0 ? MISSING : this.#values[at];
+  }
+
+  set(key: object, value: unknown): void {
+    if (this.#map) {
+      this.#map.set(key, value);
+      return;
+    }
+    this.#keys.push(key);
+    this.#values.push(value);
+    if (this.#keys.length > 32) this.#map = new Map(this.#keys.map((k, i) => [k, this.#values[i]]));
+  }
+
+  /** One top-level conversion with this memo (a fresh one if it is already in use). */
+  run(value: unknown, convert: (value: unknown, memo: Memo) => unknown): unknown {
+    const memo = this.#busy ? new Memo() : this;
+    memo.#busy = true;
+    try {
+      return convert(value, memo);
+    } finally {
+      memo.#busy = false;
+      memo.#keys.length = 0;
+      memo.#values.length = 0;
+      memo.#map = undefined;
+    }
+  }
+}
+
+const hostMemo = new Memo();
+const realmMemo = new Memo();
+
 /** A host-realm copy of `value` (cycles and shared references kept). Functions and symbols become strings. */
-export function toHost(value: unknown, seen = new Map<object, unknown>()): unknown {
+export function toHost(value: unknown, seen?: Memo): unknown {
   if (value === null || (typeof value !== 'object' && typeof value !== 'function')) {
     return typeof value === 'symbol' ? value.toString() : value;
   }
+  if (!seen) return hostMemo.run(value, toHost);
   if (typeof value === 'function') return `[Function${value.name ? `: ${value.name}` : ' (anonymous)'}]`;
-  if (seen.has(value)) return seen.get(value);
+  const known = seen.get(value);
+  if (known !== MISSING) return known;
+  if (isPlainObject(value)) return copyKeys(value, {}, seen, toHost);
   if (Array.isArray(value)) {
     const out: unknown[] = [];
     seen.set(value, out);
@@ -61,24 +111,50 @@ export function toHost(value: unknown, seen = new Map<object, unknown>()): unkno
   if (types.isNativeError(value) || value instanceof Error) return errorToData(value);
   if (types.isPromise(value)) return '[Promise]';
   if (types.isWeakMap(value) || types.isWeakSet(value)) return `[${tag(value)}]`;
-  const out: Record<string, unknown> = {};
-  seen.set(value, out);
-  for (const key of Object.keys(value)) {
+  return copyKeys(value, {}, seen, toHost);
+}
+
+/** Every realm's `Object.prototype` met so far (checked once each, then known by identity). */
+const plainPrototypes = new WeakSet<object>([Object.prototype]);
+
+/** An object whose prototype is some realm's `Object.prototype`, or `null`. */
+function isPlainObject(value: object): boolean {
+  const proto = Object.getPrototypeOf(value);
+  if (proto === null || plainPrototypes.has(proto)) return true;
+  if (Object.getPrototypeOf(proto) === null && tag(value) === 'Object' && constructorName(proto) === 'Object') {
+    plainPrototypes.add(proto);
+    return true;
+  }
+  return false;
+}
+
+function constructorName(proto: object): string | undefined {
+  const ctor = Object.getOwnPropertyDescriptor(proto, 'constructor')?.value;
+  return typeof ctor === 'function' ? ctor.name : undefined;
+}
+
+/** Copies own enumerable string keys of `from` into `to`, each value through `convert`. */
+function copyKeys<T extends Record<string, unknown>>(
+  from: object,
+  to: T,
+  seen: Memo,
+  convert: (value: unknown, seen: Memo) => unknown,
+): T {
+  seen.set(from, to);
+  for (const key of Object.keys(from)) {
     let item: unknown;
     try {
-      item = (value as Record<string, unknown>)[key];
+      item = (from as Record<string, unknown>)[key];
     } catch (error) {
       item = `[getter threw: ${describeThrown(error)}]`;
     }
-    // defineProperty: a key named __proto__ stays data instead of changing the copy's prototype
-    Object.defineProperty(out, key, {
-      value: toHost(item, seen),
-      enumerable: true,
-      writable: true,
-      configurable: true,
-    });
+    const converted = convert(item, seen);
+    // a key named __proto__ stays data instead of changing the copy's prototype
+    if (key === '__proto__')
+      Object.defineProperty(to, key, { value: converted, enumerable: true, writable: true, configurable: true });
+    else (to as Record<string, unknown>)[key] = converted;
   }
-  return out;
+  return to;
 }
 
 /** What a thrown value (an error of any realm, or anything else thrown) becomes in the report. */
@@ -119,9 +195,11 @@ function describeThrown(value: unknown): string {
  * `Array.isArray`, `instanceof Object` and `JSON.stringify` behave as in native code); other objects (Date,
  * Map, typed arrays, …) are host copies, isolated all the same.
  */
-export function toRealm(value: unknown, realm: Realm | undefined, seen = new Map<object, unknown>()): unknown {
+export function toRealm(value: unknown, realm: Realm | undefined, seen?: Memo): unknown {
   if (value === null || typeof value !== 'object') return value;
-  if (seen.has(value)) return seen.get(value);
+  if (!seen) return realmMemo.run(value, (v, m) => toRealm(v, realm, m));
+  const known = seen.get(value);
+  if (known !== MISSING) return known;
   const context = realm?.context !== undefined;
   if (Array.isArray(value)) {
     const out: unknown[] = context ? new realm!.intrinsics.Array() : [];
@@ -131,17 +209,9 @@ export function toRealm(value: unknown, realm: Realm | undefined, seen = new Map
   }
   const proto = Object.getPrototypeOf(value);
   if (proto === Object.prototype || proto === null) {
-    const out: Record<string, unknown> = proto === null ? Object.create(null) : context ? realm!.newObject() : {};
-    seen.set(value, out);
-    for (const key of Object.keys(value)) {
-      Object.defineProperty(out, key, {
-        value: toRealm((value as Record<string, unknown>)[key], realm, seen),
-        enumerable: true,
-        writable: true,
-        configurable: true,
-      });
-    }
-    return out;
+    const out: Record<string, unknown> =
+      proto === null ? Object.create(null) : context ? new realm!.intrinsics.Object() : {};
+    return copyKeys(value, out, seen, (item, s) => toRealm(item, realm, s));
   }
   try {
     const copy = structuredClone(value);

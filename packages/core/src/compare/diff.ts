@@ -63,9 +63,43 @@ export function numbersClose(a: number, b: number, tolerance: Tolerance): boolea
 
 const exact = (t: Tolerance) => t.absolute === 0 && t.relative === 0;
 
+/**
+ * Equality of two host-realm data values as `toHost` makes them (arrays and plain objects of this realm): a
+ * quick walk over those, {@link realmEqual} for anything else and below a depth (cycles).
+ */
+export function dataEqual(a: unknown, b: unknown, depth = 0): boolean {
+  if (Object.is(a, b)) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  const proto = Object.getPrototypeOf(a);
+  if (depth > 64 || proto !== Object.getPrototypeOf(b)) return realmEqual(a, b);
+  if (proto === Array.prototype) {
+    const x = a as unknown[];
+    const y = b as unknown[];
+    if (x.length !== y.length) return false;
+    for (let i = 0; i < x.length; i++) {
+      if (!(i in x) || !(i in y)) return realmEqual(a, b);
+      if (!dataEqual(x[i], y[i], depth + 1)) return false;
+    }
+    return Object.keys(x).length === x.length && Object.keys(y).length === y.length ? true : realmEqual(a, b);
+  }
+  if (proto === Object.prototype) {
+    const x = a as Record<string, unknown>;
+    const y = b as Record<string, unknown>;
+    const keys = Object.keys(x);
+    if (keys.length !== Object.keys(y).length) return false;
+    for (const key of keys) {
+      if (!Object.hasOwn(y, key) || !dataEqual(x[key], y[key], depth + 1)) return false;
+    }
+    return Object.getOwnPropertySymbols(x).length === 0 && Object.getOwnPropertySymbols(y).length === 0
+      ? true
+      : realmEqual(a, b);
+  }
+  return realmEqual(a, b);
+}
+
 /** Whether two outputs are equal (deeply, across realms, numbers within `tolerance`). */
 export function outputsEqual(a: unknown, b: unknown, tolerance: Tolerance = NO_TOLERANCE): boolean {
-  if (exact(tolerance)) return realmEqual(a, b);
+  if (exact(tolerance)) return dataEqual(a, b);
   return diffOutputs(a, b, tolerance, 1).changes.length === 0;
 }
 

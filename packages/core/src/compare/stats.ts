@@ -20,7 +20,12 @@ export function timeStats(durations: readonly number[]): VersionMetrics['time'] 
   const sorted = [...durations].sort((a, b) => a - b);
   const total = sorted.reduce((sum, d) => sum + d, 0);
   return {
-    medianMs: median(sorted),
+    medianMs:
+      sorted.length === 0
+        ? 0
+        : sorted.length % 2
+          ? sorted[sorted.length >> 1]
+          : (sorted[(sorted.length >> 1) - 1] + sorted[sorted.length >> 1]) / 2,
     p95Ms: percentile(sorted, 95),
     meanMs: sorted.length ? total / sorted.length : 0,
     totalMs: total,
