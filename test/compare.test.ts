@@ -23,6 +23,7 @@ import {
   renderHtml,
   renderMarkdown,
   reportToJson,
+  toHost,
   ZipCodebase,
 } from '../packages/core/src/index.ts';
 
@@ -461,4 +462,29 @@ test('diffOutputs lists every difference with paths; diffSnapshots lists files a
   assert.equal(summary.unchanged, 1);
   assert.ok(summary.files[0].added > 0 && summary.files[0].removed > 0);
   assert.match(summary.files[0].patch!, /^--- a\/src\/model\.js\n\+\+\+ b\/src\/model\.js\n@@ -\d+,\d+ \+\d+,\d+ @@/);
+});
+
+test('toHost copies realm values as host data: getters that throw, __proto__ keys, cycles, functions', async () => {
+  const [a] = await fixture;
+  const cb = await ZipCodebase.open(a.zip);
+  try {
+    const make = cb.runtime.realm.compileFunction(
+      `const o = { a: 1, get bad() { throw new Error('no'); } };
+       const p = JSON.parse('{"__proto__": 5, "b": 2}');
+       const c = { list: [1, 2] }; c.self = c;
+       return [o, p, c, { f: function named() {} }];`,
+      [],
+      'make.js',
+    ) as () => unknown[];
+    const [o, p, c, f] = toHost(make()) as any[];
+    assert.equal(Object.getPrototypeOf(o), Object.prototype);
+    assert.deepEqual(o, { a: 1, bad: '[getter threw: Error: no]' });
+    assert.equal(Object.getPrototypeOf(p), Object.prototype);
+    assert.equal(Object.getOwnPropertyDescriptor(p, '__proto__')?.value, 5);
+    assert.equal(c.self, c);
+    assert.ok(Array.isArray(c.list));
+    assert.equal(f.f, '[Function: named]');
+  } finally {
+    await cb.dispose();
+  }
 });

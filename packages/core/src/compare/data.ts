@@ -62,6 +62,28 @@ class Memo {
 }
 
 const hostMemo = new Memo();
+
+/**
+ * The common case without bookkeeping: a plain object whose values are all primitives (no getters, no
+ * `__proto__` key), copied as a host object or one of `realm`'s. `MISSING` for anything else.
+ */
+function flatCopy(value: object, realm: Realm | undefined): unknown {
+  if (realm === undefined ? !isPlainObject(value) : Object.getPrototypeOf(value) !== Object.prototype) return MISSING;
+  const out = (realm ? new realm.intrinsics.Object() : {}) as Record<string, unknown>;
+  try {
+    for (const key in value) {
+      if (!Object.hasOwn(value, key) || key === '__proto__') return MISSING;
+      const item = (value as Record<string, unknown>)[key];
+      if ((item !== null && typeof item === 'object') || typeof item === 'function' || typeof item === 'symbol')
+        return MISSING;
+      out[key] = item;
+    }
+  } catch {
+    return MISSING; // a getter threw: the full copy records it
+  }
+  return out;
+}
+
 const realmMemo = new Memo();
 
 /** A host-realm copy of `value` (cycles and shared references kept). Functions and symbols become strings. */
@@ -69,7 +91,10 @@ export function toHost(value: unknown, seen?: Memo): unknown {
   if (value === null || (typeof value !== 'object' && typeof value !== 'function')) {
     return typeof value === 'symbol' ? value.toString() : value;
   }
-  if (!seen) return hostMemo.run(value, toHost);
+  if (!seen) {
+    const flat = flatCopy(value, undefined);
+    return flat !== MISSING ? flat : hostMemo.run(value, toHost);
+  }
   if (typeof value === 'function') return `[Function${value.name ? `: ${value.name}` : ' (anonymous)'}]`;
   const known = seen.get(value);
   if (known !== MISSING) return known;
@@ -197,7 +222,10 @@ function describeThrown(value: unknown): string {
  */
 export function toRealm(value: unknown, realm: Realm | undefined, seen?: Memo): unknown {
   if (value === null || typeof value !== 'object') return value;
-  if (!seen) return realmMemo.run(value, (v, m) => toRealm(v, realm, m));
+  if (!seen) {
+    const flat = flatCopy(value, realm?.context ? realm : undefined);
+    return flat !== MISSING ? flat : realmMemo.run(value, (v, m) => toRealm(v, realm, m));
+  }
   const known = seen.get(value);
   if (known !== MISSING) return known;
   const context = realm?.context !== undefined;
