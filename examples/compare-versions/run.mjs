@@ -1,9 +1,10 @@
-// The README's demo: save a model project twice with a change between, then load both snapshots
-// side by side in this one process and compare their answers on the same inputs.
+// The README's demo: save a model project twice with a change between, then compare both snapshots on the
+// same cases with compare(): each version loads in its own realm in this one process. Prints the summary
+// table and writes out/report.html (self-contained: open it in a browser).
 import { cp, mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { checkpoint, ZipCodebase } from 'codesave';
+import { checkpoint, compare, formatSummary, writeHtmlReport } from 'codesave';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const out = path.join(here, 'out');
@@ -22,29 +23,23 @@ for (const [i, s] of saved.entries()) {
     `saved v${i + 1}: ${path.relative(here, s.path)}  ${s.files} files, ${s.bytes} bytes, sha256 ${s.sha256.slice(0, 12)}`,
   );
 }
+console.log();
 
-// 2. Load both into this process, each in its own volume, module registry and realm.
-// (`await using v1 = …` disposes them automatically where the runtime supports explicit resource management.)
-const v1 = await ZipCodebase.open(saved[0].path);
-const v2 = await ZipCodebase.open(saved[1].path);
-const predictV1 = await v1._from('src', 'predict', 'predict_v1');
-const predictV2 = await v2._from('src', 'predict', 'predict_v2');
-const describe = await Promise.all([v1._from('src', 'describe'), v2._from('src', 'describe')]);
-console.log(`v1: ${describe[0]()}    v2: ${describe[1]()}\n`);
+// 2. Compare: every case to both versions (each isolated in its own volume, module registry and realm).
+const report = await compare({
+  versions: { v1: saved[0].path, v2: saved[1].path },
+  call: 'src:predict', // the export `predict` of the module `src`
+  cases: path.join(here, 'cases.jsonl'),
+  args: (c) => [c.text], // predict(text)
+  scorers: { accuracy: (prediction, c) => prediction.label === c.label },
+  seed: 42,
+});
+console.log(formatSummary(report));
 
-// 3. Same inputs, both versions, one table.
-const inputs = [
-  'I love this, it is great',
-  'not good at all',
-  'fast and fine',
-  'awful, buggy and slow',
-  'never bad',
-  'it is a phone',
-];
-const rows = inputs.map((text) => {
-  const a = predictV1(text);
-  const b = predictV2(text);
-  return [text, `${a.label} (${a.score})`, `${b.label} (${b.score})`, a.label === b.label ? '' : 'changed'];
+// 3. The same answers, one row per input.
+const rows = report.cases.map((c) => {
+  const [a, b] = c.results.map((r) => (r.ok ? `${r.output.label} (${r.output.score})` : `error: ${r.error.message}`));
+  return [c.input.text, a, b, c.results[0].output?.label === c.results[1].output?.label ? '' : 'changed'];
 });
 const header = ['input', 'v1', 'v2', ''];
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
@@ -53,10 +48,11 @@ const line = (cells) =>
     .map((c, i) => c.padEnd(widths[i]))
     .join('  ')
     .trimEnd();
-console.log(line(header));
+console.log(`\n${line(header)}`);
 console.log(line(widths.map((w) => '-'.repeat(w))));
 for (const row of rows) console.log(line(row));
 const changed = rows.filter((r) => r[3]).length;
 console.log(`\n${changed} of ${rows.length} predictions changed between v1 and v2.`);
 
-await Promise.all([v1.dispose(), v2.dispose()]);
+await writeHtmlReport(path.join(out, 'report.html'), report);
+console.log(`Wrote ${path.relative(process.cwd(), path.join(out, 'report.html'))}`);

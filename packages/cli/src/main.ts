@@ -11,6 +11,8 @@ const commands: Record<string, () => Promise<Command>> = {
   run: () => import('./commands/run.js').then((m) => m.run),
   push: () => import('./commands/push.js').then((m) => m.push),
   pull: () => import('./commands/pull.js').then((m) => m.pull),
+  compare: () => import('./commands/compare.js').then((m) => m.compareCommand),
+  diff: () => import('./commands/diff.js').then((m) => m.diff),
 };
 
 const usage = `Usage: codesave <command> [options]

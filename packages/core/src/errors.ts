@@ -34,6 +34,15 @@ export type CodesaveErrorCode =
   | 'ERR_ESM_UNSUPPORTED'
   | 'ERR_TRANSFORM_FAILED'
   | 'ERR_EXPORT_NOT_FOUND'
+  // compare (evaluation harness)
+  | 'ERR_CASES_NOT_FOUND'
+  | 'ERR_CASES_FORMAT'
+  | 'ERR_CASES_INVALID'
+  | 'ERR_VERSION_OPEN'
+  | 'ERR_NOT_CALLABLE'
+  | 'ERR_REPORT_INVALID'
+  | 'ERR_WORKER_FAILED'
+  | 'ERR_OUTPUT_EXISTS'
   // wandb
   | 'ERR_WANDB_AUTH'
   | 'ERR_WANDB_NOT_FOUND'

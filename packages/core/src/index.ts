@@ -25,7 +25,7 @@ export {
   UniqueCodebase,
   ZipCodebase,
 } from './codebase/index.js';
-export { assertRealmEqual, type RealmDifference, realmDifference, realmEqual } from './compare/realm-equal.js';
+export * from './compare/index.js';
 export { CodesaveError, type CodesaveErrorCode, isCodesaveError } from './errors.js';
 export { configureTransformCache } from './runtime/esm/index.js';
 export { nodeFeatures } from './runtime/features.js';

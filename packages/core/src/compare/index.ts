@@ -1,0 +1,29 @@
+/** compare/: versions side by side on the same cases — the evaluation harness and its reports. */
+export { assertNoRegressions, type NoRegressionOptions } from './assert.js';
+export { type CallResult, type CallSpec, parseCallSpec } from './call.js';
+export type { Scorer } from './case.js';
+export { type CasesSource, parseCsv, parseJsonLines, readCasesFile } from './cases.js';
+export { type CompareOptions, type CompareProgress, compare } from './compare.js';
+export { type ErrorData, preview, toHost } from './data.js';
+export { type Change, type Diff, diffOutputs, numbersClose, outputsEqual, type Tolerance } from './diff.js';
+export { assertRealmEqual, type RealmDifference, realmDifference, realmEqual } from './realm-equal.js';
+export { renderHtml } from './render-html.js';
+export { renderMarkdown } from './render-markdown.js';
+export { formatMs, formatSummary } from './render-text.js';
+export { parseReport, reportToJson } from './report-json.js';
+export {
+  type CaseReport,
+  type CompareReport,
+  CompareReportSchema,
+  REPORT_VERSION,
+  type VersionMetrics,
+  type VersionResult,
+} from './schema.js';
+export { type DiffSummary, diffSnapshots, type FileChange, renderPatch } from './snapshot-diff.js';
+export {
+  registerVersionScheme,
+  type VersionResolver,
+  type VersionSource,
+  type VersionsInput,
+} from './versions.js';
+export { checkReportTarget, writeHtmlReport, writeMarkdownReport } from './write-report.js';
