@@ -17,6 +17,15 @@ export {
 export { Codebase, type CodebaseOptions, ENTRY_EXTENSIONS, UniqueCodebase, ZipCodebase } from './codebase/index.js';
 export { assertRealmEqual, type RealmDifference, realmDifference, realmEqual } from './compare/realm-equal.js';
 export { CodesaveError, type CodesaveErrorCode, isCodesaveError } from './errors.js';
+export {
+  type OutputOptions,
+  type PreparedOutput,
+  prepareOutput,
+  removeStaleTemps,
+  removeTempFiles,
+  TEMP_SUFFIX,
+  trackTemp,
+} from './output-file.js';
 export { configureTransformCache } from './runtime/esm/index.js';
 export { nodeFeatures } from './runtime/features.js';
 export type { FsView } from './runtime/fs-view.js';

@@ -11,6 +11,7 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 import ignore, { type Ignore } from 'ignore';
 import { checkEntryName } from '../entry-names.js';
 import { CodesaveError } from '../errors.js';
+import { TEMP_SUFFIX } from '../output-file.js';
 import { readRegularTextSync } from './read-regular.js';
 
 /** A file (or symbolic link) that goes into the snapshot. */
@@ -59,7 +60,6 @@ export interface WalkOptions {
 }
 
 const NEVER = new Set(['.git', 'node_modules']);
-const TEMP_SUFFIX = '.codesave-tmp';
 
 const CODE_FILE = /\.(?:[cm]?[jt]sx?|json|jsonc|json5)$/i;
 const CODE_NAMES = new Set(['package.json', 'pnpm-lock.yaml', 'yarn.lock', 'bun.lock', 'bun.lockb', '.npmrc']);
@@ -275,5 +275,3 @@ function unreadable(path: string, cause: unknown): CodesaveError {
     { cause, details: { path, errno: code } },
   );
 }
-
-export { TEMP_SUFFIX };
