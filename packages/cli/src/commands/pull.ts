@@ -17,6 +17,7 @@ Options:
       --filename <name>   fetch this run file only, no artifact fallback (e.g. codebase.zip)
       --artifact          use the run's code artifact only, even if it has a codebase.zip
       --base-url <url>    W&B server (default: WANDB_BASE_URL, settings, https://api.wandb.ai)
+      --force             replace an output that is not a zip, or a symbolic link (the link itself)
       --json              print the result as JSON
   -h, --help              show this help
 
@@ -27,6 +28,7 @@ const flags = {
   filename: { type: 'string' },
   artifact: { type: 'boolean' },
   'base-url': { type: 'string' },
+  force: { type: 'boolean' },
   json: { type: 'boolean' },
 } as const;
 
@@ -42,6 +44,7 @@ export const pull: Command = {
     const progress = createProgress({ enabled: values.json ? false : undefined });
     const options = {
       output,
+      force: values.force ?? false,
       baseUrl: values['base-url'],
       onProgress: (p: { name: string; transferred: number; total?: number }) =>
         progress.update(p.transferred, p.total ?? p.transferred, `downloading ${p.name}`, 'bytes'),

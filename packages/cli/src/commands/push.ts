@@ -25,6 +25,7 @@ Options:
   -o, --output <zip>             keep the zip here (default: a temp file, removed after the upload)
       --base-url <url>           W&B server (default: WANDB_BASE_URL, settings, https://api.wandb.ai)
 ${checkpointFlagsHelp}
+      --force                    replace an output that is not a zip, or a symbolic link (the link itself)
       --json                     print the result as JSON
   -h, --help                     show this help
 
@@ -38,6 +39,7 @@ const flags = {
   output: { type: 'string', short: 'o' },
   'base-url': { type: 'string' },
   ...checkpointFlags,
+  force: { type: 'boolean' },
   json: { type: 'boolean' },
 } as const;
 
@@ -56,6 +58,7 @@ export const push: Command = {
         asArtifact: values['as-artifact'] ?? false,
         program: values.program,
         output: values.output,
+        force: values.force ?? false,
         baseUrl: values['base-url'],
         ...checkpointOptionsFrom(values),
         onCheckpointProgress: showCheckpointProgress(progress),
