@@ -11,6 +11,7 @@ const commands: Record<string, () => Promise<Command>> = {
   run: () => import('./commands/run.js').then((m) => m.run),
   push: () => import('./commands/push.js').then((m) => m.push),
   pull: () => import('./commands/pull.js').then((m) => m.pull),
+  verify: () => import('./commands/verify.js').then((m) => m.verify),
 };
 
 const usage = `Usage: codesave <command> [options]
