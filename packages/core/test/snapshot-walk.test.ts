@@ -1,6 +1,7 @@
 // Which files a snapshot holds: gitignore semantics, the ignore option, filters, links, roots, the output.
-import { spawnSync } from 'node:child_process';
+
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
