@@ -169,21 +169,20 @@ describe('the cache: a verified snapshot runs only its own bytes', () => {
       .toString('latin1')
       .replaceAll('GOOD', 'EVIL');
     const victimCache = join(shared, 'codesave-0');
+    // the attacker: a shell of uid 65534 (the node binary may sit where that user cannot run it)
     const attacker = spawnSync(
-      process.execPath,
+      'sh',
       [
-        '-e',
-        `const fs = require('node:fs');
-         fs.mkdirSync(${JSON.stringify(join(victimCache, 'packs'))}, { recursive: true, mode: 0o777 });
-         fs.chmodSync(${JSON.stringify(victimCache)}, 0o777);
-         fs.chmodSync(${JSON.stringify(join(victimCache, 'packs'))}, 0o777);
-         fs.writeFileSync(${JSON.stringify(join(victimCache, 'packs', pack))}, fs.readFileSync(0, 'latin1'), 'latin1');
-         process.stdout.write(String(process.getuid()));`,
+        '-c',
+        'umask 0; mkdir -p "$1/packs" && chmod 777 "$1" "$1/packs" && cat > "$1/packs/$2" && id -u',
+        'sh',
+        victimCache,
+        pack,
       ],
-      { uid: 65534, gid: 65534, input: poisoned, encoding: 'utf8', cwd: '/' },
+      { uid: 65534, gid: 65534, input: Buffer.from(poisoned, 'latin1'), encoding: 'utf8', cwd: '/' },
     );
     assert.equal(attacker.status, 0, attacker.stderr);
-    assert.equal(attacker.stdout, '65534');
+    assert.equal(attacker.stdout.trim(), '65534');
     assert.equal(statSync(victimCache).uid, 65534);
     const victim = spawnSync(
       process.execPath,
