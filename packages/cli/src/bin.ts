@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { removeTempFiles } from '@codesave/core';
 import { main } from './main.js';
 
 const args = process.argv.slice(2);
@@ -9,5 +10,18 @@ if (args[0] !== 'run') {
     if (error.code !== 'EPIPE') throw error;
     process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
   });
+}
+// Ctrl-C or a SIGTERM mid-save or mid-download: remove the command's temp files, then exit as a shell reports a
+// signal (128 + its number). Not for `run`: the program decides what its signals do, as under node.
+if (args[0] !== 'run') {
+  for (const [signal, code] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const) {
+    process.once(signal, () => {
+      removeTempFiles();
+      process.exit(code);
+    });
+  }
 }
 process.exitCode = await main(args);

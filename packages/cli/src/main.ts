@@ -13,6 +13,7 @@ const commands: Record<string, () => Promise<Command>> = {
   pull: () => import('./commands/pull.js').then((m) => m.pull),
   compare: () => import('./commands/compare.js').then((m) => m.compareCommand),
   diff: () => import('./commands/diff.js').then((m) => m.diff),
+  verify: () => import('./commands/verify.js').then((m) => m.verify),
 };
 
 const usage = `Usage: codesave <command> [options]

@@ -27,6 +27,7 @@ export type CodesaveErrorCode =
   | 'ERR_ZIP_TOO_LARGE'
   | 'ERR_ZIP_CRC_MISMATCH'
   | 'ERR_ZIP_HASH_MISMATCH'
+  | 'ERR_ZIP_CHANGED'
   | 'ERR_ZIP_ENTRY_NOT_FOUND'
   // runtime (load side)
   | 'ERR_DISPOSED'

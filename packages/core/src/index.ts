@@ -7,7 +7,9 @@ export {
   type Archive,
   type ArchiveEntry,
   type ArchiveEntryType,
+  type ArchiveMismatch,
   type ArchiveOptions,
+  archiveMismatches,
   checkEntryName,
   openArchive,
   readArchiveManifest,
@@ -27,6 +29,15 @@ export {
 } from './codebase/index.js';
 export * from './compare/index.js';
 export { CodesaveError, type CodesaveErrorCode, isCodesaveError } from './errors.js';
+export {
+  type OutputOptions,
+  type PreparedOutput,
+  prepareOutput,
+  removeStaleTemps,
+  removeTempFiles,
+  TEMP_SUFFIX,
+  trackTemp,
+} from './output-file.js';
 export { configureTransformCache } from './runtime/esm/index.js';
 export { nodeFeatures } from './runtime/features.js';
 export type { FsView } from './runtime/fs-view.js';

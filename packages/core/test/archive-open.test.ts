@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import * as zlib from 'node:zlib';
-import { openArchive, verifyArchive } from '@codesave/core';
+import { minimalManifest, openArchive, verifyArchive } from '@codesave/core';
 import yazl from 'yazl';
 import { crc32, crc32Table } from '../src/archive/crc32.js';
 import { centralHeader, crc, endRecord, localHeader, UNIX_FILE, zipBytes } from './archive-zipbytes.js';
@@ -448,8 +448,13 @@ test('verifyArchive compares sha256 and size of every listed file, and refuses u
     'ERR_ZIP_HASH_MISMATCH',
     'l.js',
   );
-  // a stand-in manifest verifies nothing
-  verifyArchive(archive, { files: [], tool: { name: 'unknown' } });
+  // a stand-in manifest (made for a zip without codesave.json) verifies nothing; one merely claiming to be is verified
+  verifyArchive(archive, minimalManifest(['a.js']));
+  await rejects(
+    () => verifyArchive(archive, { files: [], tool: { name: 'unknown' } }),
+    'ERR_ZIP_HASH_MISMATCH',
+    'not listed in the manifest',
+  );
 });
 
 test('bytes prepended to a zip (a shebang line) are skipped, as unzip does', async () => {

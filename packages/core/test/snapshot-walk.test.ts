@@ -1,5 +1,7 @@
 // Which files a snapshot holds: gitignore semantics, the ignore option, filters, links, roots, the output.
+
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -304,8 +306,11 @@ describe('symbolic links', () => {
 });
 
 describe('the output', () => {
-  test('an output inside the saved directory is never stored, nor an earlier one, nor a stale temp file', async () => {
-    const root = writeTree(tempDir(), { 'a.js': 'x', '.snap.zip.123-abcd.codesave-tmp': 'stale' });
+  test('an output inside the saved directory is never stored, nor an earlier one, nor a temp file; stale ones are removed', async () => {
+    // a temp file of a process that is gone is removed by the next save; one of a live process (pid 1) stays
+    const dead = spawnSync(process.execPath, ['-e', '']).pid!;
+    const stale = `.snap.zip.${dead}-abcd.codesave-tmp`;
+    const root = writeTree(tempDir(), { 'a.js': 'x', [stale]: 'stale', '.snap.zip.1-abcd.codesave-tmp': 'live' });
     const out = join(root, 'snap.zip');
     await checkpoint(root, { output: out });
     const first = storedFiles(out);
@@ -314,7 +319,7 @@ describe('the output', () => {
     const again = await checkpoint(root, { output: out });
     assert.deepEqual(storedFiles(out), ['a.js', 'b.js']);
     assert.equal(again.files, 2);
-    assert.deepEqual(listTree(root), ['.snap.zip.123-abcd.codesave-tmp', 'a.js', 'b.js', 'snap.zip']);
+    assert.deepEqual(listTree(root), ['.snap.zip.1-abcd.codesave-tmp', 'a.js', 'b.js', 'snap.zip']);
   });
 
   test('default output is codebase.zip in the current directory', async () => {

@@ -7,7 +7,14 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
-import { type CheckpointOptions, CodesaveError, checkpoint, isCodesaveError } from '@codesave/core';
+import {
+  type CheckpointOptions,
+  CodesaveError,
+  checkpoint,
+  isCodesaveError,
+  prepareOutput,
+  trackTemp,
+} from '@codesave/core';
 import {
   type ArtifactSummary,
   listOutputArtifacts,
@@ -31,8 +38,13 @@ export interface DownloadFromWandbOptions extends WandbClientOptions {
    * (`codebase.zip`, `files/codebase.zip`, else its code artifact checkpointed into a zip).
    */
   filename?: string;
-  /** Where to write it (default: `<tmpdir>/codesave-wandb/<entity>/<project>/<id>/<filename>`). Replaced atomically. */
+  /**
+   * Where to write it (default: `<tmpdir>/codesave-wandb/<entity>/<project>/<id>/<filename>`). Replaced atomically,
+   * and only when it is a zip (or empty); a symbolic link there is never followed (see `prepareOutput`).
+   */
   output?: string;
+  /** Replace an output that is a symbolic link (the link itself) or a regular file that is not a zip. */
+  force?: boolean;
   /**
    * How many times to look again for a file the server lists as not uploaded yet (the real service may list
    * a new file late). Default 5, 2 s apart (scaled by `retry.timeScale`).
@@ -137,6 +149,7 @@ async function downloadRunFile(
         output,
         md5: file.md5,
         size: file.sizeBytes,
+        force: options.force,
       });
       return got.path;
     }
@@ -154,6 +167,8 @@ async function downloadRunFile(
 export interface ZipFromWandbArtifactOptions extends WandbClientOptions {
   /** Where to write the zip (default: `<tmpdir>/codesave-wandb/<entity>/<project>/<id>/code-artifact.zip`). */
   output?: string;
+  /** Replace an output that is a symbolic link (the link itself) or a regular file that is not a zip. */
+  force?: boolean;
   /** Options for the `checkpoint()` of the downloaded files. */
   checkpoint?: Omit<CheckpointOptions, 'output'>;
 }
@@ -206,16 +221,20 @@ async function zipFromArtifact(
   }
   const artifact = found[0];
   const output = resolve(options.output ?? defaultOutput(run, 'code-artifact.zip'));
+  await mkdir(dirname(output), { recursive: true });
+  // refused before anything is downloaded when the output may not be replaced
+  (await prepareOutput(output, { force: options.force })).discard();
   const temp = await mkdtemp(join(tmpdir(), 'codesave-artifact-'));
+  const untrack = trackTemp(temp); // removed on SIGINT/SIGTERM by the CLI
   try {
     const root = join(temp, 'code');
     await mkdir(root, { recursive: true });
     await downloadArtifactFiles(client, artifact.id, root);
-    await mkdir(dirname(output), { recursive: true });
-    const made = await checkpoint(root, { ...options.checkpoint, output });
+    const made = await checkpoint(root, { ...options.checkpoint, output, force: options.force });
     return made.path;
   } finally {
     await rm(temp, { recursive: true, force: true });
+    untrack();
   }
 }
 

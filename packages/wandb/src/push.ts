@@ -9,6 +9,7 @@ import {
   checkpoint,
   MANIFEST_NAME,
   openArchive,
+  trackTemp,
 } from '@codesave/core';
 import { createRunFiles, markUploaded, type ResolvedRun, upsertRun } from './api.js';
 import { type ArtifactFileSource, codeArtifactName, type LoggedArtifact, logCodeArtifact } from './artifact.js';
@@ -96,6 +97,7 @@ export async function checkpointToWandb(
   const run: ResolvedRun = { entity: upserted.entity, project: upserted.project, id: upserted.id, live: target.live };
 
   const temp = options.output ? undefined : await mkdtemp(join(tmpdir(), 'codesave-push-'));
+  const untrack = temp ? trackTemp(temp) : () => {}; // removed on SIGINT/SIGTERM by the CLI
   try {
     const {
       run: _run,
@@ -146,6 +148,7 @@ export async function checkpointToWandb(
     };
   } finally {
     if (temp) await rm(temp, { recursive: true, force: true });
+    untrack();
   }
 }
 

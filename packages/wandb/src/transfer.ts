@@ -4,15 +4,15 @@
  * hashing as they go, and are renamed into place only once size and MD5 match what the server said.
  * Neither direction ever holds a whole file in memory.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rename, stat, unlink } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
-import { basename, dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { CodesaveError } from '@codesave/core';
+import { CodesaveError, prepareOutput } from '@codesave/core';
 import type { WandbClient } from './client.js';
 import { isRetryableStorageStatus, parseRetryAfter, TransientError, withRetry } from './retry.js';
 
@@ -142,6 +142,8 @@ export interface DownloadRequest {
   auth?: boolean;
   /** Times a complete but corrupted download is tried again (default 2). */
   corruptRetries?: number;
+  /** Replace an output that is a symbolic link (the link itself) or a regular file that is not a zip. */
+  force?: boolean;
 }
 
 export interface DownloadResult {
@@ -159,6 +161,8 @@ const MAX_REDIRECTS = 10;
 export async function downloadFile(client: WandbClient, request: DownloadRequest): Promise<DownloadResult> {
   const output = resolve(request.output);
   await mkdir(dirname(output), { recursive: true });
+  // the rule of every writer (prepareOutput): checked before anything is downloaded, and again before the rename
+  (await prepareOutput(output, { force: request.force })).discard();
   const what = `download ${request.name}`;
   let corrupt = 0;
   const corruptRetries = request.corruptRetries ?? 2;
@@ -167,7 +171,8 @@ export async function downloadFile(client: WandbClient, request: DownloadRequest
     client.retryOptions(),
     async (attempt) => {
       client.log(`${what} (attempt ${attempt})`);
-      const temp = join(dirname(output), `.${basename(output)}.${randomBytes(6).toString('hex')}.part`);
+      const prepared = await prepareOutput(output, { force: request.force });
+      const temp = prepared.temp;
       try {
         const got = await fetchToFile(client, request, temp);
         const problems: string[] = [];
@@ -184,18 +189,10 @@ export async function downloadFile(client: WandbClient, request: DownloadRequest
           }
           throw new TransientError(message);
         }
-        try {
-          await rename(temp, output);
-        } catch (error) {
-          const code = (error as NodeJS.ErrnoException).code;
-          throw new CodesaveError('ERR_WANDB_TRANSFER', `cannot write ${output}: ${code ?? (error as Error).message}`, {
-            cause: error,
-            details: { path: output },
-          });
-        }
+        await prepared.commit();
         return { path: output, bytes: got.bytes, md5: got.md5 };
       } finally {
-        await unlink(temp).catch(() => {});
+        prepared.discard();
       }
     },
     (last, attempts) =>

@@ -18,6 +18,7 @@ Options:
       --filename <name>   fetch this run file only, no artifact fallback (e.g. codebase.zip)
       --artifact          use the run's code artifact only, even if it has a codebase.zip
 ${wandbFlagsHelp}
+      --force             replace an output that is not a zip, or a symbolic link (the link itself)
       --json              print the result as JSON
   -h, --help              show this help
 
@@ -28,6 +29,7 @@ const flags = {
   filename: { type: 'string' },
   artifact: { type: 'boolean' },
   ...wandbFlags,
+  force: { type: 'boolean' },
   json: { type: 'boolean' },
 } as const;
 
@@ -44,6 +46,7 @@ export const pull: Command = {
     const options = {
       output,
       ...wandbOptionsFrom('pull', values),
+      force: values.force ?? false,
       onProgress: (p: { name: string; transferred: number; total?: number }) =>
         progress.update(p.transferred, p.total ?? p.transferred, `downloading ${p.name}`, 'bytes'),
     };

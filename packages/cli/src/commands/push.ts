@@ -26,6 +26,7 @@ Options:
   -o, --output <zip>             keep the zip here (default: a temp file, removed after the upload)
 ${wandbFlagsHelp}
 ${checkpointFlagsHelp}
+      --force                    replace an output that is not a zip, or a symbolic link (the link itself)
       --json                     print the result as JSON
   -h, --help                     show this help
 
@@ -39,6 +40,7 @@ const flags = {
   output: { type: 'string', short: 'o' },
   ...wandbFlags,
   ...checkpointFlags,
+  force: { type: 'boolean' },
   json: { type: 'boolean' },
 } as const;
 
@@ -58,6 +60,7 @@ export const push: Command = {
         program: values.program,
         output: values.output,
         ...wandbOptionsFrom('push', values),
+        force: values.force ?? false,
         ...checkpointOptionsFrom(values),
         onCheckpointProgress: showCheckpointProgress(progress),
         onProgress: (p) => progress.update(p.transferred, p.total ?? p.transferred, `uploading ${p.name}`, 'bytes'),

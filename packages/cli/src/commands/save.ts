@@ -18,6 +18,7 @@ nor node_modules/ unless --include-deps.
 Options:
   -o, --output <zip>             where to write (default: codebase.zip in the current directory)
 ${checkpointFlagsHelp}
+      --force                    replace an output that is not a zip, or a symbolic link (the link itself)
       --json                     print the result as JSON
   -h, --help                     show this help
 
@@ -34,6 +35,7 @@ export const save: Command = {
     try {
       result = await checkpoint(positionals, {
         output: values.output,
+        force: values.force ?? false,
         ...checkpointOptionsFrom(values),
         onProgress: showCheckpointProgress(progress),
       });
@@ -52,6 +54,7 @@ export const save: Command = {
 const flags = {
   output: { type: 'string', short: 'o' },
   ...checkpointFlags,
+  force: { type: 'boolean' },
   json: { type: 'boolean' },
 } as const;
 

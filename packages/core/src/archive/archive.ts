@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as zlib from 'node:zlib';
 import { CodesaveError, type CodesaveErrorCode } from '../errors.js';
 import { crc32 } from './crc32.js';
+import { digestOf } from './digest.js';
 import { checkEntryName, resolveLinkInside } from './names.js';
 import { shareContents, sharedContents } from './shared-contents.js';
 import { type ByteSource, fdSource, memorySource } from './source.js';
@@ -669,6 +670,15 @@ function buildUnsafe(src: ByteSource, label: string, path: string | undefined, o
   if (options.eager) for (const e of entries.values()) if (e.type === 'file') cache.set(e.name, inflate(e));
   const keepLimit = options.keepLimit ?? DEFAULT_KEEP_LIMIT;
   let kept = 0;
+  /** sha256 of each entry's first read, for archives read through a descriptor (see `read`). */
+  const firstDigests = new Map<string, string>();
+  const zipChanged = (name: string, cause?: unknown) =>
+    new CodesaveError(
+      'ERR_ZIP_CHANGED',
+      `${label}: the zip changed on disk while it was open: '${name}' no longer holds the bytes first read (and verified). ` +
+        'Refusing to use it; open the zip again once nothing is writing to it.',
+      { cause, details: { entry: name } },
+    );
 
   const publicEntries = new Map<string, ArchiveEntry>();
   for (const e of entries.values()) {
@@ -693,13 +703,30 @@ function buildUnsafe(src: ByteSource, label: string, path: string | undefined, o
           { details: { entry: name } },
         );
       }
-      return cache.get(e.name) ?? (options.share ? readShared(e) : inflate(e));
+      const kept = cache.get(e.name);
+      if (kept) return kept;
+      if (!src.mutable) return options.share ? readShared(e) : inflate(e);
+      // Read through a descriptor: the file may have changed since it was opened (or verified). Every read of an
+      // entry must give the bytes its first read gave — the ones verification hashed — CRC or not.
+      let out: Buffer;
+      try {
+        out = options.share ? readShared(e) : inflate(e);
+      } catch (error) {
+        if (src.changed()) throw zipChanged(e.name, error);
+        throw error;
+      }
+      const digest = digestOf(out);
+      const first = firstDigests.get(e.name);
+      if (first === undefined) firstDigests.set(e.name, digest);
+      else if (first !== digest) throw zipChanged(e.name);
+      return out;
     },
     keep(name: string, bytes: Buffer): boolean {
       if (closed) return false;
       const e = entries.get(name);
       if (e?.type !== 'file' || cache.has(name)) return false;
       if (bytes.length !== e.size || bytes.length > KEEP_FILE_LIMIT || kept + bytes.length > keepLimit) return false;
+      if (src.mutable && firstDigests.get(name) !== digestOf(bytes)) return false;
       kept += bytes.length;
       cache.set(name, bytes);
       return true;

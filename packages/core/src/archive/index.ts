@@ -10,4 +10,10 @@ export {
   openArchive,
 } from './archive.js';
 export { checkEntryName } from './names.js';
-export { readArchiveManifest, type VerifiableManifest, verifyArchive } from './verify.js';
+export {
+  type ArchiveMismatch,
+  archiveMismatches,
+  readArchiveManifest,
+  type VerifiableManifest,
+  verifyArchive,
+} from './verify.js';

@@ -4,6 +4,10 @@ import { CodesaveError } from '../errors.js';
 
 export interface ByteSource {
   readonly size: number;
+  /** True when the bytes live in a file that may change while the archive is open (read through a descriptor). */
+  readonly mutable: boolean;
+  /** Whether the file changed since it was opened (size, modification or change time, inode); false for memory. */
+  changed(): boolean;
   /** Exactly `length` bytes at `offset` (a view for memory sources); throws `ERR_ZIP_CORRUPT` if short. */
   read(offset: number, length: number): Buffer;
   close(): void;
@@ -13,6 +17,8 @@ export function memorySource(bytes: Uint8Array, label: string): ByteSource {
   const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   return {
     size: buf.length,
+    mutable: false,
+    changed: () => false,
     read(offset, length) {
       if (offset < 0 || length < 0 || offset + length > buf.length) throw truncated(label, offset, length, buf.length);
       return buf.subarray(offset, offset + length);
@@ -23,8 +29,19 @@ export function memorySource(bytes: Uint8Array, label: string): ByteSource {
 
 export function fdSource(fd: number, size: number, label: string): ByteSource {
   let open = true;
+  const at = fs.fstatSync(fd);
   return {
     size,
+    mutable: true,
+    changed() {
+      if (!open) return false;
+      try {
+        const now = fs.fstatSync(fd);
+        return now.size !== at.size || now.mtimeMs !== at.mtimeMs || now.ctimeMs !== at.ctimeMs || now.ino !== at.ino;
+      } catch {
+        return true;
+      }
+    },
     read(offset, length) {
       if (!open) throw new CodesaveError('ERR_ZIP_CORRUPT', `${label}: the archive was closed; open it again.`);
       if (offset < 0 || length < 0 || offset + length > size) throw truncated(label, offset, length, size);

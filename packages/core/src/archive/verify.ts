@@ -1,49 +1,75 @@
 /** Checks a zip against its manifest's sha256s before any of its code runs. */
-import * as crypto from 'node:crypto';
-import { CodesaveError } from '../errors.js';
-import { GIT_PATCH_NAME, MANIFEST_NAME, type Manifest, parseManifest } from '../snapshot/manifest.js';
+import { createHash } from 'node:crypto';
+import { CodesaveError, isCodesaveError } from '../errors.js';
+import {
+  contentHashOf,
+  GIT_PATCH_NAME,
+  isStandInManifest,
+  MANIFEST_NAME,
+  type Manifest,
+  parseManifest,
+} from '../snapshot/manifest.js';
 import type { Archive } from './archive.js';
-
-/** One-shot `crypto.hash` where the running Node has it (≥ 20.12): ~2× faster than `createHash` for small files. */
-const oneShot = (crypto as { hash?: (algorithm: string, data: Uint8Array, encoding: 'hex') => string }).hash;
-const sha256 = (data: Uint8Array): string =>
-  typeof oneShot === 'function'
-    ? oneShot('sha256', data, 'hex')
-    : crypto.createHash('sha256').update(data).digest('hex');
-/**
- * Digests of contents already hashed, by buffer: a second version's unchanged files are the very (read-only)
- * buffers the first one inflated and verified (`shared-contents.ts`), so they are not hashed again.
- */
-const digests = new WeakMap<Uint8Array, string>();
-const digestOf = (data: Uint8Array): string => {
-  let digest = digests.get(data);
-  if (digest === undefined) {
-    digest = sha256(data);
-    digests.set(data, digest);
-  }
-  return digest;
-};
+import { digestOf } from './digest.js';
 
 /** The part of a manifest that verification reads. */
-export type VerifiableManifest = Pick<Manifest, 'files'> & { tool?: { name?: string } };
+export type VerifiableManifest = Pick<Manifest, 'files'> & { tool?: { name?: string }; contentHash?: string };
+
+/** One way a zip differs from its manifest. `path` is the entry (`codesave.json` for the manifest itself). */
+export interface ArchiveMismatch {
+  path: string;
+  /** What differs, e.g. `has a different sha256`. */
+  problem: string;
+  /** `ERR_ZIP_HASH_MISMATCH`, or the code of the error reading the entry gave (`ERR_ZIP_CRC_MISMATCH`, …). */
+  code: string;
+}
 
 /**
  * Compares every file listed in `manifest.files` with the zip (sha256 and size; for a symlink, its
- * target text), and refuses files the manifest does not list. Throws `ERR_ZIP_HASH_MISMATCH` naming
- * the first path that differs. Each file's inflated bytes are handed to `archive.keep` once they match,
- * so reading them later costs no second inflate (within the archive's `keepLimit`). A stand-in manifest
- * (`minimalManifest`, `tool.name === 'unknown'`) has nothing to verify and passes.
+ * target text), refuses files the manifest does not list, and checks the manifest's own `contentHash` against
+ * its file list. Throws `ERR_ZIP_HASH_MISMATCH` naming the first path that differs. Each file's inflated bytes
+ * are handed to `archive.keep` once they match, so reading them later costs no second inflate (within the
+ * archive's `keepLimit`). A stand-in manifest (made by `minimalManifest` for a zip without one) has nothing to
+ * verify and passes.
  */
 export function verifyArchive(archive: Archive, manifest: VerifiableManifest): void {
-  if (manifest.tool?.name === 'unknown') return;
+  compare(archive, manifest, (mismatch) => {
+    throw new CodesaveError('ERR_ZIP_HASH_MISMATCH', message(archive, mismatch), {
+      details: { path: mismatch.path },
+    });
+  });
+}
+
+/**
+ * Every way the zip differs from `manifest` (what {@link verifyArchive} checks, without stopping at the first):
+ * an empty list when it is the snapshot its manifest describes.
+ */
+export function archiveMismatches(archive: Archive, manifest: VerifiableManifest): ArchiveMismatch[] {
+  const found: ArchiveMismatch[] = [];
+  compare(archive, manifest, (mismatch) => found.push(mismatch));
+  return found;
+}
+
+function message(archive: Archive, { path, problem }: ArchiveMismatch): string {
+  return (
+    `${archive.source ?? '<zip bytes>'}: '${path}' ${problem}, so the zip is not the snapshot its ${MANIFEST_NAME} describes. ` +
+    'It was changed after saving, or damaged: save it again, or open it with verify: false if you accept that.'
+  );
+}
+
+function compare(archive: Archive, manifest: VerifiableManifest, report: (mismatch: ArchiveMismatch) => void): void {
+  if (isStandInManifest(manifest)) return;
   const label = archive.source ?? '<zip bytes>';
-  const mismatch = (path: string, what: string) =>
-    new CodesaveError(
-      'ERR_ZIP_HASH_MISMATCH',
-      `${label}: '${path}' ${what}, so the zip is not the snapshot its ${MANIFEST_NAME} describes. ` +
-        'It was changed after saving, or damaged: save it again, or open it with verify: false if you accept that.',
-      { details: { path } },
-    );
+  const mismatch = (path: string, problem: string, code = 'ERR_ZIP_HASH_MISMATCH') => report({ path, problem, code });
+  // The manifest's own hash over its file list: a file rewritten together with its sha256 leaves it stale.
+  if (manifest.contentHash !== undefined) {
+    const actual = contentHashOf(manifest.files, (text) => createHash('sha256').update(text).digest('hex'));
+    if (actual !== manifest.contentHash)
+      mismatch(
+        MANIFEST_NAME,
+        `has a contentHash (${manifest.contentHash}) that is not the hash of its file list (${actual})`,
+      );
+  }
   const listed = new Set<string>();
   for (const file of manifest.files) {
     // each path once: a manifest listing one large file thousands of times would make verification
@@ -57,24 +83,47 @@ export function verifyArchive(archive: Archive, manifest: VerifiableManifest): v
     }
     listed.add(file.path);
     const entry = archive.entries.get(file.path);
-    if (!entry || entry.type === 'directory') throw mismatch(file.path, 'is listed in the manifest but missing');
+    if (!entry || entry.type === 'directory') {
+      mismatch(file.path, 'is listed in the manifest but missing');
+      continue;
+    }
     const link = (file as { link?: string }).link;
     if (link !== undefined) {
-      if (entry.type !== 'symlink') throw mismatch(file.path, 'is a symlink in the manifest but not in the zip');
-      if (entry.linkTarget !== link) throw mismatch(file.path, `links to '${entry.linkTarget}', not '${link}'`);
+      if (entry.type !== 'symlink') {
+        mismatch(file.path, 'is a symlink in the manifest but not in the zip');
+        continue;
+      }
+      if (entry.linkTarget !== link) {
+        mismatch(file.path, `links to '${entry.linkTarget}', not '${link}'`);
+        continue;
+      }
     } else if (entry.type === 'symlink') {
-      throw mismatch(file.path, 'is a symlink in the zip but a file in the manifest');
+      mismatch(file.path, 'is a symlink in the zip but a file in the manifest');
+      continue;
     }
-    if (entry.size !== file.size) throw mismatch(file.path, `has ${entry.size} bytes, not ${file.size}`);
-    const bytes = archive.read(file.path);
-    if (digestOf(bytes) !== file.sha256) throw mismatch(file.path, 'has a different sha256');
+    if (entry.size !== file.size) {
+      mismatch(file.path, `has ${entry.size} bytes, not ${file.size}`);
+      continue;
+    }
+    let bytes: Buffer;
+    try {
+      bytes = archive.read(file.path);
+    } catch (error) {
+      if (!isCodesaveError(error)) throw error;
+      mismatch(file.path, `cannot be read (${error.message})`, error.code);
+      continue;
+    }
+    if (digestOf(bytes) !== file.sha256) {
+      mismatch(file.path, 'has a different sha256');
+      continue;
+    }
     // The volume then serves these very bytes (the ones just checked) without inflating them again.
     if (entry.type === 'file') archive.keep(file.path, bytes);
   }
   for (const entry of archive.entries.values()) {
     if (entry.type === 'directory' || listed.has(entry.name)) continue;
     if (entry.name === MANIFEST_NAME || entry.name === GIT_PATCH_NAME) continue;
-    throw mismatch(entry.name, 'is in the zip but not listed in the manifest');
+    mismatch(entry.name, 'is in the zip but not listed in the manifest');
   }
 }
 

@@ -20,7 +20,7 @@ import { CodesaveError } from '../errors.js';
 import { createLoaderHooks, type LoaderHooks } from '../runtime/hooks.js';
 import { Realm } from '../runtime/realm.js';
 import { type CjsModule, type CodesaveWarning, Runtime } from '../runtime/runtime.js';
-import { MANIFEST_NAME, type Manifest, minimalManifest } from '../snapshot/index.js';
+import { isStandInManifest, MANIFEST_NAME, type Manifest, minimalManifest } from '../snapshot/index.js';
 import { type CodebaseFs, type CodebaseVolume, mountVolume } from '../volume/index.js';
 import { fromModule } from './from.js';
 import { createLoaderFs } from './loader-fs.js';
@@ -51,7 +51,9 @@ export interface CodebaseOptions
   hooks?: (runtime: Runtime) => LoaderHooks;
   /**
    * Where transformed ES modules/TypeScript and V8 code caches are kept (one pack file per codebase); `false`
-   * disables the disk cache. Default: `configureTransformCache`, `$CODESAVE_CACHE_DIR`, `<os tmpdir>/codesave-cache`.
+   * disables the disk cache. Default: `configureTransformCache`, `$CODESAVE_CACHE_DIR`,
+   * `$XDG_CACHE_HOME/codesave`, `~/.cache/codesave`, `<os tmpdir>/codesave-<uid>`. A directory another user owns or
+   * others may write is refused (a warning; no disk cache), and every entry read back is authenticated.
    */
   cacheDir?: string | false;
 }
@@ -306,8 +308,7 @@ function verifiedHashes(
   manifest: Manifest,
   options: CodebaseOptions,
 ): (() => ReadonlyMap<string, string>) | undefined {
-  if (options.verify === false || !archive.entries.has(MANIFEST_NAME) || manifest.tool.name === 'unknown')
-    return undefined;
+  if (options.verify === false || !archive.entries.has(MANIFEST_NAME) || isStandInManifest(manifest)) return undefined;
   let hashes: Map<string, string> | undefined;
   return () => {
     hashes ??= new Map(manifest.files.filter((file) => file.link === undefined).map((f) => [f.path, f.sha256]));

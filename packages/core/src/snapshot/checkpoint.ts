@@ -2,12 +2,13 @@
  * `checkpoint()`: a project directory (plus extra libraries and files) → a deterministic zip snapshot with a
  * validated manifest, written atomically.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { Stats } from 'node:fs';
-import { type FileHandle, open, realpath, rename, stat, unlink } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { realpath, stat } from 'node:fs/promises';
+import { basename, resolve } from 'node:path';
 import { checkEntryName } from '../entry-names.js';
 import { CodesaveError } from '../errors.js';
+import { prepareOutput } from '../output-file.js';
 import { gitFacts } from './git.js';
 import {
   codesaveVersion,
@@ -26,13 +27,19 @@ import {
   tsconfigBases,
 } from './project.js';
 import { parseSize } from './size.js';
-import { type SkippedFile, TEMP_SUFFIX, type WalkEntry, walkRoot } from './walk.js';
+import { type SkippedFile, type WalkEntry, walkRoot } from './walk.js';
 import { type WrittenItem, writeZip, type ZipItem } from './zip.js';
 
 /** Options of {@link checkpoint}; all optional. */
 export interface CheckpointOptions {
-  /** Where to write the zip (default `codebase.zip` in the current directory). Replaced atomically. */
+  /**
+   * Where to write the zip (default `codebase.zip` in the current directory). Written to a temp file, `fsync`ed and
+   * renamed into place. An existing output is replaced only when it is a zip (or empty); a symbolic link there is
+   * never followed.
+   */
   output?: string;
+  /** Replace an output that is a symbolic link (the link itself) or a regular file that is not a zip. Default `false`. */
+  force?: boolean;
   /** Directories or files stored at the zip root under their own name (the Python tool's `extra_libraries`). */
   extraLibraries?: string[];
   /** Single files stored at the zip root under their own name, whatever the filters say. */
@@ -163,60 +170,10 @@ export async function checkpoint(dir: string | string[], options: CheckpointOpti
     }
   });
 
-  // Output: its directory must exist; the zip is written next to it under a temporary name, then renamed.
-  const outputArg = options.output ?? 'codebase.zip';
-  const output = resolve(outputArg);
-  let outDirReal: string;
-  try {
-    outDirReal = await realpath(dirname(output));
-  } catch (cause) {
-    throw new CodesaveError(
-      'ERR_OUTPUT_DIR_MISSING',
-      `cannot write ${output}: directory ${dirname(output)} does not exist; create it first (mkdir -p ${dirname(output)})`,
-      { cause, details: { path: output } },
-    );
-  }
-  if (!(await stat(outDirReal)).isDirectory()) {
-    throw new CodesaveError(
-      'ERR_OUTPUT_DIR_MISSING',
-      `cannot write ${output}: ${dirname(output)} is a file, not a directory; choose an output inside a directory`,
-      { details: { path: output } },
-    );
-  }
-  const existing = await stat(output).catch(() => undefined);
-  if (existing?.isDirectory() || /[\\/]$/.test(outputArg)) {
-    throw new CodesaveError(
-      'ERR_BAD_OPTION',
-      `output ${output} is a directory; pass a file name like ${join(output, 'codebase.zip')}`,
-      {
-        details: { path: output },
-      },
-    );
-  }
-  if (existing && !existing.isFile()) {
-    // rename() would replace a device or FIFO node (think -o /dev/null) with the zip
-    throw new CodesaveError(
-      'ERR_BAD_OPTION',
-      `output ${output} exists and is not a regular file (a device, FIFO or socket); choose a file name for the zip`,
-      { details: { path: output } },
-    );
-  }
-  if (existing && existing.size > 0 && !(await looksLikeZip(output))) {
-    // as zip(1) does: an existing file that is not a zip is someone's data (often a file of the project itself)
-    throw new CodesaveError(
-      'ERR_BAD_OPTION',
-      `output ${output} exists and is not a zip; codesave replaces only zip files. Choose another name, or delete it first`,
-      { details: { path: output } },
-    );
-  }
-  const outReal = join(outDirReal, basename(output));
-  // the temporary name stays within NAME_MAX (255 bytes) whatever the output's name
-  const stem =
-    Buffer.byteLength(basename(output)) > 150
-      ? createHash('sha256').update(basename(output)).digest('hex').slice(0, 16)
-      : basename(output);
-  const temp = join(outDirReal, `.${stem}.${process.pid}-${randomBytes(4).toString('hex')}${TEMP_SUFFIX}`);
-  const exclude = new Set([outReal, temp]);
+  // Output: checked against the one rule of every writer (output-file.ts); written to a temp file next to it.
+  const prepared = await prepareOutput(options.output ?? 'codebase.zip', { force: options.force });
+  const { path: output, temp } = prepared;
+  const exclude = new Set([prepared.target, temp]);
 
   // Scan.
   const patterns = options.ignore ?? [];
@@ -371,9 +328,9 @@ export async function checkpoint(dir: string | string[], options: CheckpointOpti
         });
       },
     });
-    await rename(temp, output);
+    await prepared.commit();
   } catch (error) {
-    await unlink(temp).catch(() => {});
+    prepared.discard();
     throw error;
   }
   options.onProgress?.({ phase: 'done', files: doneFiles, totalFiles, bytes: doneBytes, totalBytes });
@@ -410,7 +367,7 @@ function checkOptions(options: CheckpointOptions): void {
     if ((Array.isArray(value) ? value : [value]).some((v) => typeof v === 'string' && v.includes('\0')))
       throw bad(name, 'paths without NUL bytes (no file name holds one)', value);
   }
-  for (const name of ['onlyCode', 'includeDependencies'] as const) {
+  for (const name of ['onlyCode', 'includeDependencies', 'force'] as const) {
     if (options[name] !== undefined && typeof options[name] !== 'boolean')
       throw bad(name, 'true or false', options[name]);
   }
@@ -474,26 +431,6 @@ function collision(name: string, path: string, main: string): CodesaveError {
     `${path} would be stored at the zip root as "${name}", which is already taken (by ${main}/${name} or another extra library or file); rename one, or leave one out (the ignore option)`,
     { details: { zipPath: name, path } },
   );
-}
-
-/** A zip's signature at the start (local header, or the end record of an empty zip), or an end record near the end. */
-async function looksLikeZip(path: string): Promise<boolean> {
-  let file: FileHandle | undefined;
-  try {
-    file = await open(path, 'r');
-    const { size } = await file.stat();
-    const head = Buffer.alloc(4);
-    await file.read(head, 0, 4, 0);
-    if (head.readUInt32LE(0) === 0x04034b50 || head.readUInt32LE(0) === 0x06054b50) return true;
-    const length = Math.min(size, 22 + 0xffff);
-    const tail = Buffer.alloc(length);
-    await file.read(tail, 0, length, size - length);
-    return tail.includes(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
-  } catch {
-    return false;
-  } finally {
-    await file?.close();
-  }
 }
 
 function duplicate(zipPath: string, path: string, other?: string): CodesaveError {

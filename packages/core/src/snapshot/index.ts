@@ -2,6 +2,7 @@
 export { type CheckpointOptions, type CheckpointProgress, type CheckpointResult, checkpoint } from './checkpoint.js';
 export {
   GIT_PATCH_NAME,
+  isStandInManifest,
   MANIFEST_NAME,
   type Manifest,
   type ManifestFile,

@@ -135,7 +135,7 @@ export function contentHashOf(files: readonly Pick<ManifestFile, 'path' | 'sha25
 export function minimalManifest(paths: string[]): Manifest {
   const empty = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
   const sorted = [...new Set(paths)].filter((p) => p !== MANIFEST_NAME).sort();
-  return {
+  const manifest: Manifest = {
     formatVersion: FORMAT_VERSION,
     tool: { name: 'unknown', version: '0' },
     createdAt: new Date(0).toISOString(),
@@ -147,6 +147,19 @@ export function minimalManifest(paths: string[]): Manifest {
     packageManager: { name: 'unknown' },
     dependencies: {},
   };
+  standIns.add(manifest);
+  return manifest;
+}
+
+/** The manifests {@link minimalManifest} made (a `codesave.json` read from a zip is never one, whatever it claims). */
+const standIns = new WeakSet<object>();
+
+/**
+ * Whether `manifest` is a stand-in made by {@link minimalManifest} for a zip without `codesave.json` — nothing in
+ * it can be verified. A `codesave.json` inside a zip that merely says `tool.name: 'unknown'` is not one.
+ */
+export function isStandInManifest(manifest: object): boolean {
+  return standIns.has(manifest);
 }
 
 const CODE_EXT = /\.(?:[cm]?[jt]sx?|json)$/;

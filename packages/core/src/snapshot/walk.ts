@@ -11,6 +11,8 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 import ignore, { type Ignore } from 'ignore';
 import { checkEntryName } from '../entry-names.js';
 import { CodesaveError } from '../errors.js';
+import { TEMP_SUFFIX } from '../output-file.js';
+import { isOwnSnapshot } from './own-snapshot.js';
 import { readRegularTextSync } from './read-regular.js';
 
 /** A file (or symbolic link) that goes into the snapshot. */
@@ -33,6 +35,8 @@ export type SkipReason =
   | 'symlink-target-excluded'
   | 'special-file'
   | 'reserved-name'
+  /** A codesave snapshot (a zip whose manifest codesave wrote), such as an earlier checkpoint's output. */
+  | 'snapshot'
   /** A name a zip path cannot hold (see `checkEntryName`: not UTF-8, a backslash or control character, a
    * leading drive letter, longer than a file system allows): the load side would refuse the whole zip. */
   | 'unsafe-name';
@@ -59,8 +63,9 @@ export interface WalkOptions {
 }
 
 const NEVER = new Set(['.git', 'node_modules']);
-const TEMP_SUFFIX = '.codesave-tmp';
 
+/** Files looked at as possible snapshots: zips by name (opening every file of a tree would cost a read each). */
+const SNAPSHOT_NAME = /\.zip$/i;
 const CODE_FILE = /\.(?:[cm]?[jt]sx?|json|jsonc|json5)$/i;
 const CODE_NAMES = new Set(['package.json', 'pnpm-lock.yaml', 'yarn.lock', 'bun.lock', 'bun.lockb', '.npmrc']);
 
@@ -195,6 +200,9 @@ export async function walkRoot(
       skipped.push({ path: zipPath, size: st.size, reason: 'only-code' });
     } else if (options.maxSize !== undefined && st.size > options.maxSize) {
       skipped.push({ path: zipPath, size: st.size, reason: 'too-large' });
+    } else if (SNAPSHOT_NAME.test(name) && isOwnSnapshot(abs)) {
+      // an earlier output left in the tree: never saved into the next snapshot (extraFiles can still add one)
+      skipped.push({ path: zipPath, size: st.size, reason: 'snapshot' });
     } else {
       files.push({ zipPath, absPath: abs, size: st.size, executable: (st.mode & 0o111) !== 0 });
     }
@@ -275,5 +283,3 @@ function unreadable(path: string, cause: unknown): CodesaveError {
     { cause, details: { path, errno: code } },
   );
 }
-
-export { TEMP_SUFFIX };

@@ -11,7 +11,7 @@
  * why this is not yazl: quadratic in the number of entries, and it keeps every deflated entry until the end).
  */
 import { createHash } from 'node:crypto';
-import { closeSync, constants, createReadStream, fstatSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, constants, createReadStream, fstatSync, openSync, readSync, type Stats } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
 import * as zlib from 'node:zlib';
 import { CodesaveError } from '../errors.js';
@@ -177,22 +177,10 @@ export async function writeZip(
     else {
       try {
         // Small files: one synchronous read beats four thread-pool round trips (open, fstat, read, close).
-        if (item.size <= 256 * 1024) {
-          const fd = openRegular(item.absPath!);
-          try {
-            data = readFileSync(fd);
-          } finally {
-            closeSync(fd);
-          }
-        } else {
-          const file = await open(item.absPath!, READ_FLAGS);
-          try {
-            if (!(await file.stat()).isFile()) throw changed(item.absPath!);
-            data = await file.readFile();
-          } finally {
-            await file.close();
-          }
-        }
+        data =
+          item.size <= 256 * 1024
+            ? readScannedSync(item.absPath!, item.size)
+            : await readScanned(item.absPath!, item.size);
       } catch (cause) {
         throw unreadable(item.absPath!, cause);
       }
@@ -271,8 +259,18 @@ export async function writeZip(
     let crc = 0;
     let usize = 0;
     let csize = 0;
+    let fd: number | undefined;
     try {
-      const source = createReadStream('', { fd: openRegular(item.absPath!), highWaterMark: 1 << 20 });
+      fd = openRegular(item.absPath!);
+      const before = fstatSync(fd);
+      // at most the size the walk saw: a file that keeps growing cannot keep the save from ending
+      const source = createReadStream('', {
+        fd,
+        start: 0,
+        end: Math.max(item.size - 1, 0),
+        autoClose: false,
+        highWaterMark: 1 << 20,
+      });
       if (method === 8) {
         const deflater = zlib.createDeflateRaw({ level, memLevel: 9 });
         const feeding = (async () => {
@@ -303,8 +301,11 @@ export async function writeZip(
           await out.write(chunk);
         }
       }
+      checkUnchanged(item.absPath!, before, fstatSync(fd));
     } catch (cause) {
       throw unreadable(item.absPath!, cause);
+    } finally {
+      if (fd !== undefined) closeSync(fd);
     }
     const descriptor = Buffer.alloc(zip64 ? 24 : 16);
     descriptor.writeUInt32LE(0x08074b50, 0);
@@ -359,6 +360,8 @@ export async function writeZip(
     await writeBuffered(tail, await prepare(tail));
     await writeCentralDirectory();
     await out.flush();
+    // durable before the caller renames it into place
+    await handle.sync();
   } catch (error) {
     await handle.close().catch(() => {});
     throw error instanceof CodesaveError || typeof (error as NodeJS.ErrnoException).code !== 'string'
@@ -451,6 +454,62 @@ function openRegular(path: string): number {
     throw error;
   }
   return fd;
+}
+
+/**
+ * A regular file as it is when opened, up to `size` bytes — the size the walk measured (so a file that keeps
+ * growing cannot keep the save from ending) — read synchronously. A file that changes while it is read (its size
+ * or modification time moves between the `fstat`s before and after) is refused: the zip would hold bytes that were
+ * never the file's content at any one moment.
+ */
+function readScannedSync(path: string, size: number): Buffer {
+  const fd = openRegular(path);
+  try {
+    const before = fstatSync(fd);
+    const data = Buffer.allocUnsafe(size);
+    let done = 0;
+    while (done < size) {
+      const n = readSync(fd, data, done, size - done, done);
+      if (n === 0) break; // shorter than the walk saw (before this read): stored as it is now
+      done += n;
+    }
+    checkUnchanged(path, before, fstatSync(fd));
+    return done === size ? data : data.subarray(0, done);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** {@link readScannedSync} on the thread pool (larger files). */
+async function readScanned(path: string, size: number): Promise<Buffer> {
+  const file = await open(path, READ_FLAGS);
+  try {
+    const before = await file.stat();
+    if (!before.isFile()) throw changed(path);
+    const data = Buffer.allocUnsafe(size);
+    let done = 0;
+    while (done < size) {
+      const { bytesRead } = await file.read(data, done, size - done, done);
+      if (bytesRead === 0) break;
+      done += bytesRead;
+    }
+    checkUnchanged(path, before, await file.stat());
+    return done === size ? data : data.subarray(0, done);
+  } finally {
+    await file.close();
+  }
+}
+
+function checkUnchanged(path: string, before: Stats, after: Stats): void {
+  if (before.size !== after.size || before.mtimeMs !== after.mtimeMs) throw changedWhileSaved(path);
+}
+
+function changedWhileSaved(path: string): CodesaveError {
+  return new CodesaveError(
+    'ERR_UNREADABLE_FILE',
+    `${path} changed while saved (it was written to while codesave read it); save again once it has stopped changing, or exclude it with .gitignore or the ignore option`,
+    { details: { path, reason: 'changed' } },
+  );
 }
 
 function changed(path: string): CodesaveError {

@@ -35,7 +35,7 @@ function fromEnvironment(): TransformCacheOptions {
 
 /**
  * Where transformed modules and V8 code caches are kept on disk for codebases opened from now on
- * (`cacheDir: false` disables the disk cache; default `<os tmpdir>/codesave-cache`, or `$CODESAVE_CACHE_DIR`).
+ * (`cacheDir: false` disables the disk cache; default `$CODESAVE_CACHE_DIR`, else the per-user cache of user-cache.ts).
  */
 export function configureTransformCache(options: TransformCacheOptions): void {
   cacheOptions = { ...options };

@@ -6,11 +6,19 @@
  */
 import * as crypto from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import vm from 'node:vm';
 import remapping from '@jridgewell/remapping';
 import { nodeFeatures } from '../features.js';
+import {
+  defaultCacheDir,
+  entryIntact,
+  openUserCache,
+  SEAL_BYTES,
+  sealEntry,
+  type UserCache,
+  warnOnce,
+} from '../user-cache.js';
 import { type EsmTransform, transformEsm } from './esm.js';
 import { type TsCompilerOptions, transformJsonModule, transformTypeScript, typeScriptKind } from './typescript.js';
 
@@ -34,10 +42,7 @@ export interface TransformCacheOptions {
   pack?: string;
 }
 
-/** The default cache directory: under the OS temp dir, shared by every process of the user. */
-export function defaultCacheDir(): string {
-  return join(tmpdir(), 'codesave-cache');
-}
+export { defaultCacheDir } from '../user-cache.js';
 
 /** Measured: on Node 20 a script compiled with `cachedData` reports the producer's file name in stack traces. */
 const CODE_CACHE_KEEPS_NAME = nodeFeatures.major < 22;
@@ -82,8 +87,11 @@ export class Transformer {
   readonly #pack: Pack | undefined;
 
   constructor(options: TransformCacheOptions = {}) {
-    this.cacheDir = options.cacheDir === false ? undefined : (options.cacheDir ?? defaultCacheDir());
-    this.#pack = this.cacheDir ? Pack.of(this.cacheDir, options.pack ?? '') : undefined;
+    // a directory others could write is refused (one warning): no disk cache then, only slower
+    const dir = options.cacheDir === false ? undefined : (options.cacheDir ?? defaultCacheDir());
+    const cache = dir ? openUserCache(dir) : undefined;
+    this.cacheDir = cache?.dir;
+    this.#pack = cache ? Pack.of(cache, options.pack ?? '') : undefined;
   }
 
   /**
@@ -257,42 +265,69 @@ function produceCodeCache(key: string, script: vm.Script | undefined): Buffer | 
   }
 }
 
-const PACK_MAGIC = 'codesave-pack-1\n';
+const PACK_MAGIC = 'codesave-pack-2\n';
 /** Entries a pack keeps at most (a codebase's own files: far fewer). */
 const PACK_ENTRIES = 50_000;
 
+/** An entry read from a pack file: its bytes, its seal, and whether the seal was checked. */
+interface Stored {
+  data: Buffer;
+  seal: Buffer;
+  checked: boolean;
+}
+
 /**
  * One cache file per codebase: `<cacheDir>/packs/<hash of the pack name>.pack` — a magic line, a 4-byte index
- * length, the index (JSON `[name, offset, length][]`) and the entries' bytes. Read whole on first use (one
- * read instead of two files per module); rewritten atomically (temp file + rename) when loading is quiet and
- * something was added. Entries are keyed by content hash, so a stale or foreign entry is never used for the
- * wrong text; a pack that does not parse is ignored. Two processes writing the same pack: the last rename
- * wins, and both files were whole.
+ * length, the index (JSON `[name, offset, length, seal (hex)][]`) and the entries' bytes. Read whole on first
+ * use (one read instead of two files per module); rewritten atomically (temp file + rename) when loading is quiet
+ * and something was added. Entries are keyed by content hash, so a stale or foreign entry is never used for the
+ * wrong text; each is sealed (HMAC-SHA256 under the user's key, see user-cache.ts) and its seal checked when first
+ * used: one that fails is dropped, recomputed, and reported once. A pack that does not parse is ignored. Two
+ * processes writing the same pack: the last rename wins, and both files were whole.
  */
 class Pack {
   static #open = new Map<string, Pack>();
 
-  static of(cacheDir: string, name: string): Pack {
-    const file = join(cacheDir, 'packs', `${hash('pack', TRANSFORM_VERSION, name).slice(0, 32)}.pack`);
+  static of(cache: UserCache, name: string): Pack {
+    const file = join(cache.dir, 'packs', `${hash('pack', TRANSFORM_VERSION, name).slice(0, 32)}.pack`);
     let pack = Pack.#open.get(file);
-    if (!pack) {
-      pack = new Pack(file);
+    if (!pack || pack.cache.key !== cache.key) {
+      pack = new Pack(file, cache);
       Pack.#open.set(file, pack);
     }
     return pack;
   }
 
   /** Entries read from the file (undefined until first used). */
-  #read: Map<string, Buffer> | undefined;
+  #read: Map<string, Stored> | undefined;
   /** Entries the next write holds: read ones still used or kept, and new ones (produced when written). */
   #entries = new Map<string, Buffer | (() => Buffer)>();
   #dirty = false;
 
-  private constructor(readonly file: string) {}
+  private constructor(
+    readonly file: string,
+    readonly cache: UserCache,
+  ) {}
 
+  /** An entry's bytes, once its seal is checked (a failed one is dropped: the caller recomputes it). */
   get(name: string): Buffer | undefined {
     this.#use();
-    return this.#read!.get(name);
+    const stored = this.#read!.get(name);
+    if (!stored) return undefined;
+    if (!stored.checked) {
+      if (!entryIntact(this.cache, name, stored.data, stored.seal)) {
+        this.#read!.delete(name);
+        this.#dirty = true; // rewritten without it
+        warnOnce(
+          `entry:${this.file}`,
+          'CODESAVE_CACHE_ENTRY_REJECTED',
+          `codesave: a cached transform in ${this.file} failed its authentication (changed since codesave wrote it): dropped and recomputed from the verified source. Nothing from it ran.`,
+        );
+        return undefined;
+      }
+      stored.checked = true;
+    }
+    return stored.data;
   }
 
   /** An entry read from the file stays in it. */
@@ -323,8 +358,8 @@ class Pack {
     if (!this.#read!.has(name)) this.#dirty = true;
   }
 
-  #load(): Map<string, Buffer> {
-    const entries = new Map<string, Buffer>();
+  #load(): Map<string, Stored> {
+    const entries = new Map<string, Stored>();
     let bytes: Buffer;
     try {
       bytes = readFileSync(this.file);
@@ -336,11 +371,13 @@ class Pack {
       if (bytes.toString('latin1', 0, magic) !== PACK_MAGIC) return entries;
       const indexLength = bytes.readUInt32LE(magic);
       const dataStart = magic + 4 + indexLength;
-      const index = JSON.parse(bytes.toString('utf8', magic + 4, dataStart)) as [string, number, number][];
-      for (const [name, offset, length] of index) {
+      const index = JSON.parse(bytes.toString('utf8', magic + 4, dataStart)) as [string, number, number, string][];
+      for (const [name, offset, length, seal] of index) {
         if (typeof name !== 'string' || !Number.isInteger(offset) || !Number.isInteger(length)) return new Map();
         if (offset < 0 || length < 0 || dataStart + offset + length > bytes.length) return new Map();
-        entries.set(name, bytes.subarray(dataStart + offset, dataStart + offset + length));
+        if (typeof seal !== 'string' || seal.length !== SEAL_BYTES * 2) return new Map();
+        const data = bytes.subarray(dataStart + offset, dataStart + offset + length);
+        entries.set(name, { data, seal: Buffer.from(seal, 'hex'), checked: false });
       }
     } catch {
       return new Map();
@@ -352,33 +389,35 @@ class Pack {
   write(): void {
     if (!this.#dirty) return;
     this.#dirty = false;
-    const all = new Map<string, Buffer>();
+    const all = new Map<string, { data: Buffer; seal: Buffer }>();
     for (const [name, data] of this.#entries) {
       const bytes = typeof data === 'function' ? data() : data;
       if (bytes.length === 0) continue;
       this.#entries.set(name, bytes);
-      all.set(name, bytes);
+      all.set(name, { data: bytes, seal: sealEntry(this.cache, name, bytes) });
     }
     // Entries of the file this process did not use are kept up to about as many again as it used (a zip
-    // rewritten in place keeps roughly its previous version, not every version it ever had).
+    // rewritten in place keeps roughly its previous version, not every version it ever had) — with the seal they
+    // came with, never sealed anew: an entry that was changed on disk stays refused.
     const limit = Math.min(PACK_ENTRIES, 2 * all.size + 1_000);
-    for (const [name, data] of this.#read ?? []) {
+    for (const [name, stored] of this.#read ?? []) {
       if (all.size >= limit) break;
-      if (!all.has(name)) all.set(name, data);
+      if (!all.has(name)) all.set(name, { data: stored.data, seal: stored.seal });
     }
-    const index: [string, number, number][] = [];
+    const index: [string, number, number, string][] = [];
     let offset = 0;
-    for (const [name, data] of all) {
-      index.push([name, offset, data.length]);
+    for (const [name, { data, seal }] of all) {
+      index.push([name, offset, data.length, seal.toString('hex')]);
       offset += data.length;
     }
     const indexBytes = Buffer.from(JSON.stringify(index));
     const length = Buffer.alloc(4);
     length.writeUInt32LE(indexBytes.length);
     try {
-      mkdirSync(dirname(this.file), { recursive: true });
+      mkdirSync(dirname(this.file), { recursive: true, mode: 0o700 });
       const tmp = `${this.file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-      writeFileSync(tmp, Buffer.concat([Buffer.from(PACK_MAGIC), length, indexBytes, ...all.values()]));
+      const data = [...all.values()].map((entry) => entry.data);
+      writeFileSync(tmp, Buffer.concat([Buffer.from(PACK_MAGIC), length, indexBytes, ...data]), { mode: 0o600 });
       renameSync(tmp, this.file);
     } catch {
       // A cache that cannot be written is only slower.
