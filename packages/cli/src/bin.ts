@@ -12,8 +12,9 @@ if (args[0] !== 'run') {
   });
 }
 // Ctrl-C or a SIGTERM mid-save or mid-download: remove the command's temp files, then exit as a shell reports a
-// signal (128 + its number). Not for `run`: the program decides what its signals do, as under node.
-if (args[0] !== 'run') {
+// signal (128 + its number). Not for `run`, where the program decides what its signals do, as under node, nor for
+// `compare`, whose Ctrl-C ends the run and still writes the partial report.
+if (args[0] !== 'run' && args[0] !== 'compare') {
   for (const [signal, code] of [
     ['SIGINT', 130],
     ['SIGTERM', 143],
