@@ -259,7 +259,9 @@ describe('downloads', () => {
   });
 
   async function leftovers(dir: string) {
-    return existsSync(dir) ? (await readdir(dir)).filter((n) => n.endsWith('.part')) : [];
+    return existsSync(dir)
+      ? (await readdir(dir)).filter((n) => n.endsWith('.part') || n.endsWith('.codesave-tmp'))
+      : [];
   }
 
   test('a connection cut mid-download is retried; the file is complete', async () => {
