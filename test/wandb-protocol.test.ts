@@ -305,7 +305,9 @@ describe('downloads', () => {
   });
 
   async function leftovers(dir: string) {
-    return existsSync(dir) ? (await readdir(dir)).filter((n) => n.endsWith('.part')) : [];
+    return existsSync(dir)
+      ? (await readdir(dir)).filter((n) => n.endsWith('.part') || n.endsWith('.codesave-tmp'))
+      : [];
   }
 
   test('a connection cut mid-download is retried; the file is complete', async () => {
@@ -321,7 +323,10 @@ describe('downloads', () => {
 
   test('cut every time: ERR_WANDB_TRANSFER, nothing at output, no temp file, an older output untouched', async () => {
     const dir = join(work, 'dl-cut-always');
-    await writeTree(dir, { 'c.zip': 'previous' });
+    // an earlier zip (only a zip may be replaced: see prepareOutput): an empty zip's end record, then a marker
+    const previous = Buffer.concat([Buffer.from([0x50, 0x4b, 0x05, 0x06]), Buffer.alloc(18), Buffer.from('previous')]);
+    await writeTree(dir, { 'c.zip': '' });
+    await writeFile(join(dir, 'c.zip'), previous);
     standIn.fail({ on: 'download', match: 'codebase.zip', cut: true, times: 3 });
     await assert.rejects(
       downloadFromWandb('stand-in-user/dl/r1', {
@@ -331,7 +336,7 @@ describe('downloads', () => {
       }),
       (e: any) => e.code === 'ERR_WANDB_TRANSFER' && /connection lost/.test(e.message),
     );
-    assert.equal(await readFile(join(dir, 'c.zip'), 'utf8'), 'previous');
+    assert.deepEqual(await readFile(join(dir, 'c.zip')), previous);
     assert.deepEqual(await leftovers(dir), []);
     const fresh = join(work, 'dl-cut-fresh');
     standIn.fail({ on: 'download', match: 'codebase.zip', cut: true, times: 3 });
@@ -387,12 +392,12 @@ describe('downloads', () => {
     assert.deepEqual(await readFile(path), original);
   });
 
-  test('an output that cannot be written is ERR_WANDB_TRANSFER, not a crash', async () => {
+  test('an output that is a directory is refused before downloading (the output rule), not a crash', async () => {
     const dir = join(work, 'is-a-dir');
     await writeTree(dir, { 'c.zip/inside': 'x' });
     await assert.rejects(
       downloadFromWandb('stand-in-user/dl/r1', { ...standInOptions(standIn, work), output: join(dir, 'c.zip') }),
-      (e: any) => e.code === 'ERR_WANDB_TRANSFER' && /cannot write/.test(e.message),
+      (e: any) => e.code === 'ERR_BAD_OPTION' && /is a directory/.test(e.message),
     );
     assert.deepEqual(await leftovers(dir), []);
   });
