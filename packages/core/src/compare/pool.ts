@@ -55,14 +55,16 @@ function workerFile(): URL {
  * a worker's own entry does not go through the `--import tsx` hooks on every Node version.
  */
 function startWorker(file: URL, setup: WorkerSetup): Worker {
-  if (!file.pathname.endsWith('.ts')) return new Worker(file, { workerData: setup });
+  // the process's flags, less those a worker refuses (`node --input-type=module -e …` starts a harness)
+  const execArgv = process.execArgv.filter((arg) => !arg.startsWith('--input-type'));
+  if (!file.pathname.endsWith('.ts')) return new Worker(file, { workerData: setup, execArgv });
   const tsx = pathToFileURL(
     createRequire(import.meta.url)
       .resolve('tsx/esm/api')
       .replace(/\.cjs$/, '.mjs'),
   ).href;
   const code = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(file.href)}); }).catch((e) => { throw e; });`;
-  return new Worker(code, { eval: true, workerData: setup });
+  return new Worker(code, { eval: true, workerData: setup, execArgv });
 }
 
 /** Resolves `false` when aborted. Throws when workers cannot open the versions. */
