@@ -50,19 +50,39 @@ function workerFile(): URL {
   );
 }
 
+/** Flags a module loader needs; the value of those given apart (`-C x`) follows them. */
+const LOADER_FLAGS = /^(--conditions|-C|--import|--require|-r|--loader|--experimental-loader)(=|$)/;
+
+/**
+ * A worker inherits the process's flags by default (Node drops per-process ones itself), but refuses
+ * `--input-type` (`node --input-type=module -e …` running compare()): then only loader flags are passed on.
+ */
+function workerExecArgv(argv: readonly string[]): string[] | undefined {
+  if (!argv.some((arg) => arg.startsWith('--input-type'))) return undefined;
+  const kept: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const match = LOADER_FLAGS.exec(argv[i]);
+    if (!match) continue;
+    kept.push(argv[i]);
+    if (match[2] === '' && i + 1 < argv.length) kept.push(argv[++i]);
+  }
+  return kept;
+}
+
 /**
  * Starts a worker. From sources (`.ts`, this repository's tests) the entry is loaded through tsx's API, since
  * a worker's own entry does not go through the `--import tsx` hooks on every Node version.
  */
 function startWorker(file: URL, setup: WorkerSetup): Worker {
-  if (!file.pathname.endsWith('.ts')) return new Worker(file, { workerData: setup });
+  const execArgv = workerExecArgv(process.execArgv);
+  if (!file.pathname.endsWith('.ts')) return new Worker(file, { workerData: setup, execArgv });
   const tsx = pathToFileURL(
     createRequire(import.meta.url)
       .resolve('tsx/esm/api')
       .replace(/\.cjs$/, '.mjs'),
   ).href;
   const code = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(file.href)}); }).catch((e) => { throw e; });`;
-  return new Worker(code, { eval: true, workerData: setup });
+  return new Worker(code, { eval: true, workerData: setup, execArgv });
 }
 
 /** Resolves `false` when aborted. Throws when workers cannot open the versions. */
