@@ -4,7 +4,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { Stats } from 'node:fs';
-import { type FileHandle, open, realpath, rename, stat, unlink } from 'node:fs/promises';
+import { type FileHandle, mkdir, open, realpath, rename, rmdir, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { checkEntryName } from '../entry-names.js';
 import { CodesaveError } from '../errors.js';
@@ -113,7 +113,7 @@ const DEFAULT_EPOCH = Date.UTC(1980, 0, 1);
  *   (`git diff HEAD --binary`, relative to `dir`) is stored as `.codesave/git.patch`.
  *
  * @throws CodesaveError `ERR_DIR_NOT_FOUND`, `ERR_NOT_A_DIRECTORY`, `ERR_UNREADABLE_FILE`, `ERR_BROKEN_SYMLINK`,
- *   `ERR_OUTPUT_DIR_MISSING`, `ERR_OUTPUT_UNWRITABLE`, `ERR_BAD_SIZE`, `ERR_BAD_OPTION`, `ERR_DEPENDENCY_NOT_FOUND`.
+ *   `ERR_OUTPUT_DIR_MISSING` (a file where a directory of the output goes), `ERR_OUTPUT_UNWRITABLE`, `ERR_BAD_SIZE`, `ERR_BAD_OPTION`, `ERR_DEPENDENCY_NOT_FOUND`.
  */
 export async function checkpoint(dir: string | string[], options: CheckpointOptions = {}): Promise<CheckpointResult> {
   const dirs = Array.isArray(dir) ? dir : [dir];
@@ -163,26 +163,12 @@ export async function checkpoint(dir: string | string[], options: CheckpointOpti
     }
   });
 
-  // Output: its directory must exist; the zip is written next to it under a temporary name, then renamed.
+  // Output: missing directories above it are made (as tools writing into run folders do) just before the
+  // zip is written, under a temporary name next to it, then renamed; a failure removes what was made.
   const outputArg = options.output ?? 'codebase.zip';
   const output = resolve(outputArg);
-  let outDirReal: string;
-  try {
-    outDirReal = await realpath(dirname(output));
-  } catch (cause) {
-    throw new CodesaveError(
-      'ERR_OUTPUT_DIR_MISSING',
-      `cannot write ${output}: directory ${dirname(output)} does not exist; create it first (mkdir -p ${dirname(output)})`,
-      { cause, details: { path: output } },
-    );
-  }
-  if (!(await stat(outDirReal)).isDirectory()) {
-    throw new CodesaveError(
-      'ERR_OUTPUT_DIR_MISSING',
-      `cannot write ${output}: ${dirname(output)} is a file, not a directory; choose an output inside a directory`,
-      { details: { path: output } },
-    );
-  }
+  const outDir = await outputDirectory(output);
+  const outDirReal = outDir.real;
   const existing = await stat(output).catch(() => undefined);
   if (existing?.isDirectory() || /[\\/]$/.test(outputArg)) {
     throw new CodesaveError(
@@ -354,7 +340,9 @@ export async function checkpoint(dir: string | string[], options: CheckpointOpti
   let doneFiles = 0;
   let doneBytes = 0;
   let result: Awaited<ReturnType<typeof writeZip>>;
+  let made: string | undefined;
   try {
+    if (outDir.missing) made = await mkdir(dirname(output), { recursive: true });
     result = await writeZip(temp, items, makeManifest, {
       mtime: new Date(epochSeconds === undefined ? DEFAULT_EPOCH : epochSeconds * 1000),
       compressionLevel: options.compressionLevel,
@@ -374,6 +362,10 @@ export async function checkpoint(dir: string | string[], options: CheckpointOpti
     await rename(temp, output);
   } catch (error) {
     await unlink(temp).catch(() => {});
+    // the directories made for it, innermost first; rmdir leaves any that something else wrote into
+    if (made) {
+      for (let d = dirname(output); d.length >= made.length; d = dirname(d)) await rmdir(d).catch(() => {});
+    }
     throw error;
   }
   options.onProgress?.({ phase: 'done', files: doneFiles, totalFiles, bytes: doneBytes, totalBytes });
@@ -385,6 +377,40 @@ export async function checkpoint(dir: string | string[], options: CheckpointOpti
     sha256: result.sha256,
     manifest: manifest!,
   };
+}
+
+/**
+ * Where the output goes: the real path of its directory (existing, or to be made under the nearest existing
+ * ancestor, which must be a directory) and whether it must be made.
+ */
+async function outputDirectory(output: string): Promise<{ real: string; missing: boolean }> {
+  const missing: string[] = [];
+  let dir = dirname(output);
+  for (;;) {
+    const st = await stat(dir).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return undefined;
+      throw new CodesaveError(
+        'ERR_OUTPUT_DIR_MISSING',
+        `cannot write ${output}: ${dir} is not reachable (${error.code})`,
+        {
+          cause: error,
+          details: { path: output },
+        },
+      );
+    });
+    if (st?.isDirectory())
+      return { real: join(await realpath(dir), ...missing.reverse()), missing: missing.length > 0 };
+    if (st) {
+      throw new CodesaveError(
+        'ERR_OUTPUT_DIR_MISSING',
+        `cannot write ${output}: ${dir} is a file, not a directory; choose an output inside a directory`,
+        { details: { path: output } },
+      );
+    }
+    if (dirname(dir) === dir) return { real: dir, missing: true };
+    missing.push(basename(dir));
+    dir = dirname(dir);
+  }
 }
 
 /** Options of the wrong type (a string where a list goes, a level out of range) are refused, never half-used. */
