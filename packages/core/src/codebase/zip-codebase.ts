@@ -150,9 +150,12 @@ export class ZipCodebase extends EventEmitter implements AsyncDisposable {
     return runtime.hooks.importFile(filename);
   }
 
-  /** Absolute path of `request` as `_from`/`import` find it (bare names: codebase files, then packages). */
-  resolve(request: string): string {
-    return this.#resolve(request, 'require');
+  /**
+   * Absolute path of `request` as `_from`/`import` find it (bare names: codebase files, then packages);
+   * `mode` picks the package conditions: `require`'s (default) or `import`'s.
+   */
+  resolve(request: string, mode: 'require' | 'import' = 'require'): string {
+    return this.#resolve(request, mode);
   }
 
   /** `mode`: how a bare name that is no file of the codebase resolves as a package (`import` conditions or `require`'s). */
