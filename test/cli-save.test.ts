@@ -40,7 +40,7 @@ function codesave(...args: string[]) {
 }
 
 function json(args: string[]) {
-  const r = codesave(...args, '--json');
+  const r = codesave(...args, '--json', ...(args[0] === 'ls' ? [] : ['--manifest']));
   assert.equal(r.code, 0, r.stderr);
   return JSON.parse(r.stdout);
 }

@@ -18,7 +18,8 @@ nor node_modules/ unless --include-deps.
 Options:
   -o, --output <zip>             where to write (default: codebase.zip in the current directory)
 ${checkpointFlagsHelp}
-      --json                     print the result as JSON
+      --json                     print a summary as JSON: { path, files, bytes, sha256, contentHash, skipped }
+      --manifest                 with --json: include the whole manifest (every file's path, size, sha256)
   -h, --help                     show this help
 
 Exit codes: 0 saved, 1 bad arguments or input, 2 internal error.`;
@@ -41,9 +42,10 @@ export const save: Command = {
       progress.finish();
     }
     if (values.json) {
-      console.log(JSON.stringify(result, null, 2));
+      console.log(JSON.stringify(values.manifest ? result : jsonSummary(result), null, 2));
       return 0;
     }
+    if (values.manifest) throw new UsageError('--manifest goes with --json');
     console.log(summary(result));
     return 0;
   },
@@ -53,7 +55,23 @@ const flags = {
   output: { type: 'string', short: 'o' },
   ...checkpointFlags,
   json: { type: 'boolean' },
+  manifest: { type: 'boolean' },
 } as const;
+
+/** `--json` without `--manifest`: what was written, not the list of every file (which can run to megabytes). */
+export function jsonSummary(result: CheckpointResult): object {
+  const { path, files, bytes, sha256, skipped, manifest } = result;
+  return {
+    path,
+    files,
+    bytes,
+    sha256,
+    contentHash: manifest.contentHash,
+    roots: manifest.roots,
+    ...(manifest.git ? { git: manifest.git } : {}),
+    skipped,
+  };
+}
 
 /** The human-readable report of a save. */
 export function summary(result: CheckpointResult): string {
