@@ -10,4 +10,5 @@ export {
   openArchive,
 } from './archive.js';
 export { checkEntryName } from './names.js';
+export { singleTopLevelFolder, subtreeArchive } from './subtree.js';
 export { readArchiveManifest, type VerifiableManifest, verifyArchive } from './verify.js';

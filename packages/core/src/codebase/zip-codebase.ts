@@ -14,6 +14,8 @@ import {
   type ArchiveOptions,
   openArchive,
   readArchiveManifest,
+  singleTopLevelFolder,
+  subtreeArchive,
   verifyArchive,
 } from '../archive/index.js';
 import { CodesaveError } from '../errors.js';
@@ -250,7 +252,7 @@ export async function openAs<T extends ZipCodebase>(
         ? source
         : path.join(os.tmpdir(), `codesave-${createHash('sha256').update(source).digest('hex').slice(0, 16)}.zip`)),
   );
-  const archive = await openArchive(source, {
+  let archive = await openArchive(source, {
     maxEntries: options.maxEntries,
     maxEntrySize: options.maxEntrySize,
     maxTotalSize: options.maxTotalSize,
@@ -259,7 +261,11 @@ export async function openAs<T extends ZipCodebase>(
     inMemoryLimit: options.inMemoryLimit,
   });
   try {
+    // A zip of one folder (no codesave.json at its root): that folder is the root, and the manifest says so.
+    const folder = singleTopLevelFolder(archive);
+    if (folder !== undefined) archive = subtreeArchive(archive, folder);
     const manifest = readManifest(archive);
+    if (folder !== undefined) manifest.topLevelFolder = folder;
     if (options.verify !== false && archive.entries.has(MANIFEST_NAME)) verifyArchive(archive, manifest);
     return new Class(kind, root, archive, manifest, options);
   } catch (error) {
