@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { Codebase, checkpoint, isCodesaveError, UniqueCodebase, ZipCodebase } from '../src/index.ts';
-import { project, zipOf } from './codebase-helpers.ts';
+import { project, tmpDir, zipOf } from './codebase-helpers.ts';
 
 const model = {
   'package.json': '{ "name": "model-project", "version": "1.0.0" }\n',
@@ -111,7 +111,7 @@ test("import() of a package takes its import conditions, as import('pkg') from t
     'node_modules/dual/cjs.js': "exports.kind = 'cjs';\n",
     'main.mjs': "export { kind } from 'dual';\n",
   });
-  const zip = path.join(dir, '..', 'dual.zip');
+  const zip = path.join(tmpDir(), 'dual.zip');
   await checkpoint(dir, { output: zip, includeDependencies: true });
   await using v1 = await ZipCodebase.open(zip);
   assert.equal((await v1.import('dual')).kind, 'esm');
