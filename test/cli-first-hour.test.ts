@@ -129,3 +129,22 @@ test('run module:fn — a missing module is one line naming the modules; --json;
   assert.match(JSON.parse(noFn.stdout).error.message, /its functions: boom, score/);
   assert.equal(codesave('run', '--json', zip, 'src/model.js').code, 1);
 });
+
+test("run: a missing dependency prints the user's frames, none inside codesave", () => {
+  const zip = path.join(base, 'frames.zip');
+  const dir = project({
+    'src/lib.js': "function load() {\n  return require('codesave-test-missing-dep');\n}\nexports.run = () => load();\n",
+    'main.js': "const lib = require('./src/lib');\nlib.run();\n",
+  });
+  assert.equal(codesave('save', dir, '-o', zip).code, 0);
+  const r = codesave('run', zip, 'main.js');
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /Cannot find module 'codesave-test-missing-dep'/);
+  const frames = r.stderr.split('\n').filter((l) => /^\s+at /.test(l));
+  assert.match(frames[0] ?? '', /at load \(.*frames\.zip\/src\/lib\.js:2:/);
+  assert.ok(
+    frames.some((l) => /frames\.zip\/main\.js:2:/.test(l)),
+    r.stderr,
+  );
+  assert.ok(!frames.some((l) => /packages\/(core|cli)\//.test(l)), r.stderr);
+});

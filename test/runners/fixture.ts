@@ -25,7 +25,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ZipCodebase, Codebase, realmEqual, assertRealmEqual } from 'codesave';
 ${api === 'node:test' ? "import { it } from 'node:test';" : ''}
-const here = ${kind === 'ts' ? '__dirname' : 'path.dirname(fileURLToPath(import.meta.url))'};`;
+const here = ${kind === 'ts' ? '__dirname' : 'path.dirname(fileURLToPath(import.meta.url))'};
+${kind === 'ts' ? 'declare const expect: any;' : ''}`;
   const snap = (v: string) => `path.join(here, '..', 'snaps', '${v}.zip')`;
   return `${imports}
 
@@ -63,7 +64,23 @@ it('Codebase (host realm) results', async () => {
     } catch {
       strict = false;
     }
-    console.log('CODESAVE_REALM ' + JSON.stringify({ ...realm, deepStrictEqual: strict }));
+    let cloned = true;
+    try {
+      assert.deepStrictEqual(structuredClone(info), { name: 'model', factor: 3, tags: ['a', 'b'] });
+    } catch {
+      cloned = false;
+    }
+    // jest's and vitest's expect (globals): toEqual ignores prototypes
+    let toEqual = null;
+    if (typeof expect === 'function') {
+      try {
+        expect(info).toEqual({ name: 'model', factor: 3, tags: ['a', 'b'] });
+        toEqual = true;
+      } catch {
+        toEqual = false;
+      }
+    }
+    console.log('CODESAVE_REALM ' + JSON.stringify({ ...realm, deepStrictEqual: strict, structuredClone: cloned, toEqual }));
   } finally {
     await cb.dispose();
   }

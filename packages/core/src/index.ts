@@ -14,7 +14,14 @@ export {
   type VerifiableManifest,
   verifyArchive,
 } from './archive/index.js';
-export { Codebase, type CodebaseOptions, ENTRY_EXTENSIONS, UniqueCodebase, ZipCodebase } from './codebase/index.js';
+export {
+  Codebase,
+  type CodebaseOptions,
+  ENTRY_EXTENSIONS,
+  hideCodesaveFrames,
+  UniqueCodebase,
+  ZipCodebase,
+} from './codebase/index.js';
 export { assertRealmEqual, type RealmDifference, realmDifference, realmEqual } from './compare/realm-equal.js';
 export { CodesaveError, type CodesaveErrorCode, isCodesaveError } from './errors.js';
 export { configureTransformCache } from './runtime/esm/index.js';

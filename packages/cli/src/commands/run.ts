@@ -4,8 +4,16 @@
  * through); `module:fn` calls an exported function with the arguments and prints its awaited result.
  */
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { inspect } from 'node:util';
-import { Codebase, type CodebaseOptions, CodesaveError, isCodesaveError, ZipCodebase } from '@codesave/core';
+import {
+  Codebase,
+  type CodebaseOptions,
+  CodesaveError,
+  hideCodesaveFrames,
+  isCodesaveError,
+  ZipCodebase,
+} from '@codesave/core';
 import { type Command, printable, UsageError } from '../command.js';
 
 const usage = `Usage: codesave run [options] <zip> <file | module:fn> [args…]
@@ -208,7 +216,11 @@ function format(value: unknown): string {
   }
 }
 
+/** The CLI's own files (dist/ or src/): their frames are hidden too, with core's. */
+const CLI_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
 function describeThrown(error: unknown): string {
+  hideCodesaveFrames(error, { dirs: [CLI_DIR] });
   try {
     return inspect(error);
   } catch {}

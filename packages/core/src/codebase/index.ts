@@ -1,3 +1,4 @@
 /** codebase/: the façades users touch. */
 export { Codebase } from './codebase.js';
+export { hideCodesaveFrames } from './frames.js';
 export { type CodebaseOptions, ENTRY_EXTENSIONS, UniqueCodebase, ZipCodebase } from './zip-codebase.js';

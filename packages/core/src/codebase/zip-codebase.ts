@@ -24,6 +24,7 @@ import { Realm } from '../runtime/realm.js';
 import { type CjsModule, type CodesaveWarning, Runtime } from '../runtime/runtime.js';
 import { MANIFEST_NAME, type Manifest, minimalManifest } from '../snapshot/index.js';
 import { type CodebaseFs, type CodebaseVolume, mountVolume } from '../volume/index.js';
+import { withUserFrames } from './frames.js';
 import { fromModule } from './from.js';
 import { createLoaderFs } from './loader-fs.js';
 
@@ -130,12 +131,23 @@ export class ZipCodebase extends EventEmitter implements AsyncDisposable {
     const runtime = this.#live();
     if (typeof request !== 'string' || request === '')
       throw new CodesaveError('ERR_BAD_OPTION', 'require(request): give a module path such as ./src/model');
-    const filename = runtime.resolver.resolveFilename(request, runtime.rootParent());
-    return runtime.load(filename, null, false);
+    return withUserFrames(this.#realmError(), () =>
+      runtime.load(runtime.resolver.resolveFilename(request, runtime.rootParent()), null, false),
+    );
+  }
+
+  /** The codebase realm's `Error` (its stack limit is raised while a call runs: see frames.ts). */
+  #realmError(): { stackTraceLimit?: number } | undefined {
+    return this.#realm?.global.Error as { stackTraceLimit?: number } | undefined;
   }
 
   /** `import(request)` of any module of the codebase, resolved from the root (bare names are files here first). */
   async import(request: string): Promise<any> {
+    this.#live();
+    return withUserFrames(this.#realmError(), () => this.#import(request));
+  }
+
+  async #import(request: string): Promise<any> {
     const runtime = this.#live();
     const filename = this.#resolve(request, 'import');
     const format = runtime.formatOf(filename);
@@ -182,7 +194,7 @@ export class ZipCodebase extends EventEmitter implements AsyncDisposable {
    */
   async _from(module: string, name: string, as_?: string): Promise<any> {
     this.#live();
-    const value = await fromModule(this, module, name);
+    const value = await withUserFrames(this.#realmError(), () => fromModule(this, module, name));
     this.bindings[as_ ?? name] = value;
     return value;
   }
@@ -204,7 +216,7 @@ export class ZipCodebase extends EventEmitter implements AsyncDisposable {
   runMain(file: string): CjsModule {
     const runtime = this.#live();
     const filename = runtime.resolveEntry(file.startsWith('/') || file.startsWith('.') ? file : `./${file}`);
-    return runtime.runMain(filename);
+    return withUserFrames(this.#realmError(), () => runtime.runMain(filename));
   }
 
   /** Release the volume, the realm and the registry. Every later call fails with `ERR_DISPOSED`. Idempotent. */
