@@ -108,6 +108,9 @@ export class ZipCodebase extends EventEmitter implements AsyncDisposable {
         options.hooks ??
         (options.cacheDir === undefined ? undefined : (r) => createLoaderHooks(r, { cacheDir: options.cacheDir })),
     });
+    // Bare names of the extra libraries (and extra roots) saved beside the project resolve to them.
+    const libraries = manifest.roots.slice(1).flatMap((name) => [name, name.replace(/\.[cm]?[jt]sx?$/, '')]);
+    if (libraries.length) this.#runtime.resolver.libraries = { dir: root, names: new Set(libraries) };
   }
 
   /** The file system as the codebase sees it (the volume under {@link root}, the disk elsewhere). */
