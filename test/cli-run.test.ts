@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { checkpoint } from '../packages/core/src/index.ts';
 
@@ -39,8 +39,14 @@ exports.greet = (name) => 'hello ' + name;
     "await new Promise((r) => setTimeout(r, 10));\nconsole.log(process.argv.slice(2).join(','), import.meta.filename);\nprocess.exitCode = 5;\n",
 };
 
+const temps: string[] = [];
+after(() => {
+  for (const dir of temps) fs.rmSync(dir, { recursive: true, force: true });
+});
+
 async function makeZip(): Promise<string> {
   const parent = fs.mkdtempSync(path.join(os.tmpdir(), 'codesave-run-'));
+  temps.push(parent);
   const dir = path.join(parent, 'project');
   for (const [name, text] of Object.entries(files)) {
     fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });

@@ -40,7 +40,7 @@ function codesave(...args: string[]) {
 }
 
 function json(args: string[]) {
-  const r = codesave(...args, '--json');
+  const r = codesave(...args, '--json', ...(args[0] === 'ls' ? [] : ['--manifest']));
   assert.equal(r.code, 0, r.stderr);
   return JSON.parse(r.stdout);
 }
@@ -155,9 +155,9 @@ describe('codesave save', () => {
     const missing = codesave('save', join(root, 'nope'), '-o', join(temp(), 's.zip'));
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /does not exist; check the path \[ERR_DIR_NOT_FOUND\]/);
-    const noDir = codesave('save', root, '-o', join(root, 'no/such/s.zip'));
-    assert.equal(noDir.code, 1);
-    assert.match(noDir.stderr, /\[ERR_OUTPUT_DIR_MISSING\]/);
+    const notDir = codesave('save', root, '-o', join(root, 'package.json/s.zip'));
+    assert.equal(notDir.code, 1);
+    assert.match(notDir.stderr, /is a file, not a directory.*\[ERR_OUTPUT_DIR_MISSING\]/);
     const size = codesave('save', root, '-o', join(temp(), 's.zip'), '--ignore-larger-than', '1Q');
     assert.equal(size.code, 1);
     assert.match(size.stderr, /bad size "1Q".*\[ERR_BAD_SIZE\]/);
@@ -285,7 +285,7 @@ describe('errors on the command line', () => {
       [['ls', join(temp(), 'missing.zip')], 'ERR_ZIP_NOT_FOUND'],
       [['ls'], 'ERR_BAD_OPTION'],
       [['save', root, '--bogus'], 'ERR_BAD_OPTION'],
-      [['save', root, '-o', join(temp(), 'no/dir/x.zip')], 'ERR_OUTPUT_DIR_MISSING'],
+      [['save', root, '-o', join(root, 'package.json/x.zip')], 'ERR_OUTPUT_DIR_MISSING'],
       [['save', root, '-o', join(temp(), 'x.zip'), '--ignore-larger-than', '1Q'], 'ERR_BAD_SIZE'],
       [[root, '-o', join(root, 'src/a.js')], 'ERR_BAD_OPTION'],
     ];

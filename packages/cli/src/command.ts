@@ -4,6 +4,8 @@ import { type ParseArgsConfig, parseArgs } from 'node:util';
 export interface Command {
   name: string;
   usage: string;
+  /** One line for `codesave --help` (default: the first sentence of `usage` after its "Usage:" lines). */
+  summary?: string;
   /** Returns the exit code (default 0). Throw {@link UsageError} for bad arguments, CodesaveError for bad input. */
   run(args: string[]): Promise<number | undefined>;
 }

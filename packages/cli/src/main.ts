@@ -16,20 +16,37 @@ const commands: Record<string, () => Promise<Command>> = {
   verify: () => import('./commands/verify.js').then((m) => m.verify),
 };
 
-const usage = `Usage: codesave <command> [options]
+/** The top-level help: each command with the first sentence of its own help (loaded on demand). */
+async function usage(): Promise<string> {
+  const rows = await Promise.all(
+    Object.entries(commands).map(
+      async ([name, load]) => [name, (await load()).summary ?? summaryOf((await load()).usage)] as const,
+    ),
+  );
+  const width = Math.max(...rows.map(([name]) => name.length));
+  return `Usage: codesave <command> [options]
+       codesave <dir> -o <zip> [options]     shorthand for "codesave save" (the Python tool's form)
 
 Commands:
-${Object.keys(commands)
-  .map((name) => `  ${name}`)
-  .join('\n')}
+${rows.map(([name, summary]) => `  ${name.padEnd(width)}  ${summary}`).join('\n')}
 
-Run "codesave <command> --help" for a command's options.`;
+Run "codesave <command> --help" for a command's options and exit codes.
+Exit codes: 0 success, 1 bad arguments or input (the message says what to do), 2 a bug in codesave.`;
+}
+
+/** The first sentence of a command's help: the paragraph after its "Usage:" lines. */
+function summaryOf(text: string): string {
+  const paragraph = text.split(/\n\s*\n/)[1] ?? '';
+  const flat = paragraph.replace(/\s+/g, ' ').trim();
+  const end = flat.search(/[.:](\s|$)/);
+  return end < 0 ? flat : flat.slice(0, end);
+}
 
 /** Entry point of the `codesave` command; resolves to the exit code: 0 ok, 1 user error, 2 bug. */
 export async function main(argv: string[]): Promise<number> {
   const [first, ...rest] = argv;
   if (first === undefined || first === '--help' || first === '-h') {
-    console.log(usage);
+    console.log(await usage());
     return first === undefined ? 1 : 0;
   }
   if (first === '--version' || first === '-v') {
@@ -44,12 +61,14 @@ export async function main(argv: string[]): Promise<number> {
       ? [await commands.save(), argv]
       : [undefined, argv];
   if (!command) {
-    console.error(`codesave: unknown command "${first}"\n\n${usage}`);
+    console.error(`codesave: unknown command "${first}"\n\n${await usage()}`);
     return 1;
   }
   // `--json` asks for machine-readable output, errors included (not for `run`: its arguments are the program's)
+  // (for `run`, only among its own options, before the zip)
   const end = args.indexOf('--');
-  const json = command.name !== 'run' && (end < 0 ? args : args.slice(0, end)).includes('--json');
+  const own = command.name === 'run' ? args.slice(0, leadingOptions(args)) : end < 0 ? args : args.slice(0, end);
+  const json = own.includes('--json');
   const report = (code: string, message: string, details?: unknown) => {
     if (json) console.log(JSON.stringify({ error: { code, message, ...(details ? { details } : {}) } }, null, 2));
   };
@@ -66,7 +85,7 @@ export async function main(argv: string[]): Promise<number> {
       return 1;
     }
     if (isCodesaveError(error)) {
-      let message = error.message;
+      let message = asFlags(error.message);
       if (!load && error.code === 'ERR_DIR_NOT_FOUND' && first !== undefined && !/[\\/.]/.test(first)) {
         message += ` (or did you mean a command? codesave has no command "${first}"; commands: ${Object.keys(commands).join(', ')})`;
       }
@@ -79,6 +98,33 @@ export async function main(argv: string[]): Promise<number> {
     console.error(error);
     return 2;
   }
+}
+
+/** How many of `run`'s arguments are its own options (those before the zip; `--timeout`/`--deps` take a value). */
+function leadingOptions(args: string[]): number {
+  let i = 0;
+  while (i < args.length && args[i]!.startsWith('-') && args[i] !== '--')
+    i += args[i] === '--timeout' || args[i] === '--deps' ? 2 : 1;
+  return i;
+}
+
+/** The library's option names in a message, as the command's flags (the user typed flags). */
+const FLAGS: [RegExp, string][] = [
+  [/\bverify: false\b/g, '--no-verify'],
+  [/\bcheckpoint option (\w+)/g, 'option $1'],
+  [/\bextraLibraries\b/g, '--extra-libraries'],
+  [/\bextraFiles\b/g, '--extra-files'],
+  [/\bincludeDependencies\b/g, '--include-deps'],
+  [/\bonlyCode\b/g, '--only-code'],
+  [/\bignoreLargerThan\b/g, '--ignore-larger-than'],
+  [/\btimeoutMs\b/g, '--timeout'],
+];
+
+export function asFlags(message: string): string {
+  let text = message;
+  for (const [pattern, flag] of FLAGS) text = text.replace(pattern, flag);
+  // after the rename: "option --extra-files must be …"
+  return text.replace(/\boption (--[\w-]+)/g, '$1');
 }
 
 function safeDetails(details: unknown): unknown {

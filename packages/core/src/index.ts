@@ -20,6 +20,7 @@ export {
   Codebase,
   type CodebaseOptions,
   ENTRY_EXTENSIONS,
+  hideCodesaveFrames,
   registerSourceOpener,
   resolveSource,
   type SourceOpener,

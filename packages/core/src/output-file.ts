@@ -23,10 +23,11 @@ import {
   openSync,
   readdirSync,
   readSync,
+  rmdirSync,
   rmSync,
   unlinkSync,
 } from 'node:fs';
-import { realpath, rename, stat } from 'node:fs/promises';
+import { mkdir, realpath, rename, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { CodesaveError } from './errors.js';
 
@@ -90,23 +91,9 @@ export function removeTempFiles(): void {
 export async function prepareOutput(output: string, options: OutputOptions = {}): Promise<PreparedOutput> {
   const option = options.option ?? 'output';
   const path = resolve(output);
-  let dir: string;
-  try {
-    dir = await realpath(dirname(path));
-  } catch (cause) {
-    throw new CodesaveError(
-      'ERR_OUTPUT_DIR_MISSING',
-      `cannot write ${path}: directory ${dirname(path)} does not exist; create it first (mkdir -p ${dirname(path)})`,
-      { cause, details: { path } },
-    );
-  }
-  if (!(await stat(dir)).isDirectory()) {
-    throw new CodesaveError(
-      'ERR_OUTPUT_DIR_MISSING',
-      `cannot write ${path}: ${dirname(path)} is a file, not a directory; choose an output inside a directory`,
-      { details: { path } },
-    );
-  }
+  // Missing directories above the output are made, as tools writing into run folders do; discard() removes
+  // the ones made here again (rmdir leaves any that something else wrote into).
+  const { dir, made } = await outputDirectory(path);
   if (/[\\/]$/.test(output)) throw isDirectory(path, option);
   const target = join(dir, basename(path));
   checkTarget(path, target, options.force === true, option);
@@ -121,6 +108,13 @@ export async function prepareOutput(output: string, options: OutputOptions = {})
     try {
       unlinkSync(temp);
     } catch {}
+    for (let d = dir; made && d.length >= made.length; d = dirname(d)) {
+      try {
+        rmdirSync(d);
+      } catch {
+        break;
+      }
+    }
   };
   return {
     path,
@@ -148,6 +142,48 @@ export async function prepareOutput(output: string, options: OutputOptions = {})
     },
     discard,
   };
+}
+
+/**
+ * The real path of the output's directory, made (with its missing parents) when it does not exist yet under
+ * the nearest existing ancestor, which must be a directory. `made` is the outermost directory made, if any.
+ */
+async function outputDirectory(path: string): Promise<{ dir: string; made?: string }> {
+  const missing: string[] = [];
+  let dir = dirname(path);
+  for (;;) {
+    const st = await stat(dir).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return undefined;
+      throw new CodesaveError('ERR_OUTPUT_DIR_MISSING', `cannot write ${path}: ${dir} is not reachable (${error.code})`, {
+        cause: error,
+        details: { path },
+      });
+    });
+    if (st && !st.isDirectory()) {
+      throw new CodesaveError(
+        'ERR_OUTPUT_DIR_MISSING',
+        `cannot write ${path}: ${dir} is a file, not a directory; choose an output inside a directory`,
+        { details: { path } },
+      );
+    }
+    if (st || dirname(dir) === dir) break;
+    missing.push(basename(dir));
+    dir = dirname(dir);
+  }
+  const existing = await realpath(dir);
+  if (missing.length === 0) return { dir: existing };
+  missing.reverse();
+  const real = join(existing, ...missing);
+  try {
+    await mkdir(real, { recursive: true });
+  } catch (cause) {
+    throw new CodesaveError(
+      'ERR_OUTPUT_UNWRITABLE',
+      `cannot make ${dirname(path)} for ${path} (${(cause as NodeJS.ErrnoException).code}); check that its parent is writable`,
+      { cause, details: { path } },
+    );
+  }
+  return { dir: real, made: join(existing, missing[0]!) };
 }
 
 /** What is at `target` now may be replaced (see the module comment), or throws. */

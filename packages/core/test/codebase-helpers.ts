@@ -2,10 +2,31 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { after } from 'node:test';
 import { checkpoint } from '../src/index.ts';
 
+const made: string[] = [];
+after(() => {
+  for (const dir of made.splice(0)) removeTree(dir);
+});
+
+/** Removes `dir`, making directories a test left unreadable or unwritable removable first. */
+export function removeTree(dir: string): void {
+  try {
+    fs.rmSync(dir, { recursive: true, force: true });
+  } catch {
+    for (const entry of fs.readdirSync(dir, { recursive: true, withFileTypes: true })) {
+      if (entry.isDirectory()) fs.chmodSync(path.join(entry.parentPath, entry.name), 0o755);
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** A fresh temporary directory, removed after the test file. */
 export function tmpDir(prefix = 'codesave-test-'): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  made.push(dir);
+  return dir;
 }
 
 /** Write `files` (path → text) under a new folder; returns it. */

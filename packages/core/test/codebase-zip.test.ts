@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { Codebase, checkpoint, isCodesaveError, UniqueCodebase, ZipCodebase } from '../src/index.ts';
-import { project, zipOf } from './codebase-helpers.ts';
+import { project, tmpDir, zipOf } from './codebase-helpers.ts';
 
 const model = {
   'package.json': '{ "name": "model-project", "version": "1.0.0" }\n',
@@ -65,6 +65,29 @@ test('_from: the export of a module, else its submodule; bindings record `as`', 
   await assert.rejects(v1._from('nope', 'x'), (e) => isCodesaveError(e) && e.code === 'ERR_EXPORT_NOT_FOUND');
 });
 
+test('_from: a module that exists but fails to load shows its own error, not "no such module"', async () => {
+  const zip = await zipOf({
+    'src/index.js': 'exports.ok = 1;\n',
+    'src/model.js': "require('codesave-test-missing-dep');\nexports.score = 1;\n",
+    'src/rel.js': "require('./missing-sibling');\n",
+    'src/esm.mjs': "import 'codesave-test-missing-dep';\nexport const x = 1;\n",
+    'src/broken.js': 'exports.x = ;\n',
+  });
+  await using v1 = await ZipCodebase.open(zip);
+  const real = (code: string, what: RegExp) => (e: any) =>
+    !isCodesaveError(e) && e.code === code && what.test(e.message);
+  await assert.rejects(v1._from('src', 'model'), real('MODULE_NOT_FOUND', /codesave-test-missing-dep/));
+  await assert.rejects(v1._from('src/model', 'score'), real('MODULE_NOT_FOUND', /codesave-test-missing-dep/));
+  await assert.rejects(v1._from('src', 'rel'), real('MODULE_NOT_FOUND', /missing-sibling/));
+  await assert.rejects(v1._from('src/esm.mjs', 'x'), real('ERR_MODULE_NOT_FOUND', /codesave-test-missing-dep/));
+  await assert.rejects(
+    v1._from('src', 'broken'),
+    (e) => e instanceof SyntaxError || (e as Error)?.name === 'SyntaxError',
+  );
+  // a module that does not resolve at all is still "no such module"
+  await assert.rejects(v1._from('src', 'nothing'), (e) => isCodesaveError(e) && e.code === 'ERR_EXPORT_NOT_FOUND');
+});
+
 test('import(): CommonJS as Node namespaces it (default = module.exports, lexed names, sorted, [object Module])', async () => {
   const zip = await zipOf(model);
   await using v1 = await ZipCodebase.open(zip);
@@ -88,7 +111,7 @@ test("import() of a package takes its import conditions, as import('pkg') from t
     'node_modules/dual/cjs.js': "exports.kind = 'cjs';\n",
     'main.mjs': "export { kind } from 'dual';\n",
   });
-  const zip = path.join(dir, '..', 'dual.zip');
+  const zip = path.join(tmpDir(), 'dual.zip');
   await checkpoint(dir, { output: zip, includeDependencies: true });
   await using v1 = await ZipCodebase.open(zip);
   assert.equal((await v1.import('dual')).kind, 'esm');

@@ -10,6 +10,7 @@ import {
   readdirSync,
   readFileSync,
   rmdirSync,
+  statSync,
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
@@ -48,14 +49,22 @@ describe('bad input', () => {
     );
   });
 
-  test('an output in a missing directory: ERR_OUTPUT_DIR_MISSING, before anything is read', async () => {
+  test('an output in a missing directory: the directories are made; a failure removes them again', async () => {
     const root = writeTree(tempDir(), { 'a.js': 'x' });
-    const out = join(tempDir(), 'no/such/dir/x.zip');
-    await rejectsWith(
-      checkpoint(root, { output: out }),
-      'ERR_OUTPUT_DIR_MISSING',
-      /does not exist; create it first \(mkdir -p/,
-    );
+    const base = tempDir();
+    const out = join(base, 'runs/a/codebase.zip');
+    const result = await checkpoint(root, { output: out });
+    assert.equal(result.path, out);
+    assert.ok(statSync(out).isFile());
+    // the write fails (here: the progress callback throws): nothing is left of the directories made for it
+    const failing = checkpoint(root, {
+      output: join(base, 'runs/b/c/x.zip'),
+      onProgress: (p) => {
+        if (p.phase === 'write') throw new Error('stop');
+      },
+    });
+    await assert.rejects(failing, /stop/);
+    assert.deepEqual(readdirSync(join(base, 'runs')), ['a']);
   });
 
   test('an output that is a directory: ERR_BAD_OPTION', async () => {

@@ -21,7 +21,10 @@ Options:
       --depth <n>   show the tree only n levels deep (directories deeper are summed up)
       --verify      check every file against the manifest's sha256 (exit 1 if one differs)
       --json        print { zip, manifest, entries } as JSON
-  -h, --help        show this help`;
+  -h, --help        show this help
+
+Exit codes: 0 listed (and with --verify, every file matched), 1 bad arguments, a missing or unreadable
+zip, or with --verify a file that differs from the manifest, 2 internal error.`;
 
 export const ls: Command = {
   name: 'ls',

@@ -47,6 +47,7 @@ const flags = {
 export const push: Command = {
   name: 'push',
   usage,
+  summary: "Saves <dir> as a zip snapshot and uploads it into a W&B run's files",
   async run(args) {
     const { values, positionals } = parseCommandArgs(args, flags);
     if (positionals.length === 0) throw new UsageError('which directory? pass it as the first argument');

@@ -4,8 +4,16 @@
  * through); `module:fn` calls an exported function with the arguments and prints its awaited result.
  */
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { inspect } from 'node:util';
-import { Codebase, type CodebaseOptions, isCodesaveError, ZipCodebase } from '@codesave/core';
+import {
+  Codebase,
+  type CodebaseOptions,
+  CodesaveError,
+  hideCodesaveFrames,
+  isCodesaveError,
+  ZipCodebase,
+} from '@codesave/core';
 // Registers the `wandb:entity/project/run` source, so <zip> may name a W&B run.
 import '@codesave/wandb';
 import { type Command, printable, UsageError } from '../command.js';
@@ -15,24 +23,35 @@ const usage = `Usage: codesave run [options] <zip> <file | module:fn> [args…]
 <zip> is a snapshot's path, or wandb:<entity>/<project>/<run> for a W&B run's code (downloaded once
 into the per-user cache, verified, and run from there).
 
-Runs a file of the snapshot as the main module, as \`node <file> [args…]\` would from the unzipped tree
-(require.main, process.argv, exit code), or calls the exported function fn of module with the arguments
-(strings) and prints its result (awaited; objects as JSON).
+Runs a file of the snapshot, or calls an exported function of one. A file runs as the main module, as
+\`node <file> [args…]\` would from the unzipped tree (require.main, process.argv, exit code); module:fn
+calls the exported function fn of module with the arguments and prints its result (awaited; objects as JSON). Arguments are passed as strings; with --json-args each
+is parsed as JSON first (2.5 → number, true → boolean, '{"a":1}' → object; text that is not JSON stays a
+string).
 
 Options (before the zip):
+      --json              module:fn: print {"result": …} as JSON (errors as {"error": {code, message}})
+      --json-args         parse each argument to fn as JSON
       --no-verify         skip checking the files against the manifest's sha256
       --timeout <ms>      stop a module's top-level evaluation after ms milliseconds (exit 1)
       --deps <dir>        look for packages not in the zip in this folder (a node_modules or a project)
       --host-realm        evaluate in the host realm (Codebase) instead of an isolated vm context
   -h, --help              show this help
 
+Exit codes: a file: its own exit code (as node's: 1 for an uncaught error); module:fn: 0 when fn returned
+(or its promise resolved), 1 when it threw; 1 for bad arguments or input (a missing zip, module or
+function, a changed file), 2 for an internal error.
+
 Examples:
   codesave run runs/a/codebase.zip train.js --epochs 3
-  codesave run runs/a/codebase.zip src/model:score 2.5`;
+  codesave run runs/a/codebase.zip src/model:score 2.5
+  codesave run --json --json-args runs/a/codebase.zip src/model:score 2.5 '{"scale": 2}'`;
 
 interface Parsed {
   options: CodebaseOptions;
   hostRealm: boolean;
+  json: boolean;
+  jsonArgs: boolean;
   zip: string;
   target: string;
   args: string[];
@@ -42,6 +61,8 @@ interface Parsed {
 function parse(argv: string[]): Parsed {
   const options: CodebaseOptions = {};
   let hostRealm = false;
+  let json = false;
+  let jsonArgs = false;
   let i = 0;
   for (; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -50,8 +71,11 @@ function parse(argv: string[]): Parsed {
       i++;
       break;
     }
-    if (arg === '-h' || arg === '--help') return { options, hostRealm, zip: '', target: '', args: [], help: true };
+    if (arg === '-h' || arg === '--help')
+      return { options, hostRealm, json, jsonArgs, zip: '', target: '', args: [], help: true };
     if (arg === '--no-verify') options.verify = false;
+    else if (arg === '--json') json = true;
+    else if (arg === '--json-args') jsonArgs = true;
     else if (arg === '--host-realm') hostRealm = true;
     else if (arg === '--timeout' || arg === '--deps') {
       const value = argv[++i];
@@ -66,7 +90,7 @@ function parse(argv: string[]): Parsed {
   }
   const [zip, target, ...args] = argv.slice(i);
   if (!zip || !target) throw new UsageError('pass a zip and a file (or module:fn) to run');
-  return { options, hostRealm, zip, target, args, help: false };
+  return { options, hostRealm, json, jsonArgs, zip, target, args, help: false };
 }
 
 /** `module:fn` when the part after the last colon is an identifier. */
@@ -86,6 +110,8 @@ export const run: Command = {
       console.log(usage);
       return 0;
     }
+    if (parsed.json && splitTarget(parsed.target).fn === undefined)
+      throw new UsageError('--json goes with module:fn (a file prints what it prints)');
     const open = parsed.hostRealm ? Codebase.open.bind(Codebase) : ZipCodebase.open.bind(ZipCodebase);
     const codebase = await open(parsed.zip, parsed.options);
     codebase.on('warning', (w: { message: string }) => console.error(`codesave run: warning: ${printable(w.message)}`));
@@ -99,17 +125,29 @@ export const run: Command = {
         if (codebase.runtime.formatOf(filename) === 'module') await codebase.import(filename);
         else codebase.runMain(relative);
       } else {
-        const ns = await codebase.import(module);
+        const ns = await importTarget(codebase, module);
         const target = fn in ns ? ns[fn] : ns.default?.[fn];
         if (typeof target !== 'function') {
-          console.error(`codesave run: ${module} has no exported function ${fn}`);
-          return 1;
+          const functions = Object.keys(ns).filter((k) => typeof ns[k] === 'function');
+          throw new CodesaveError(
+            'ERR_EXPORT_NOT_FOUND',
+            `${module} has no exported function ${fn}${functions.length ? `; its functions: ${functions.join(', ')}` : ''}`,
+          );
         }
-        const result = await target(...parsed.args);
-        if (result !== undefined) console.log(format(result));
+        const args = parsed.jsonArgs ? parsed.args.map(jsonArg) : parsed.args;
+        const result = await target(...args);
+        if (parsed.json) console.log(JSON.stringify({ result: toJson(result) }, null, 2));
+        else if (result !== undefined) console.log(format(result));
       }
     } catch (error) {
       if (isCodesaveError(error)) throw error;
+      if (parsed.json) {
+        // what fn threw: its own code when it has one (name: its class, RangeError…)
+        const e = error as { code?: unknown; message?: unknown; name?: unknown } | null;
+        const code = typeof e?.code === 'string' ? e.code : 'ERR_THROWN';
+        const name = typeof e?.name === 'string' ? e.name : typeof error;
+        console.log(JSON.stringify({ error: { code, name, message: String(e?.message ?? error) } }, null, 2));
+      }
       // As Node reports an uncaught error of a main module: the stack (virtual paths), exit code 1. What the
       // program threw is printed even when printing it throws (a hostile getter or custom inspect).
       console.error(describeThrown(error));
@@ -120,6 +158,55 @@ export const run: Command = {
     return typeof process.exitCode === 'number' ? process.exitCode : Number(process.exitCode ?? 0) || 0;
   },
 };
+
+/**
+ * The module of `module:fn`; when it does not resolve, one line saying which modules the snapshot has
+ * (not a loader stack from inside codesave).
+ */
+async function importTarget(codebase: ZipCodebase, module: string): Promise<Record<string, any>> {
+  try {
+    codebase.resolve(module, 'import');
+  } catch (error) {
+    const code = (error as { code?: unknown })?.code;
+    if (code !== 'MODULE_NOT_FOUND' && code !== 'ERR_MODULE_NOT_FOUND') throw error;
+    const modules = codebase.manifest.files
+      .map((f) => f.path)
+      .filter(
+        (p) =>
+          /\.(?:[cm]?js|[cm]?ts|tsx|jsx|json)$/.test(p) &&
+          !p.startsWith('node_modules/') &&
+          !p.includes('/node_modules/'),
+      )
+      .map((p) => p.replace(/\.(?:[cm]?js|[cm]?ts|tsx|jsx)$/, ''));
+    const shown = modules.slice(0, 20).join(', ');
+    throw new CodesaveError(
+      'ERR_EXPORT_NOT_FOUND',
+      `no module ${module} in ${codebase.root}; its modules: ${shown || '(none)'}${modules.length > 20 ? `, … (${modules.length} in all; codesave ls lists them)` : ''}`,
+      { cause: error },
+    );
+  }
+  return codebase.import(module);
+}
+
+/** A --json-args argument: its JSON value, or the text itself when it is not JSON. */
+function jsonArg(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/** The result as JSON can hold it (undefined → null; what JSON cannot hold, as inspect prints it). */
+function toJson(value: unknown): unknown {
+  if (value === undefined) return null;
+  try {
+    const text = JSON.stringify(value);
+    return text === undefined ? format(value) : JSON.parse(text);
+  } catch {
+    return format(value);
+  }
+}
 
 function format(value: unknown): string {
   if (typeof value === 'string') return value;
@@ -134,7 +221,11 @@ function format(value: unknown): string {
   }
 }
 
+/** The CLI's own files (dist/ or src/): their frames are hidden too, with core's. */
+const CLI_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
 function describeThrown(error: unknown): string {
+  hideCodesaveFrames(error, { dirs: [CLI_DIR] });
   try {
     return inspect(error);
   } catch {}

@@ -19,7 +19,8 @@ Options:
   -o, --output <zip>             where to write (default: codebase.zip in the current directory)
 ${checkpointFlagsHelp}
       --force                    replace an output that is not a zip, or a symbolic link (the link itself)
-      --json                     print the result as JSON
+      --json                     print a summary as JSON: { path, files, bytes, sha256, contentHash, skipped }
+      --manifest                 with --json: include the whole manifest (every file's path, size, sha256)
   -h, --help                     show this help
 
 Exit codes: 0 saved, 1 bad arguments or input, 2 internal error.`;
@@ -43,9 +44,10 @@ export const save: Command = {
       progress.finish();
     }
     if (values.json) {
-      console.log(JSON.stringify(result, null, 2));
+      console.log(JSON.stringify(values.manifest ? result : jsonSummary(result), null, 2));
       return 0;
     }
+    if (values.manifest) throw new UsageError('--manifest goes with --json');
     console.log(summary(result));
     return 0;
   },
@@ -56,7 +58,23 @@ const flags = {
   ...checkpointFlags,
   force: { type: 'boolean' },
   json: { type: 'boolean' },
+  manifest: { type: 'boolean' },
 } as const;
+
+/** `--json` without `--manifest`: what was written, not the list of every file (which can run to megabytes). */
+export function jsonSummary(result: CheckpointResult): object {
+  const { path, files, bytes, sha256, skipped, manifest } = result;
+  return {
+    path,
+    files,
+    bytes,
+    sha256,
+    contentHash: manifest.contentHash,
+    roots: manifest.roots,
+    ...(manifest.git ? { git: manifest.git } : {}),
+    skipped,
+  };
+}
 
 /** The human-readable report of a save. */
 export function summary(result: CheckpointResult): string {

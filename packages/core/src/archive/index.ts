@@ -10,6 +10,7 @@ export {
   openArchive,
 } from './archive.js';
 export { checkEntryName } from './names.js';
+export { singleTopLevelFolder, subtreeArchive } from './subtree.js';
 export {
   type ArchiveMismatch,
   archiveMismatches,

@@ -2,22 +2,27 @@
 import { CodesaveError } from '../errors.js';
 import type { ZipCodebase } from './zip-codebase.js';
 
+/**
+ * Only a module that does not resolve is "no such module": an error while loading one that does (a missing
+ * dependency or relative import inside it, a syntax error) is the user's to see, as it was thrown.
+ */
 export async function fromModule(codebase: ZipCodebase, module: string, name: string): Promise<unknown> {
   let ns: Record<string, unknown> | undefined;
   let notFound: unknown;
   try {
-    ns = await codebase.import(module);
+    codebase.resolve(module, 'import');
   } catch (error) {
     if (!isNotFound(error)) throw error;
     notFound = error;
   }
+  if (!notFound) ns = await codebase.import(module);
   if (ns && name in ns) return ns[name];
   const main = ns?.default as Record<string, unknown> | undefined;
   if (main !== null && (typeof main === 'object' || typeof main === 'function') && Object.hasOwn(main, name))
     return main[name];
   const sub = `${module.replace(/\/+$/, '')}/${name}`;
   try {
-    return await codebase.import(sub);
+    codebase.resolve(sub, 'import');
   } catch (error) {
     if (!isNotFound(error)) throw error;
     throw new CodesaveError(
@@ -28,6 +33,7 @@ export async function fromModule(codebase: ZipCodebase, module: string, name: st
       { cause: notFound ?? error, details: { module, name } },
     );
   }
+  return await codebase.import(sub);
 }
 
 function isNotFound(error: unknown): boolean {

@@ -1,4 +1,5 @@
 /** codebase/: the façades users touch. */
 export { Codebase } from './codebase.js';
+export { hideCodesaveFrames } from './frames.js';
 export { registerSourceOpener, resolveSource, type SourceOpener, sourceScheme } from './sources.js';
 export { type CodebaseOptions, ENTRY_EXTENSIONS, UniqueCodebase, ZipCodebase } from './zip-codebase.js';

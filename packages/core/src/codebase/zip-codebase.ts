@@ -14,6 +14,8 @@ import {
   type ArchiveOptions,
   openArchive,
   readArchiveManifest,
+  singleTopLevelFolder,
+  subtreeArchive,
   verifyArchive,
 } from '../archive/index.js';
 import { CodesaveError } from '../errors.js';
@@ -22,6 +24,7 @@ import { Realm } from '../runtime/realm.js';
 import { type CjsModule, type CodesaveWarning, Runtime } from '../runtime/runtime.js';
 import { isStandInManifest, MANIFEST_NAME, type Manifest, minimalManifest } from '../snapshot/index.js';
 import { type CodebaseFs, type CodebaseVolume, mountVolume } from '../volume/index.js';
+import { withUserFrames } from './frames.js';
 import { fromModule } from './from.js';
 import { createLoaderFs } from './loader-fs.js';
 import { resolveSource } from './sources.js';
@@ -108,6 +111,9 @@ export class ZipCodebase extends EventEmitter implements AsyncDisposable {
         options.hooks ??
         (options.cacheDir === undefined ? undefined : (r) => createLoaderHooks(r, { cacheDir: options.cacheDir })),
     });
+    // Bare names of the extra libraries (and extra roots) saved beside the project resolve to them.
+    const libraries = manifest.roots.slice(1).flatMap((name) => [name, name.replace(/\.[cm]?[jt]sx?$/, '')]);
+    if (libraries.length) this.#runtime.resolver.libraries = { dir: root, names: new Set(libraries) };
   }
 
   /** The file system as the codebase sees it (the volume under {@link root}, the disk elsewhere). */
@@ -131,12 +137,23 @@ export class ZipCodebase extends EventEmitter implements AsyncDisposable {
     const runtime = this.#live();
     if (typeof request !== 'string' || request === '')
       throw new CodesaveError('ERR_BAD_OPTION', 'require(request): give a module path such as ./src/model');
-    const filename = runtime.resolver.resolveFilename(request, runtime.rootParent());
-    return runtime.load(filename, null, false);
+    return withUserFrames(this.#realmError(), () =>
+      runtime.load(runtime.resolver.resolveFilename(request, runtime.rootParent()), null, false),
+    );
+  }
+
+  /** The codebase realm's `Error` (its stack limit is raised while a call runs: see frames.ts). */
+  #realmError(): { stackTraceLimit?: number } | undefined {
+    return this.#realm?.global.Error as { stackTraceLimit?: number } | undefined;
   }
 
   /** `import(request)` of any module of the codebase, resolved from the root (bare names are files here first). */
   async import(request: string): Promise<any> {
+    this.#live();
+    return withUserFrames(this.#realmError(), () => this.#import(request));
+  }
+
+  async #import(request: string): Promise<any> {
     const runtime = this.#live();
     const filename = this.#resolve(request, 'import');
     const format = runtime.formatOf(filename);
@@ -153,9 +170,12 @@ export class ZipCodebase extends EventEmitter implements AsyncDisposable {
     return runtime.hooks.importFile(filename);
   }
 
-  /** Absolute path of `request` as `_from`/`import` find it (bare names: codebase files, then packages). */
-  resolve(request: string): string {
-    return this.#resolve(request, 'require');
+  /**
+   * Absolute path of `request` as `_from`/`import` find it (bare names: codebase files, then packages);
+   * `mode` picks the package conditions: `require`'s (default) or `import`'s.
+   */
+  resolve(request: string, mode: 'require' | 'import' = 'require'): string {
+    return this.#resolve(request, mode);
   }
 
   /** `mode`: how a bare name that is no file of the codebase resolves as a package (`import` conditions or `require`'s). */
@@ -180,7 +200,7 @@ export class ZipCodebase extends EventEmitter implements AsyncDisposable {
    */
   async _from(module: string, name: string, as_?: string): Promise<any> {
     this.#live();
-    const value = await fromModule(this, module, name);
+    const value = await withUserFrames(this.#realmError(), () => fromModule(this, module, name));
     this.bindings[as_ ?? name] = value;
     return value;
   }
@@ -202,7 +222,7 @@ export class ZipCodebase extends EventEmitter implements AsyncDisposable {
   runMain(file: string): CjsModule {
     const runtime = this.#live();
     const filename = runtime.resolveEntry(file.startsWith('/') || file.startsWith('.') ? file : `./${file}`);
-    return runtime.runMain(filename);
+    return withUserFrames(this.#realmError(), () => runtime.runMain(filename));
   }
 
   /** Release the volume, the realm and the registry. Every later call fails with `ERR_DISPOSED`. Idempotent. */
@@ -252,7 +272,7 @@ export async function openAs<T extends ZipCodebase>(
         ? source
         : path.join(os.tmpdir(), `codesave-${createHash('sha256').update(source).digest('hex').slice(0, 16)}.zip`)),
   );
-  const archive = await openArchive(source, {
+  let archive = await openArchive(source, {
     maxEntries: options.maxEntries,
     maxEntrySize: options.maxEntrySize,
     maxTotalSize: options.maxTotalSize,
@@ -261,7 +281,11 @@ export async function openAs<T extends ZipCodebase>(
     inMemoryLimit: options.inMemoryLimit,
   });
   try {
+    // A zip of one folder (no codesave.json at its root): that folder is the root, and the manifest says so.
+    const folder = singleTopLevelFolder(archive);
+    if (folder !== undefined) archive = subtreeArchive(archive, folder);
     const manifest = readManifest(archive);
+    if (folder !== undefined) manifest.topLevelFolder = folder;
     if (options.verify !== false && archive.entries.has(MANIFEST_NAME)) verifyArchive(archive, manifest);
     return new Class(kind, root, archive, manifest, options);
   } catch (error) {

@@ -69,6 +69,17 @@ export class Resolver {
   readonly #pathCache = new Map<string, string>();
   /** Extensions `require` tries, in order: the keys of the registry's `Module._extensions`. */
   extensions: () => readonly string[] = () => nodeFeatures.cjsExtensions;
+  /**
+   * Extra libraries stored at the codebase root (`extraLibraries`): a bare name whose first segment is one of
+   * `names` is also looked up in `dir`, after the `node_modules` walk-up and before the global paths — as if
+   * the root were on NODE_PATH for those names only (the Python tool puts the zip root on `sys.path`).
+   */
+  libraries: { dir: string; names: ReadonlySet<string> } | undefined;
+
+  #libraryDir(name: string): string[] {
+    const libraries = this.libraries;
+    return libraries?.names.has(name.split('/', 1)[0]!) ? [libraries.dir] : [];
+  }
 
   constructor(options: ResolverOptions) {
     this.fs = options.fs;
@@ -187,7 +198,7 @@ export class Resolver {
   #lookupPaths(request: string, parent: ParentLike | null | undefined): string[] | null {
     if (isBuiltinRequest(request)) return null;
     if (request.charAt(0) !== '.' || (request.length > 1 && request.charAt(1) !== '.' && request.charAt(1) !== '/')) {
-      const paths = parent?.paths?.length ? [...parent.paths, ...this.#globalPaths] : [...this.#globalPaths];
+      const paths = [...(parent?.paths ?? []), ...this.#libraryDir(request), ...this.#globalPaths];
       return paths.length > 0 ? paths : null;
     }
     if (!parent?.id || !parent.filename) return ['.'];
@@ -462,7 +473,7 @@ export class Resolver {
     const self = this.packages.scope(base);
     if (self && self.name === name && self.exports != null)
       return this.#packageExportsResolve(self, subpath, base, 'import');
-    const dirs = [...this.nodeModulePaths(path.dirname(base)), ...this.#globalPaths];
+    const dirs = [...this.nodeModulePaths(path.dirname(base)), ...this.#libraryDir(name), ...this.#globalPaths];
     for (const nm of dirs) {
       const pkgDir = path.join(nm, name);
       if (this.stat(pkgDir) !== STAT_DIR) continue;

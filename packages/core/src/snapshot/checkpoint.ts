@@ -120,7 +120,7 @@ const DEFAULT_EPOCH = Date.UTC(1980, 0, 1);
  *   (`git diff HEAD --binary`, relative to `dir`) is stored as `.codesave/git.patch`.
  *
  * @throws CodesaveError `ERR_DIR_NOT_FOUND`, `ERR_NOT_A_DIRECTORY`, `ERR_UNREADABLE_FILE`, `ERR_BROKEN_SYMLINK`,
- *   `ERR_OUTPUT_DIR_MISSING`, `ERR_OUTPUT_UNWRITABLE`, `ERR_BAD_SIZE`, `ERR_BAD_OPTION`, `ERR_DEPENDENCY_NOT_FOUND`.
+ *   `ERR_OUTPUT_DIR_MISSING` (a file where a directory of the output goes), `ERR_OUTPUT_UNWRITABLE`, `ERR_BAD_SIZE`, `ERR_BAD_OPTION`, `ERR_DEPENDENCY_NOT_FOUND`.
  */
 export async function checkpoint(dir: string | string[], options: CheckpointOptions = {}): Promise<CheckpointResult> {
   const dirs = Array.isArray(dir) ? dir : [dir];

@@ -68,6 +68,12 @@ export const ManifestSchema = z.looseObject({
       ignore: z.array(z.string()).optional(),
     })
     .optional(),
+  /**
+   * Set when the codebase was opened from a zip whose entries all sit in this one folder and that has no
+   * codesave.json at its root (`zip -r proj.zip proj`, the Python tool's UniqueCodebase prefix layout): the folder
+   * was taken as the root, so `_from('src', …)` means `proj/src` in the zip. Never written by `checkpoint`.
+   */
+  topLevelFolder: z.string().optional(),
   /** Files left out by a filter (`onlyCode`, `ignoreLargerThan`, links leading outside a root). */
   skipped: z.looseObject({ count: z.number().int().nonnegative(), bytes: z.number().nonnegative() }).optional(),
 });
