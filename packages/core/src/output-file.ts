@@ -154,10 +154,14 @@ async function outputDirectory(path: string): Promise<{ dir: string; made?: stri
   for (;;) {
     const st = await stat(dir).catch((error: NodeJS.ErrnoException) => {
       if (error.code === 'ENOENT') return undefined;
-      throw new CodesaveError('ERR_OUTPUT_DIR_MISSING', `cannot write ${path}: ${dir} is not reachable (${error.code})`, {
-        cause: error,
-        details: { path },
-      });
+      throw new CodesaveError(
+        'ERR_OUTPUT_DIR_MISSING',
+        `cannot write ${path}: ${dir} is not reachable (${error.code})`,
+        {
+          cause: error,
+          details: { path },
+        },
+      );
     });
     if (st && !st.isDirectory()) {
       throw new CodesaveError(
