@@ -19,7 +19,7 @@ import {
   parseCsv,
   parseReport,
   REPORT_VERSION,
-  registerVersionScheme,
+  registerSourceOpener,
   renderHtml,
   renderMarkdown,
   reportToJson,
@@ -341,7 +341,7 @@ test('bad versions and calls: a version that fails to open, a missing export, a 
   });
   await assert.rejects(
     compare({ versions: ['nope:thing', b.zip], call: 'src/model:read', cases: [1] }),
-    /no resolver is registered for "nope:"/,
+    (e: any) => e.code === 'ERR_VERSION_OPEN' && e.details.causeCode === 'ERR_UNKNOWN_SOURCE',
   );
 });
 
@@ -349,7 +349,7 @@ test('opened codebases are used and left open; directories are snapshotted; sche
   const [a, b] = await fixture;
   const opened = await ZipCodebase.open(a.zip);
   try {
-    registerVersionScheme('fixture', (source) => (source === 'fixture:b' ? b.zip : a.zip));
+    const unregister = registerSourceOpener('fixture', async (rest) => (rest === 'b' ? b.zip : a.zip));
     const report = await compare({ versions: [opened, b.dir, 'fixture:b'], call: 'src/model:read', cases: [{ x: 1 }] });
     assert.deepEqual(
       report.versions.map((v) => v.name),
@@ -359,6 +359,7 @@ test('opened codebases are used and left open; directories are snapshotted; sche
     assert.equal(report.summary.agree, 1);
     assert.equal(await opened._from('src/model', 'read').then((fn) => fn({ x: 9 })), 9);
   } finally {
+    unregister();
     await opened.dispose();
   }
 });

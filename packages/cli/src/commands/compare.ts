@@ -16,6 +16,8 @@ import {
   writeHtmlReport,
   writeMarkdownReport,
 } from '@codesave/core';
+// Registers the `wandb:entity/project/run` source, so a version may name a W&B run.
+import '@codesave/wandb';
 import { type Command, parseCommandArgs, printable, UsageError } from '../command.js';
 import { createProgress } from '../progress.js';
 

@@ -20,10 +20,8 @@ export {
   type VersionResult,
 } from './schema.js';
 export { type DiffSummary, diffSnapshots, type FileChange, renderPatch } from './snapshot-diff.js';
-export {
-  registerVersionScheme,
-  type VersionResolver,
-  type VersionSource,
-  type VersionsInput,
+export type {
+  VersionSource,
+  VersionsInput,
 } from './versions.js';
 export { checkReportTarget, writeHtmlReport, writeMarkdownReport } from './write-report.js';

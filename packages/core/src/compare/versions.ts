@@ -1,41 +1,21 @@
 /**
  * The versions of a comparison: naming them, and opening each one. Every kind of source goes through
  * {@link openVersion}: a zip path, a directory (snapshotted in memory first), zip bytes, an opened codebase,
- * or `scheme:rest` handled by a registered resolver (how `wandb:` sources plug in).
+ * or `scheme:rest` through the opener registered for its scheme (`registerSourceOpener`: how `wandb:` sources plug in).
  */
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { resolveSource, sourceScheme } from '../codebase/sources.js';
 import { type CodebaseOptions, ZipCodebase } from '../codebase/zip-codebase.js';
 import { CodesaveError, isCodesaveError } from '../errors.js';
 import { checkpoint } from '../snapshot/checkpoint.js';
 
-/** One version: a zip path, a directory, `scheme:…` (see {@link registerVersionScheme}), zip bytes, or a codebase. */
+/** One version: a zip path, a directory, `scheme:…` (see `registerSourceOpener`), zip bytes, or a codebase. */
 export type VersionSource = string | Uint8Array | ZipCodebase;
 
 /** `{ name: source }`, or `[source, …]` (named after their files: `runs/a.zip` → `a`). 2..N versions. */
 export type VersionsInput = Readonly<Record<string, VersionSource>> | readonly VersionSource[];
-
-/**
- * Turns `scheme:rest` into something {@link openVersion} opens (a zip path, zip bytes, or a codebase).
- * Registered with {@link registerVersionScheme}.
- */
-export type VersionResolver = (source: string) => Promise<VersionSource> | VersionSource;
-
-const resolvers = new Map<string, VersionResolver>();
-
-/**
- * Lets `compare()` and `codesave compare` open `scheme:…` sources, e.g. `registerVersionScheme('wandb', r)` for
- * `wandb:entity/project/run`. The scheme is matched without its colon, case-insensitively.
- */
-export function registerVersionScheme(scheme: string, resolver: VersionResolver): void {
-  if (!/^[a-z][a-z0-9+.-]+$/i.test(scheme) || typeof resolver !== 'function')
-    throw new CodesaveError(
-      'ERR_BAD_OPTION',
-      'registerVersionScheme(scheme, resolver): a scheme like "wandb" and a function.',
-    );
-  resolvers.set(scheme.toLowerCase(), resolver);
-}
 
 /** A version with its name. */
 export interface NamedVersion {
@@ -92,19 +72,13 @@ export function nameVersions(input: VersionsInput): NamedVersion[] {
 
 function defaultName(source: VersionSource, index: number): string {
   if (typeof source === 'string') {
-    const scheme = schemeOf(source);
+    const scheme = sourceScheme(source);
     const tail = scheme ? source.slice(scheme.length + 1).replace(/[\\/]+$/, '') : source.replace(/[\\/]+$/, '');
     const base = path.basename(tail).replace(/\.zip$/i, '');
     if (base) return base;
   }
   if (source instanceof ZipCodebase) return path.basename(source.root).replace(/\.zip$/i, '') || `v${index + 1}`;
   return `v${index + 1}`;
-}
-
-/** `wandb` for `wandb:x/y`; `undefined` for paths (a Windows drive letter is one character). */
-function schemeOf(source: string): string | undefined {
-  const match = /^([a-z][a-z0-9+.-]+):/i.exec(source);
-  return match ? match[1].toLowerCase() : undefined;
 }
 
 /**
@@ -155,22 +129,9 @@ async function open(name: string, source: VersionSource, options: CodebaseOption
       portable: { kind: 'bytes', bytes: source, root: codebase.root },
     };
   }
-  const scheme = schemeOf(source);
-  if (scheme) {
-    const resolver = resolvers.get(scheme);
-    if (resolver) {
-      const opened = await open(name, await resolver(source), options);
-      return { ...opened, label: source };
-    }
-    const exists = await stat(source).then(
-      () => true,
-      () => false,
-    );
-    if (!exists)
-      throw new CodesaveError(
-        'ERR_BAD_OPTION',
-        `no resolver is registered for "${scheme}:" sources (registerVersionScheme); for a file, write ./${source}`,
-      );
+  if (sourceScheme(source)) {
+    const opened = await open(name, await resolveSource(source), options);
+    return { ...opened, label: source };
   }
   const info = await stat(source).catch(() => undefined);
   if (info?.isDirectory()) {
