@@ -348,8 +348,8 @@ test('bad versions and calls: a version that fails to open, a missing export, a 
 test('opened codebases are used and left open; directories are snapshotted; scheme resolvers plug in', async () => {
   const [a, b] = await fixture;
   const opened = await ZipCodebase.open(a.zip);
+  const unregister = registerSourceOpener('fixture', async (rest) => (rest === 'b' ? b.zip : a.zip));
   try {
-    const unregister = registerSourceOpener('fixture', async (rest) => (rest === 'b' ? b.zip : a.zip));
     const report = await compare({ versions: [opened, b.dir, 'fixture:b'], call: 'src/model:read', cases: [{ x: 1 }] });
     assert.deepEqual(
       report.versions.map((v) => v.name),
