@@ -22,6 +22,7 @@ import { Realm } from '../runtime/realm.js';
 import { type CjsModule, type CodesaveWarning, Runtime } from '../runtime/runtime.js';
 import { MANIFEST_NAME, type Manifest, minimalManifest } from '../snapshot/index.js';
 import { type CodebaseFs, type CodebaseVolume, mountVolume } from '../volume/index.js';
+import { routeFaults } from './faults.js';
 import { fromModule } from './from.js';
 import { createLoaderFs } from './loader-fs.js';
 
@@ -70,6 +71,7 @@ export class ZipCodebase extends EventEmitter implements AsyncDisposable {
   #realm: Realm | undefined;
   #runtime: Runtime | undefined;
   #fs: CodebaseFs;
+  #unrouteFaults: () => void;
 
   /** Open `source` (a zip path, or its bytes). Verifies hashes first unless `verify: false`. */
   static async open(source: string | Uint8Array, options: CodebaseOptions = {}): Promise<ZipCodebase> {
@@ -105,6 +107,7 @@ export class ZipCodebase extends EventEmitter implements AsyncDisposable {
         options.hooks ??
         (options.cacheDir === undefined ? undefined : (r) => createLoaderHooks(r, { cacheDir: options.cacheDir })),
     });
+    this.#unrouteFaults = routeFaults(this, realm);
   }
 
   /** The file system as the codebase sees it (the volume under {@link root}, the disk elsewhere). */
@@ -205,6 +208,7 @@ export class ZipCodebase extends EventEmitter implements AsyncDisposable {
   /** Release the volume, the realm and the registry. Every later call fails with `ERR_DISPOSED`. Idempotent. */
   async dispose(): Promise<void> {
     if (!this.#runtime) return;
+    this.#unrouteFaults();
     this.#runtime.dispose();
     this.#realm?.dispose();
     this.#volume?.dispose();

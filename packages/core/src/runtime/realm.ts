@@ -35,6 +35,7 @@
 import vm from 'node:vm';
 import { CodesaveError } from '../errors.js';
 import { TIMED_ENTRY } from './names.js';
+import { installOwnGlobals, type OwnGlobals, processView } from './realm-globals.js';
 
 /** Host globals a module sees in Node and which a vm.Context lacks (taken when the host has them). */
 export const HOST_GLOBALS: readonly string[] = [
@@ -168,6 +169,15 @@ export class Realm {
   #depth = 0;
   #timedScript: vm.Script | undefined;
   #errorProtos = new Map<object, object>();
+  #own: OwnGlobals | undefined;
+  /**
+   * Where an exception thrown by one of the realm's timer callbacks goes (the codebase's `'error'` event):
+   * returns `true` when taken; otherwise it propagates as in Node.
+   */
+  reportError: ((error: unknown) => boolean) | undefined;
+  /** The codebase's builtin modules (its `require('fs')`), for `process.getBuiltinModule`; set by the runtime. */
+  builtinModule: ((id: string) => unknown) | undefined;
+  #process: NodeJS.Process | undefined;
 
   constructor(options: RealmOptions) {
     this.kind = options.kind;
@@ -178,6 +188,18 @@ export class Realm {
       this.context = vm.createContext({}, { name: options.name ?? 'codesave' });
       this.global = vm.runInContext('globalThis', this.context) as typeof globalThis;
       installHostGlobals(this.global);
+      this.#own = installOwnGlobals(this.global, (error) => this.reportError?.(error) ?? false);
+      const process = this.process;
+      const descriptor = Object.getOwnPropertyDescriptor(this.global, 'process');
+      if (descriptor && process !== globalThis.process)
+        Object.defineProperty(this.global, 'process', {
+          get: () => process,
+          // Node's own setter: assigning `process` replaces it for the codebase.
+          set: (value: unknown) =>
+            Object.defineProperty(this.global, 'process', { value, writable: true, configurable: true }),
+          configurable: true,
+          enumerable: descriptor.enumerable ?? false,
+        });
     }
     const g = this.global as unknown as Record<string, any>;
     this.intrinsics = {
@@ -274,8 +296,32 @@ export class Realm {
     return error;
   }
 
-  /** Drop the context (and with it everything the codebase's code created). */
+  /** The `process` the realm's code sees (in a context, a view whose `getBuiltinModule` is the codebase's). */
+  get process(): NodeJS.Process {
+    if (!this.context) return process;
+    this.#process ??= processView((id) => {
+      if (!this.builtinModule) throw new CodesaveError('ERR_DISPOSED', 'This codebase was disposed.');
+      return this.builtinModule(id);
+    });
+    return this.#process;
+  }
+
+  /** The realm's own timer functions (for its `timers` module), `undefined` in host mode. */
+  get timers(): Readonly<Record<string, Function>> | undefined {
+    return this.#own?.timers;
+  }
+
+  /** Timers, intervals and immediates the realm's code created and that are still pending. */
+  get pendingTimers(): number {
+    return this.#own?.pending ?? 0;
+  }
+
+  /** Drop the context (and with it everything the codebase's code created); its pending timers are cleared. */
   dispose(): void {
+    this.#own?.clearAll();
+    this.#own = undefined;
+    this.reportError = undefined;
+    this.builtinModule = undefined;
     this.context = undefined;
     this.#timedScript = undefined;
     this.#errorProtos.clear();

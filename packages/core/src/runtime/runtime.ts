@@ -13,6 +13,7 @@ import nodeModule from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { CodesaveError } from '../errors.js';
+import { type BuiltinViewFactory, createBuiltinViews } from './builtin-views.js';
 import { importerBuilder } from './dynamic-function.js';
 import { lexCommonJs } from './esm/cjs-lexer.js';
 import { hostBuiltinModules, isBuiltinRequest, loadHostBuiltin, nodeFeatures } from './features.js';
@@ -131,6 +132,8 @@ export class Runtime {
     this.resolver.extensions = () => Object.keys(this.extensions);
     this.Module = createModuleClass(this, globalPaths);
     this.hooks = (options.hooks ?? createLoaderHooks)(this);
+    this.builtinViews = createBuiltinViews({ realm });
+    realm.builtinModule = (id) => this.builtin(id);
   }
 
   // ---------------------------------------------------------------- Module._load
@@ -486,6 +489,8 @@ export class Runtime {
   // ---------------------------------------------------------------- builtins
 
   #vm: unknown;
+  /** The codebase's other builtin views (builtin-views.ts); replaced by the façade to add its own. */
+  builtinViews: BuiltinViewFactory;
 
   /**
    * A builtin as the codebase sees it: the host's, except `fs`, `fs/promises` and `module`, and `vm` in a context
@@ -497,7 +502,7 @@ export class Runtime {
     if (bare === 'fs/promises') return this.fs.promises;
     if (bare === 'module') return this.Module;
     if (bare === 'vm' && this.realm.context) return (this.#vm ??= createVmView(this.realm.context));
-    return loadHostBuiltin(id);
+    return this.builtinViews(bare) ?? loadHostBuiltin(id);
   }
 
   /** `module.createRequire(filename)` for the codebase. */
