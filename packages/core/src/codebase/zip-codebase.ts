@@ -17,6 +17,9 @@ import {
   verifyArchive,
 } from '../archive/index.js';
 import { CodesaveError } from '../errors.js';
+import { createBuiltinViews } from '../runtime/builtin-views.js';
+import { childProcessView, PathRewriter, workerThreadsView } from '../runtime/child-process.js';
+import { effectiveCacheDir } from '../runtime/esm/index.js';
 import { createLoaderHooks, type LoaderHooks } from '../runtime/hooks.js';
 import { Realm } from '../runtime/realm.js';
 import { type CjsModule, type CodesaveWarning, Runtime } from '../runtime/runtime.js';
@@ -25,6 +28,7 @@ import { type CodebaseFs, type CodebaseVolume, mountVolume } from '../volume/ind
 import { routeFaults } from './faults.js';
 import { fromModule } from './from.js';
 import { createLoaderFs } from './loader-fs.js';
+import { Materializer } from './materialize.js';
 
 /** Extensions `_from` and `import()` of the façade try for extensionless names, after `require`'s own. */
 export const ENTRY_EXTENSIONS = ['.mjs', '.cjs', '.ts', '.mts', '.cts', '.tsx', '.jsx'] as const;
@@ -72,6 +76,7 @@ export class ZipCodebase extends EventEmitter implements AsyncDisposable {
   #runtime: Runtime | undefined;
   #fs: CodebaseFs;
   #unrouteFaults: () => void;
+  #materializer: Materializer;
 
   /** Open `source` (a zip path, or its bytes). Verifies hashes first unless `verify: false`. */
   static async open(source: string | Uint8Array, options: CodebaseOptions = {}): Promise<ZipCodebase> {
@@ -108,6 +113,28 @@ export class ZipCodebase extends EventEmitter implements AsyncDisposable {
         (options.cacheDir === undefined ? undefined : (r) => createLoaderHooks(r, { cacheDir: options.cacheDir })),
     });
     this.#unrouteFaults = routeFaults(this, realm);
+    // Code that leaves JavaScript (addons, child processes, workers) gets the snapshot's files on disk.
+    const materializer = new Materializer({
+      archive,
+      root,
+      hashes: verifiedHashes(archive, manifest, options),
+      cacheDir: effectiveCacheDir(options.cacheDir),
+    });
+    this.#materializer = materializer;
+    const rewriter = new PathRewriter(materializer);
+    this.#runtime.realFiles = materializer;
+    this.#runtime.builtinViews = createBuiltinViews({
+      realm,
+      extra: {
+        child_process: () => childProcessView(rewriter),
+        worker_threads: () => workerThreadsView(rewriter),
+      },
+    });
+  }
+
+  /** Where the snapshot's files are written for code outside JavaScript (addons, child processes, workers). */
+  get materializedFiles(): Materializer {
+    return this.#materializer;
   }
 
   /** The file system as the codebase sees it (the volume under {@link root}, the disk elsewhere). */
@@ -212,6 +239,7 @@ export class ZipCodebase extends EventEmitter implements AsyncDisposable {
     this.#runtime.dispose();
     this.#realm?.dispose();
     this.#volume?.dispose();
+    this.#materializer.dispose();
     this.#archive?.close();
     this.#runtime = undefined;
     this.#realm = undefined;
