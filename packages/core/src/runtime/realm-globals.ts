@@ -27,8 +27,18 @@ export interface OwnGlobals {
 
 const CLASS_GLOBALS = ['URL', 'URLSearchParams', 'TextEncoder', 'TextDecoder'] as const;
 
-/** Give `target` (a context's global) its own console, timers and web classes. */
-export function installOwnGlobals(target: typeof globalThis, sink: CallbackErrorSink): OwnGlobals {
+/** Gives a host error the realm's prototype of its class (`Realm.rebuildError`). */
+export type ErrorRebuilder = <E>(error: E) => E;
+
+/**
+ * Give `target` (a context's global) its own console, timers and web classes. Errors their host functions throw
+ * (`ERR_INVALID_ARG_TYPE`, `ERR_INVALID_URL`) get the realm's prototypes, so `instanceof Error` holds as in Node.
+ */
+export function installOwnGlobals(
+  target: typeof globalThis,
+  sink: CallbackErrorSink,
+  rebuild: ErrorRebuilder,
+): OwnGlobals {
   const host = globalThis as unknown as Record<string, any>;
   const own = target as unknown as Record<string, unknown>;
   const define = (name: string, value: unknown) => {
@@ -45,7 +55,7 @@ export function installOwnGlobals(target: typeof globalThis, sink: CallbackError
 
   for (const name of CLASS_GLOBALS) {
     const Base = host[name] as (new (...args: any[]) => object) | undefined;
-    if (typeof Base === 'function') define(name, subclass(Base));
+    if (typeof Base === 'function') define(name, subclass(Base, rebuild));
   }
 
   const live = new Map<Handle, 'timeout' | 'immediate'>();
@@ -65,10 +75,10 @@ export function installOwnGlobals(target: typeof globalThis, sink: CallbackError
     const wrapper = {
       [name](callback: unknown, ...rest: unknown[]) {
         // Node's own argument errors for a callback that is not a function.
-        if (typeof callback !== 'function') return Reflect.apply(hostFn, globalThis, [callback, ...rest]);
+        if (typeof callback !== 'function') return hostCall(hostFn, [callback, ...rest], rebuild);
         let handle: Handle | undefined;
         const done = repeats ? undefined : () => handle && live.delete(handle);
-        handle = Reflect.apply(hostFn, globalThis, [guarded(callback, done), ...rest]) as Handle;
+        handle = hostCall(hostFn, [guarded(callback, done), ...rest], rebuild) as Handle;
         live.set(handle, kind);
         return handle;
       },
@@ -79,7 +89,7 @@ export function installOwnGlobals(target: typeof globalThis, sink: CallbackError
     const hostFn = host[name] as Function;
     const wrapper = {
       [name](handle: unknown) {
-        Reflect.apply(hostFn, globalThis, [handle]);
+        hostCall(hostFn, [handle], rebuild);
         if (handle && typeof handle === 'object') live.delete(handle as Handle);
       },
     }[name]!;
@@ -112,7 +122,7 @@ export function installOwnGlobals(target: typeof globalThis, sink: CallbackError
  * as receiver, so accessors such as `exitCode` validate as in Node), except `getBuiltinModule`, which answers
  * as the codebase's `require` does (its own `fs`, `module`, ...). Only when the running Node has one.
  */
-export function processView(builtin: (id: string) => unknown): NodeJS.Process {
+export function processView(builtin: (id: string) => unknown, rebuild: ErrorRebuilder): NodeJS.Process {
   const hostProcess = process;
   const hostGet = (hostProcess as { getBuiltinModule?: (id: unknown) => unknown }).getBuiltinModule;
   if (typeof hostGet !== 'function') return hostProcess;
@@ -121,7 +131,8 @@ export function processView(builtin: (id: string) => unknown): NodeJS.Process {
     {
       getBuiltinModule(id: unknown) {
         // Node's validation and its answer for names that are no builtin.
-        if (typeof id !== 'string' || hostGet.call(hostProcess, id) === undefined) return hostGet.call(hostProcess, id);
+        if (typeof id !== 'string' || hostGet.call(hostProcess, id) === undefined)
+          return hostCall(hostGet, [id], rebuild, hostProcess);
         return builtin(id);
       },
     }.getBuiltinModule,
@@ -142,9 +153,22 @@ export function processView(builtin: (id: string) => unknown): NodeJS.Process {
       return Reflect.get(target, key, target);
     },
     set(target, key, value) {
-      return Reflect.set(target, key, value, target);
+      try {
+        return Reflect.set(target, key, value, target);
+      } catch (error) {
+        throw rebuild(error);
+      }
     },
   });
+}
+
+/** `fn.apply(self, args)`, a thrown error rebuilt in the realm. */
+function hostCall(fn: Function, args: unknown[], rebuild: ErrorRebuilder, self: unknown = globalThis): unknown {
+  try {
+    return Reflect.apply(fn, self, args);
+  } catch (error) {
+    throw rebuild(error);
+  }
 }
 
 /** A copy of `source` with its prototype and every own property (the host console's methods are bound). */
@@ -166,8 +190,18 @@ function copyFunctionProperties(source: Function, target: Function): Function {
  * A subclass of a host class with the same name and length, whose `instanceof` also accepts the host class's
  * instances (what `url.pathToFileURL` and other builtins return).
  */
-function subclass(Base: new (...args: any[]) => object): Function {
-  const Own = { [Base.name]: class extends Base {} }[Base.name]!;
+function subclass(Base: new (...args: any[]) => object, rebuild: ErrorRebuilder): Function {
+  const Own = {
+    [Base.name]: class extends Base {
+      constructor(...args: any[]) {
+        try {
+          super(...args);
+        } catch (error) {
+          throw rebuild(error);
+        }
+      }
+    },
+  }[Base.name]!;
   Object.defineProperty(Own, 'length', { value: Base.length, configurable: true });
   Object.defineProperty(Own, Symbol.hasInstance, {
     value: (value: unknown) => value instanceof Base,

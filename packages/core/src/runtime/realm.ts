@@ -188,7 +188,11 @@ export class Realm {
       this.context = vm.createContext({}, { name: options.name ?? 'codesave' });
       this.global = vm.runInContext('globalThis', this.context) as typeof globalThis;
       installHostGlobals(this.global);
-      this.#own = installOwnGlobals(this.global, (error) => this.reportError?.(error) ?? false);
+      this.#own = installOwnGlobals(
+        this.global,
+        (error) => this.reportError?.(error) ?? false,
+        (error) => this.rebuildError(error),
+      );
       const process = this.process;
       const descriptor = Object.getOwnPropertyDescriptor(this.global, 'process');
       if (descriptor && process !== globalThis.process)
@@ -290,7 +294,7 @@ export class Realm {
    */
   rebuildError<E>(error: E): E {
     if (this.context && error !== null && typeof error === 'object') {
-      const proto = this.#errorProtos.get(Object.getPrototypeOf(error));
+      const proto = this.#realmProtoOf(Object.getPrototypeOf(error));
       if (proto) Object.setPrototypeOf(error, proto);
     }
     return error;
@@ -299,10 +303,13 @@ export class Realm {
   /** The `process` the realm's code sees (in a context, a view whose `getBuiltinModule` is the codebase's). */
   get process(): NodeJS.Process {
     if (!this.context) return process;
-    this.#process ??= processView((id) => {
-      if (!this.builtinModule) throw new CodesaveError('ERR_DISPOSED', 'This codebase was disposed.');
-      return this.builtinModule(id);
-    });
+    this.#process ??= processView(
+      (id) => {
+        if (!this.builtinModule) throw new CodesaveError('ERR_DISPOSED', 'This codebase was disposed.');
+        return this.builtinModule(id);
+      },
+      (error) => this.rebuildError(error),
+    );
     return this.#process;
   }
 
@@ -314,6 +321,24 @@ export class Realm {
   /** Timers, intervals and immediates the realm's code created and that are still pending. */
   get pendingTimers(): number {
     return this.#own?.pending ?? 0;
+  }
+
+  /**
+   * The realm's counterpart of a host error prototype: the class's own (`TypeError.prototype`), or for Node's
+   * internal subclasses (`NodeTypeError`, whose `toString` reads `TypeError [ERR_X]: …`) a copy of their prototype
+   * chained to the realm's class. Made once per host prototype.
+   */
+  #realmProtoOf(hostProto: object | null): object | undefined {
+    if (hostProto === null) return undefined;
+    const known = this.#errorProtos.get(hostProto);
+    if (known) return known;
+    const parent = Object.getPrototypeOf(hostProto) as object | null;
+    if (parent === null || parent === Object.prototype) return undefined;
+    const realmParent = this.#realmProtoOf(parent);
+    if (!realmParent) return undefined;
+    const copy = Object.create(realmParent, Object.getOwnPropertyDescriptors(hostProto)) as object;
+    this.#errorProtos.set(hostProto, copy);
+    return copy;
   }
 
   /** Drop the context (and with it everything the codebase's code created); its pending timers are cleared. */
