@@ -13,12 +13,14 @@
  * | global(s)                                                | from    | why |
  * | -------------------------------------------------------- | ------- | --- |
  * | `global`, `globalThis`                                   | context | the codebase's own global object; writes stay in it |
- * | `process`                                                | host    | one process: `env`, `argv`, `exitCode`, listeners are shared (documented) |
+ * | `process`                                                | host    | one process: `env`, `argv`, `exitCode`, listeners are shared; a view whose `getBuiltinModule` is the codebase's |
  * | `Buffer`                                                 | host    | Node's Buffer is bound to the host's `Uint8Array`; see typed arrays |
  * | `ArrayBuffer`, `SharedArrayBuffer`, `DataView`, all typed arrays | host | every binary value Node hands back (Buffer, `TextEncoder`, `fs`, `crypto`, streams) is a host typed array, so `Buffer.from('x') instanceof Uint8Array` and `encode() instanceof Uint8Array` hold only if these are the host's (Jest's classic cross-realm bug) |
- * | timers, `queueMicrotask`, `structuredClone`              | host    | bound to the host's event loop; a context has none |
- * | `console`                                                | host    | the context's V8 console prints nowhere |
- * | `URL`, `URLSearchParams`, `TextEncoder`/`Decoder`, `atob`/`btoa` | host | Node implementations, not in V8 |
+ * | timer functions                                          | own     | wrappers of the host's (realm-globals.ts): cleared on dispose, callback errors to the codebase |
+ * | `queueMicrotask`, `structuredClone`                      | host    | bound to the host's event loop; a context has none |
+ * | `console`                                                | own     | a copy of the host's (the context's V8 console prints nowhere) |
+ * | `URL`, `URLSearchParams`, `TextEncoder`/`Decoder`        | own     | subclasses of Node's, so patches stay in the codebase |
+ * | `atob`/`btoa`                                            | host    | Node implementations, not in V8 |
  * | `fetch`, `Headers`, `Request`, `Response`, `FormData`, `WebSocket`, `EventSource` | host | undici, bound to the host's I/O |
  * | `AbortController`/`Signal`, `Event`, `EventTarget`, `CustomEvent`, `DOMException` | host | so host APIs (fetch, timers/promises, streams) accept them |
  * | web streams, `Blob`, `File`, `CompressionStream`, ...     | host    | Node implementations, interoperating with the host's I/O |
