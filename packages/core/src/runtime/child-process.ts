@@ -60,15 +60,18 @@ export class PathRewriter {
     });
   }
 
-  /** Options with `cwd` and `execArgv` rewritten (a copy; `undefined` stays). */
-  options(options: unknown, addPreload = false): unknown {
+  /**
+   * Options with `cwd` and `execArgv` rewritten (a copy; `undefined` stays). `addPreload`: also the preload, in
+   * front of the given `execArgv` or of the host's (which Node would have inherited), less `leaveOut`.
+   */
+  options(options: unknown, addPreload = false, leaveOut: readonly string[] = []): unknown {
     if (options === undefined || options === null || typeof options !== 'object') {
-      return addPreload && this.#materialized ? { execArgv: this.#withPreload(undefined) } : options;
+      return addPreload && this.#materialized ? { execArgv: this.#withPreload(undefined, leaveOut) } : options;
     }
     const copy: Record<string, unknown> = { ...(options as Record<string, unknown>) };
     if ('cwd' in copy) copy.cwd = this.value(copy.cwd);
     if ('execArgv' in copy) copy.execArgv = this.execArgv(copy.execArgv);
-    if (addPreload && this.#materialized) copy.execArgv = this.#withPreload(copy.execArgv);
+    if (addPreload && this.#materialized) copy.execArgv = this.#withPreload(copy.execArgv, leaveOut);
     return copy;
   }
 
@@ -99,8 +102,8 @@ export class PathRewriter {
   }
 
   /** `execArgv` (the host's when not given, as Node defaults it) plus the preload that maps the root. */
-  #withPreload(execArgv: unknown): unknown {
-    const base = Array.isArray(execArgv) ? execArgv : process.execArgv;
+  #withPreload(execArgv: unknown, leaveOut: readonly string[]): unknown {
+    const base = Array.isArray(execArgv) ? execArgv : process.execArgv.filter((arg) => !leaveOut.includes(arg));
     return ['--require', this.preload(), ...base];
   }
 
@@ -232,6 +235,14 @@ export function childProcessView(rewriter: PathRewriter): Record<string, unknown
   return view;
 }
 
+/** The flags of an `ERR_WORKER_INVALID_EXEC_ARGV` ("…invalid execArgv flags: --a=1, --b"), else `undefined`. */
+function refusedWorkerFlags(error: unknown): string[] | undefined {
+  if ((error as { code?: unknown })?.code !== 'ERR_WORKER_INVALID_EXEC_ARGV') return undefined;
+  const message = String((error as Error).message);
+  const at = message.indexOf(': ');
+  return at < 0 ? undefined : message.slice(at + 2).split(', ');
+}
+
 /** The codebase's `worker_threads`: `Worker` runs a file under the root from the copy. */
 export function workerThreadsView(rewriter: PathRewriter): Record<string, unknown> {
   const host = loadHostBuiltin('worker_threads') as Record<string, unknown> & {
@@ -244,8 +255,20 @@ export function workerThreadsView(rewriter: PathRewriter): Record<string, unknow
   const HostWorker = host.Worker;
   class Worker extends HostWorker {
     constructor(filename: unknown, options?: Record<string, unknown>) {
-      if (options?.eval) super(filename, options);
-      else super(rewriter.value(filename), rewriter.options(options, true) as Record<string, unknown>);
+      if (options?.eval) {
+        super(filename, options);
+        return;
+      }
+      const target = rewriter.value(filename);
+      try {
+        super(target, rewriter.options(options, true) as Record<string, unknown>);
+      } catch (error) {
+        // The host's execArgv, which a worker inherits silently, may hold process-wide flags a worker refuses
+        // when they are given (`--max-old-space-size`): those are left out, as inheriting leaves them out.
+        const refused = refusedWorkerFlags(error);
+        if (!refused || Array.isArray(options?.execArgv)) throw error;
+        super(target, rewriter.options(options, true, refused) as Record<string, unknown>);
+      }
     }
   }
   Object.defineProperty(Worker, Symbol.hasInstance, { value: (v: unknown) => v instanceof HostWorker });
