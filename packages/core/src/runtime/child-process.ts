@@ -254,6 +254,8 @@ export function workerThreadsView(rewriter: PathRewriter): Record<string, unknow
   );
   const HostWorker = host.Worker;
   class Worker extends HostWorker {
+    // A super() that threw left `this` unbound: the second call is the only one that binds it.
+    // biome-ignore lint/correctness/noUnreachableSuper: retried only after the first call threw
     constructor(filename: unknown, options?: Record<string, unknown>) {
       if (options?.eval) {
         super(filename, options);
