@@ -3,6 +3,7 @@
 // `new Worker(new URL(..., import.meta.url))`). Each is differential: the project natively from disk, then the
 // same project from a zip made with includeDependencies.
 import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
@@ -172,6 +173,85 @@ module.exports = async () => {
     );
     await cb.dispose();
   });
+});
+
+/** A legacy (not context-aware) addon: `NODE_MODULE`, which Node can initialise once per process. */
+const LEGACY_ADDON = `#include <node.h>
+static void Init(v8::Local<v8::Object> exports) {
+  v8::Isolate* isolate = exports->GetIsolate();
+  exports->Set(isolate->GetCurrentContext(), v8::String::NewFromUtf8(isolate, "name").ToLocalChecked(),
+               v8::String::NewFromUtf8(isolate, "legacy").ToLocalChecked()).Check();
+}
+NODE_MODULE(legacy, Init)
+`;
+
+test('an addon Node loads once per process: the second codebase gets a CodesaveError saying why', async (t) => {
+  const source = path.join(temp, 'legacy.cc');
+  fs.writeFileSync(source, LEGACY_ADDON);
+  const built = path.join(temp, 'legacy.node');
+  const cc = spawnSync('g++', ['-shared', '-fPIC', '-O1', '-std=c++17', '-I/usr/include/node', source, '-o', built]);
+  if (cc.status !== 0) return t.skip('no C++ compiler with Node headers');
+  // Natively: a second load of the same file fails (the constructor that registers it runs once).
+  const first = { exports: {} as Record<string, unknown> };
+  try {
+    process.dlopen(first as never, built);
+  } catch {
+    return t.skip("the installed Node headers are not this Node's ABI");
+  }
+  assert.equal(first.exports.name, 'legacy');
+  assert.throws(() => process.dlopen({ exports: {} } as never, built), /did not self-register/);
+
+  const { zip } = await projectAndZip(
+    'legacy-addon',
+    { 'index.js': "module.exports = require('./legacy.node').name;", 'legacy.node': fs.readFileSync(built) },
+    {},
+  );
+  const cacheDir = path.join(temp, 'cache-legacy');
+  const a = await ZipCodebase.open(zip, { cacheDir });
+  const b = await ZipCodebase.open(zip, { cacheDir, root: path.join(temp, 'legacy-b.zip') });
+  try {
+    assert.equal(a.require('./index.js'), 'legacy');
+    assert.throws(
+      () => b.require('./index.js'),
+      (e: any) => isCodesaveError(e) && e.code === 'ERR_ADDON_NOT_CONTEXT_AWARE' && /once per process/.test(e.message),
+    );
+  } finally {
+    await a.dispose();
+    await b.dispose();
+  }
+});
+
+test('two processes materializing the same snapshot at once both load it', async () => {
+  const { zip } = await projectAndZip('sharp-race', { 'index.js': SHARP_INDEX }, { sharp: 'sharp' });
+  const cacheDir = path.join(temp, 'cache-race');
+  const script = path.join(temp, 'race.mjs');
+  fs.writeFileSync(
+    script,
+    `import { ZipCodebase } from ${JSON.stringify(pathToFileURL(path.join(WORKSPACE, 'packages/core/src/index.ts')).href)};
+const cb = await ZipCodebase.open(${JSON.stringify(zip)}, { cacheDir: ${JSON.stringify(cacheDir)} });
+console.log((await cb.require('./index.js')()).sha256);
+await cb.dispose();
+`,
+  );
+  const run = () =>
+    new Promise<string>((resolve, reject) => {
+      const child = spawn(
+        process.execPath,
+        ['--conditions=codesave-source', '--import', import.meta.resolve('tsx'), script],
+        {
+          stdio: ['ignore', 'pipe', 'inherit'],
+        },
+      );
+      let out = '';
+      child.stdout.on('data', (chunk) => (out += chunk));
+      child.on('error', reject);
+      child.on('close', (code) => (code === 0 ? resolve(out.trim()) : reject(new Error(`exit ${code}`))));
+    });
+  const [x, y] = await Promise.all([run(), run()]);
+  assert.match(x, /^[0-9a-f]{64}$/);
+  assert.equal(x, y);
+  const leftovers = fs.readdirSync(cacheDir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.tmp'));
+  assert.deepEqual(leftovers, []);
 });
 
 describe('child processes and workers', () => {
