@@ -78,9 +78,17 @@ const s = cb.materializedFiles.stats;
 console.log(JSON.stringify({ ms: performance.now() - t0, written: s.bytesWritten, hashed: s.bytesHashed }));
 await cb.dispose();`);
 
+// What opening the zip (verifying it) and loading plain JavaScript cost, with nothing to materialize.
+const openOnly = (cacheDir: string) =>
+  child(`const cb = await ZipCodebase.open(zip, { cacheDir: ${JSON.stringify(cacheDir)} });
+cb.require('./src/0/m0.js');
+console.log(JSON.stringify({ ms: performance.now() - t0 }));
+await cb.dispose();`);
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const rows: Record<string, { ms: number[]; written?: number; hashed?: number }> = {
   native: { ms: [] },
+  'zip, plain JavaScript only (no addon)': { ms: [] },
   'first (addon package + dependencies)': { ms: [] },
   'reuse (re-hashed)': { ms: [] },
   'first (whole snapshot)': { ms: [] },
@@ -89,6 +97,7 @@ const rows: Record<string, { ms: number[]; written?: number; hashed?: number }> 
 for (let r = 0; r < rounds; r++) {
   rows.native!.ms.push(native().ms!);
   const cache = path.join(dir, `cache-${r}`);
+  rows['zip, plain JavaScript only (no addon)']!.ms.push(openOnly(cache).ms!);
   for (const [name, result] of [
     ['first (addon package + dependencies)', fromZip(cache, 'package')],
     ['reuse (re-hashed)', fromZip(cache, 'package')],
