@@ -123,11 +123,13 @@ test('process.getBuiltinModule inside a codebase gives its own fs and module; th
         same: fs === require('fs') && process.getBuiltinModule('node:module') === require('module'),
         host: process.getBuiltinModule('node:path') === require('path'),
       };
+      process.getBuiltinModule = () => 'patched';
+      module.exports.patched = process.getBuiltinModule('fs');
     `,
   });
   const cb = await ZipCodebase.open(zip);
-  assert.deepEqual({ ...cb.require('./index.js') }, { own: true, same: true, host: true });
-  assert.equal((process as any).getBuiltinModule('fs'), fs, "the host's answer is unchanged");
+  assert.deepEqual({ ...cb.require('./index.js') }, { own: true, same: true, host: true, patched: 'patched' });
+  assert.equal((process as any).getBuiltinModule('fs'), fs, "the host's answer is unchanged, and its function");
   await cb.dispose();
 });
 

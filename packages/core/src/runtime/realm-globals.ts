@@ -137,22 +137,24 @@ export function processView(builtin: (id: string) => unknown, rebuild: ErrorRebu
       },
     }.getBuiltinModule,
   );
-  let current: unknown = hostGet;
-  let own: unknown = getBuiltinModule;
+  // An assignment through the codebase's `process` stays the codebase's; a replacement the host made is seen.
+  let assigned = false;
+  let assignedValue: unknown;
   return new Proxy(hostProcess, {
     get(target, key) {
       if (key === 'getBuiltinModule') {
-        // A codebase (or the host) that replaced it sees its replacement.
+        if (assigned) return assignedValue;
         const now = Reflect.get(target, key, target);
-        if (now !== current) {
-          current = now;
-          own = now === hostGet ? getBuiltinModule : now;
-        }
-        return own;
+        return now === hostGet ? getBuiltinModule : now;
       }
       return Reflect.get(target, key, target);
     },
     set(target, key, value) {
+      if (key === 'getBuiltinModule') {
+        assigned = true;
+        assignedValue = value;
+        return true;
+      }
       try {
         return Reflect.set(target, key, value, target);
       } catch (error) {
