@@ -16,6 +16,11 @@ test('basics: cycles, JSON, directory index, main, module tree, require.resolve,
   assert.deepStrictEqual(zipped, native);
 });
 
+test('realm-edges: process.getBuiltinModule, own console/timers/URL/TextEncoder as Node shows them', async () => {
+  const { dir, zip } = await prepare('realm-edges');
+  assert.deepStrictEqual(await runZip(zip), runNative(dir));
+});
+
 test('packages: exports with conditions, patterns, null and invalid targets, imports #x, self-reference, errors', async () => {
   const { dir, zip } = await prepare('packages');
   const native = runNative(dir);

@@ -44,6 +44,9 @@ export type CodesaveErrorCode =
   | 'ERR_REPORT_INVALID'
   | 'ERR_WORKER_FAILED'
   | 'ERR_OUTPUT_EXISTS'
+  // code that leaves JavaScript
+  | 'ERR_MATERIALIZE_FAILED'
+  | 'ERR_ADDON_NOT_CONTEXT_AWARE'
   // wandb
   | 'ERR_WANDB_AUTH'
   | 'ERR_WANDB_NOT_FOUND'

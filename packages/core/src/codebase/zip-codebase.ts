@@ -19,14 +19,19 @@ import {
   verifyArchive,
 } from '../archive/index.js';
 import { CodesaveError } from '../errors.js';
+import { createBuiltinViews } from '../runtime/builtin-views.js';
+import { childProcessView, PathRewriter, workerThreadsView } from '../runtime/child-process.js';
+import { effectiveCacheDir } from '../runtime/esm/index.js';
 import { createLoaderHooks, type LoaderHooks } from '../runtime/hooks.js';
 import { Realm } from '../runtime/realm.js';
 import { type CjsModule, type CodesaveWarning, Runtime } from '../runtime/runtime.js';
 import { isStandInManifest, MANIFEST_NAME, type Manifest, minimalManifest } from '../snapshot/index.js';
 import { type CodebaseFs, type CodebaseVolume, mountVolume } from '../volume/index.js';
+import { routeFaults } from './faults.js';
 import { withUserFrames } from './frames.js';
 import { fromModule } from './from.js';
 import { createLoaderFs } from './loader-fs.js';
+import { Materializer } from './materialize.js';
 import { resolveSource } from './sources.js';
 
 /** Extensions `_from` and `import()` of the façade try for extensionless names, after `require`'s own. */
@@ -76,6 +81,8 @@ export class ZipCodebase extends EventEmitter implements AsyncDisposable {
   #realm: Realm | undefined;
   #runtime: Runtime | undefined;
   #fs: CodebaseFs;
+  #unrouteFaults: () => void;
+  #materializer: Materializer;
 
   /** Open `source` (a zip path, or its bytes). Verifies hashes first unless `verify: false`. */
   static async open(source: string | Uint8Array, options: CodebaseOptions = {}): Promise<ZipCodebase> {
@@ -114,6 +121,29 @@ export class ZipCodebase extends EventEmitter implements AsyncDisposable {
     // Bare names of the extra libraries (and extra roots) saved beside the project resolve to them.
     const libraries = manifest.roots.slice(1).flatMap((name) => [name, name.replace(/\.[cm]?[jt]sx?$/, '')]);
     if (libraries.length) this.#runtime.resolver.libraries = { dir: root, names: new Set(libraries) };
+    this.#unrouteFaults = routeFaults(this, realm);
+    // Code that leaves JavaScript (addons, child processes, workers) gets the snapshot's files on disk.
+    const materializer = new Materializer({
+      archive,
+      root,
+      hashes: verifiedHashes(archive, manifest, options),
+      cacheDir: effectiveCacheDir(options.cacheDir),
+    });
+    this.#materializer = materializer;
+    const rewriter = new PathRewriter(materializer);
+    this.#runtime.realFiles = materializer;
+    this.#runtime.builtinViews = createBuiltinViews({
+      realm,
+      extra: {
+        child_process: () => childProcessView(rewriter),
+        worker_threads: () => workerThreadsView(rewriter),
+      },
+    });
+  }
+
+  /** Where the snapshot's files are written for code outside JavaScript (addons, child processes, workers). */
+  get materializedFiles(): Materializer {
+    return this.#materializer;
   }
 
   /** The file system as the codebase sees it (the volume under {@link root}, the disk elsewhere). */
@@ -228,9 +258,11 @@ export class ZipCodebase extends EventEmitter implements AsyncDisposable {
   /** Release the volume, the realm and the registry. Every later call fails with `ERR_DISPOSED`. Idempotent. */
   async dispose(): Promise<void> {
     if (!this.#runtime) return;
+    this.#unrouteFaults();
     this.#runtime.dispose();
     this.#realm?.dispose();
     this.#volume?.dispose();
+    this.#materializer.dispose();
     this.#archive?.close();
     this.#runtime = undefined;
     this.#realm = undefined;

@@ -13,12 +13,14 @@
  * | global(s)                                                | from    | why |
  * | -------------------------------------------------------- | ------- | --- |
  * | `global`, `globalThis`                                   | context | the codebase's own global object; writes stay in it |
- * | `process`                                                | host    | one process: `env`, `argv`, `exitCode`, listeners are shared (documented) |
+ * | `process`                                                | host    | one process: `env`, `argv`, `exitCode`, listeners are shared; a view whose `getBuiltinModule` is the codebase's |
  * | `Buffer`                                                 | host    | Node's Buffer is bound to the host's `Uint8Array`; see typed arrays |
  * | `ArrayBuffer`, `SharedArrayBuffer`, `DataView`, all typed arrays | host | every binary value Node hands back (Buffer, `TextEncoder`, `fs`, `crypto`, streams) is a host typed array, so `Buffer.from('x') instanceof Uint8Array` and `encode() instanceof Uint8Array` hold only if these are the host's (Jest's classic cross-realm bug) |
- * | timers, `queueMicrotask`, `structuredClone`              | host    | bound to the host's event loop; a context has none |
- * | `console`                                                | host    | the context's V8 console prints nowhere |
- * | `URL`, `URLSearchParams`, `TextEncoder`/`Decoder`, `atob`/`btoa` | host | Node implementations, not in V8 |
+ * | timer functions                                          | own     | wrappers of the host's (realm-globals.ts): cleared on dispose, callback errors to the codebase |
+ * | `queueMicrotask`, `structuredClone`                      | host    | bound to the host's event loop; a context has none |
+ * | `console`                                                | own     | a copy of the host's (the context's V8 console prints nowhere) |
+ * | `URL`, `URLSearchParams`, `TextEncoder`/`Decoder`        | own     | subclasses of Node's, so patches stay in the codebase |
+ * | `atob`/`btoa`                                            | host    | Node implementations, not in V8 |
  * | `fetch`, `Headers`, `Request`, `Response`, `FormData`, `WebSocket`, `EventSource` | host | undici, bound to the host's I/O |
  * | `AbortController`/`Signal`, `Event`, `EventTarget`, `CustomEvent`, `DOMException` | host | so host APIs (fetch, timers/promises, streams) accept them |
  * | web streams, `Blob`, `File`, `CompressionStream`, ...     | host    | Node implementations, interoperating with the host's I/O |
@@ -35,6 +37,7 @@
 import vm from 'node:vm';
 import { CodesaveError } from '../errors.js';
 import { TIMED_ENTRY } from './names.js';
+import { installOwnGlobals, type OwnGlobals, processView } from './realm-globals.js';
 
 /** Host globals a module sees in Node and which a vm.Context lacks (taken when the host has them). */
 export const HOST_GLOBALS: readonly string[] = [
@@ -168,6 +171,15 @@ export class Realm {
   #depth = 0;
   #timedScript: vm.Script | undefined;
   #errorProtos = new Map<object, object>();
+  #own: OwnGlobals | undefined;
+  /**
+   * Where an exception thrown by one of the realm's timer callbacks goes (the codebase's `'error'` event):
+   * returns `true` when taken; otherwise it propagates as in Node.
+   */
+  reportError: ((error: unknown) => boolean) | undefined;
+  /** The codebase's builtin modules (its `require('fs')`), for `process.getBuiltinModule`; set by the runtime. */
+  builtinModule: ((id: string) => unknown) | undefined;
+  #process: NodeJS.Process | undefined;
 
   constructor(options: RealmOptions) {
     this.kind = options.kind;
@@ -178,6 +190,22 @@ export class Realm {
       this.context = vm.createContext({}, { name: options.name ?? 'codesave' });
       this.global = vm.runInContext('globalThis', this.context) as typeof globalThis;
       installHostGlobals(this.global);
+      this.#own = installOwnGlobals(
+        this.global,
+        (error) => this.reportError?.(error) ?? false,
+        (error) => this.rebuildError(error),
+      );
+      const process = this.process;
+      const descriptor = Object.getOwnPropertyDescriptor(this.global, 'process');
+      if (descriptor && process !== globalThis.process)
+        Object.defineProperty(this.global, 'process', {
+          get: () => process,
+          // Node's own setter: assigning `process` replaces it for the codebase.
+          set: (value: unknown) =>
+            Object.defineProperty(this.global, 'process', { value, writable: true, configurable: true }),
+          configurable: true,
+          enumerable: descriptor.enumerable ?? false,
+        });
     }
     const g = this.global as unknown as Record<string, any>;
     this.intrinsics = {
@@ -268,14 +296,59 @@ export class Realm {
    */
   rebuildError<E>(error: E): E {
     if (this.context && error !== null && typeof error === 'object') {
-      const proto = this.#errorProtos.get(Object.getPrototypeOf(error));
+      const proto = this.#realmProtoOf(Object.getPrototypeOf(error));
       if (proto) Object.setPrototypeOf(error, proto);
     }
     return error;
   }
 
-  /** Drop the context (and with it everything the codebase's code created). */
+  /** The `process` the realm's code sees (in a context, a view whose `getBuiltinModule` is the codebase's). */
+  get process(): NodeJS.Process {
+    if (!this.context) return process;
+    this.#process ??= processView(
+      (id) => {
+        if (!this.builtinModule) throw new CodesaveError('ERR_DISPOSED', 'This codebase was disposed.');
+        return this.builtinModule(id);
+      },
+      (error) => this.rebuildError(error),
+    );
+    return this.#process;
+  }
+
+  /** The realm's own timer functions (for its `timers` module), `undefined` in host mode. */
+  get timers(): Readonly<Record<string, Function>> | undefined {
+    return this.#own?.timers;
+  }
+
+  /** Timers, intervals and immediates the realm's code created and that are still pending. */
+  get pendingTimers(): number {
+    return this.#own?.pending ?? 0;
+  }
+
+  /**
+   * The realm's counterpart of a host error prototype: the class's own (`TypeError.prototype`), or for Node's
+   * internal subclasses (`NodeTypeError`, whose `toString` reads `TypeError [ERR_X]: …`) a copy of their prototype
+   * chained to the realm's class. Made once per host prototype.
+   */
+  #realmProtoOf(hostProto: object | null): object | undefined {
+    if (hostProto === null) return undefined;
+    const known = this.#errorProtos.get(hostProto);
+    if (known) return known;
+    const parent = Object.getPrototypeOf(hostProto) as object | null;
+    if (parent === null || parent === Object.prototype) return undefined;
+    const realmParent = this.#realmProtoOf(parent);
+    if (!realmParent) return undefined;
+    const copy = Object.create(realmParent, Object.getOwnPropertyDescriptors(hostProto)) as object;
+    this.#errorProtos.set(hostProto, copy);
+    return copy;
+  }
+
+  /** Drop the context (and with it everything the codebase's code created); its pending timers are cleared. */
   dispose(): void {
+    this.#own?.clearAll();
+    this.#own = undefined;
+    this.reportError = undefined;
+    this.builtinModule = undefined;
     this.context = undefined;
     this.#timedScript = undefined;
     this.#errorProtos.clear();

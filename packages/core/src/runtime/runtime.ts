@@ -13,6 +13,8 @@ import nodeModule from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { CodesaveError } from '../errors.js';
+import { loadAddon } from './addons.js';
+import { type BuiltinViewFactory, createBuiltinViews } from './builtin-views.js';
 import { importerBuilder } from './dynamic-function.js';
 import { lexCommonJs } from './esm/cjs-lexer.js';
 import { hostBuiltinModules, isBuiltinRequest, loadHostBuiltin, nodeFeatures } from './features.js';
@@ -21,6 +23,7 @@ import { createLoaderHooks, type LoaderHooks } from './hooks.js';
 import { mayCallImport } from './import-scan.js';
 import { CJS_WRAPPER_PARAMS } from './names.js';
 import * as errors from './node-errors.js';
+import type { RealFiles } from './real-files.js';
 import type { Realm } from './realm.js';
 import { type ParentLike, Resolver } from './resolve.js';
 import { FUNCTION_BUILDER, mayBuildImporter, rewriteDynamicImport } from './transform/cjs-import.js';
@@ -131,6 +134,8 @@ export class Runtime {
     this.resolver.extensions = () => Object.keys(this.extensions);
     this.Module = createModuleClass(this, globalPaths);
     this.hooks = (options.hooks ?? createLoaderHooks)(this);
+    this.builtinViews = createBuiltinViews({ realm });
+    realm.builtinModule = (id) => this.builtin(id);
   }
 
   // ---------------------------------------------------------------- Module._load
@@ -371,23 +376,27 @@ export class Runtime {
   }
 
   /**
-   * Native addons are loaded by the host (`process.dlopen`) and shared by every codebase that loads the same
-   * file. One inside the zip is first written to `<tmpdir>/codesave-addons/<sha256>/<name>`.
+   * Native addons are loaded by the host (`process.dlopen`). One inside the zip is loaded from the materialized
+   * copy of its package and the packages it depends on ({@link realFiles}), so the libraries it finds relative to
+   * itself (`$ORIGIN`) are there too.
    */
   #loadAddon(module: CjsModule, filename: string): void {
     let real = filename;
     if (this.#insideRoot(filename)) {
-      const bytes = this.#loaderFs.readFileSync(filename) as Buffer;
-      const dir = path.join(os.tmpdir(), 'codesave-addons', createHash('sha256').update(bytes).digest('hex'));
-      real = path.join(dir, path.basename(filename));
-      if (!realFs.existsSync(real)) {
-        realFs.mkdirSync(dir, { recursive: true });
-        const tmp = `${real}.${process.pid}.tmp`;
-        realFs.writeFileSync(tmp, bytes);
-        realFs.renameSync(tmp, real);
+      if (this.realFiles) real = this.realFiles.realPath(filename, 'package');
+      else {
+        const bytes = this.#loaderFs.readFileSync(filename) as Buffer;
+        const dir = path.join(os.tmpdir(), 'codesave-addons', createHash('sha256').update(bytes).digest('hex'));
+        real = path.join(dir, path.basename(filename));
+        if (!realFs.existsSync(real)) {
+          realFs.mkdirSync(dir, { recursive: true });
+          const tmp = `${real}.${process.pid}.tmp`;
+          realFs.writeFileSync(tmp, bytes);
+          realFs.renameSync(tmp, real);
+        }
       }
     }
-    process.dlopen(module as never, path.toNamespacedPath(real));
+    loadAddon(module, real, filename);
   }
 
   #insideRoot(filename: string): boolean {
@@ -486,6 +495,10 @@ export class Runtime {
   // ---------------------------------------------------------------- builtins
 
   #vm: unknown;
+  /** Where files under the root are on disk for code that leaves JavaScript (set by the façade). */
+  realFiles: RealFiles | undefined;
+  /** The codebase's other builtin views (builtin-views.ts); replaced by the façade to add its own. */
+  builtinViews: BuiltinViewFactory;
 
   /**
    * A builtin as the codebase sees it: the host's, except `fs`, `fs/promises` and `module`, and `vm` in a context
@@ -497,7 +510,7 @@ export class Runtime {
     if (bare === 'fs/promises') return this.fs.promises;
     if (bare === 'module') return this.Module;
     if (bare === 'vm' && this.realm.context) return (this.#vm ??= createVmView(this.realm.context));
-    return loadHostBuiltin(id);
+    return this.builtinViews(bare) ?? loadHostBuiltin(id);
   }
 
   /** `module.createRequire(filename)` for the codebase. */

@@ -269,10 +269,12 @@ export function createFsView(
     const cb = args[args.length - 1] as Fn;
     if (isDisposed()) return void process.nextTick(cb, disposed());
     // a call still in flight when the codebase is disposed fails as a later one would, not with memfs' ENOENT
+    // memfs may call back from a promise job: the callback runs from a tick of its own, so that a throw in it is
+    // an uncaught exception, as a throw in Node's fs callbacks is (not an unhandled rejection of memfs' promise).
     args[args.length - 1] = (err: unknown, ...res: any[]) =>
       err
-        ? cb(isDisposed() ? disposed() : fix(err, ctx))
-        : cb(null, ...(res.length ? [post(res[0], ctx.abs), ...res.slice(1)] : []));
+        ? process.nextTick(cb, isDisposed() ? disposed() : fix(err, ctx))
+        : process.nextTick(cb, null, ...(res.length ? [post(res[0], ctx.abs), ...res.slice(1)] : []));
     try {
       fn(...args);
     } catch (e) {

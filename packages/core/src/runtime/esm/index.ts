@@ -14,7 +14,7 @@ import { fileUrlOf } from '../file-url.js';
 import type { LoaderFsView } from '../fs-view.js';
 import type { LoaderHooks } from '../hooks.js';
 import type { Runtime } from '../runtime.js';
-import { type TransformCacheOptions, Transformer } from '../transform/index.js';
+import { defaultCacheDir, type TransformCacheOptions, Transformer } from '../transform/index.js';
 import type { TsCompilerOptions } from '../transform/typescript.js';
 import { type EsmHost, EsmLoader, type ModuleFormat, URL_SUFFIX } from './loader.js';
 import { createNamespace } from './namespace.js';
@@ -43,6 +43,12 @@ export function configureTransformCache(options: TransformCacheOptions): void {
 
 const definedOnly = (options: TransformCacheOptions): TransformCacheOptions =>
   options.cacheDir === undefined ? {} : { cacheDir: options.cacheDir };
+
+/** The cache directory a codebase with the `cacheDir` option `option` uses (`false`: none). */
+export function effectiveCacheDir(option: string | false | undefined): string | false {
+  const cacheDir = { ...cacheOptions, ...definedOnly({ cacheDir: option }) }.cacheDir;
+  return cacheDir === false ? false : (cacheDir ?? defaultCacheDir());
+}
 
 const TS_FILE = /\.[cm]?tsx?$/;
 /** Files `require` runs only after transpiling (as the runtime's `transformCjs` hook is called for them). */

@@ -433,7 +433,16 @@ function schedule(): void {
   if (!exitHook) {
     exitHook = true;
     process.on('beforeExit', flushWrites);
+    // `process.exit()` (most harnesses end so) skips 'beforeExit'; 'exit' still runs synchronous work, and every
+    // write here is synchronous. A failure there must not replace the exit the program asked for.
+    process.on('exit', flushOnExit);
   }
+}
+
+function flushOnExit(): void {
+  try {
+    flushWrites();
+  } catch {}
 }
 
 function flushWhenQuiet(): void {
