@@ -195,7 +195,7 @@ test('timeoutMs stops an endless loop and gives up a promise that never settles;
       versions: [a.zip, a.zip],
       call,
       cases: [{ x: 1 }, { x: 2 }, { x: 3 }],
-      timeoutMs: 200,
+      timeoutMs: 1500, // generous: a trivial call must never hit it, even on a loaded machine
     });
     assert.deepEqual(
       report.cases.map((c) => c.status),
