@@ -7,12 +7,12 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { registerSourceOpener } from '@codesave/core';
+import { defaultCacheDir, registerSourceOpener } from '@codesave/core';
 import { defaultEntity } from './api.js';
 import { WandbClient } from './client.js';
 import { type ZipFromWandbOptions, zipFromWandb } from './pull.js';
 import { parseRunRef } from './run.js';
-import { ensurePrivateDir, userCacheDir } from './user-cache.js';
+import { ensurePrivateDir } from './user-cache.js';
 
 export interface WandbSourceOptions extends Omit<ZipFromWandbOptions, 'output'> {
   /** The per-user cache directory (default `$XDG_CACHE_HOME/codesave`, else `~/.cache/codesave`). */
@@ -71,7 +71,9 @@ export async function fetchWandbSource(ref: string, options: WandbSourceOptions 
     apiKey: options.apiKey ?? target.apiKey,
   });
   const entity = target.entity ?? (await defaultEntity(client));
-  const root = await ensurePrivateDir(options.cacheDir ?? userCacheDir(env, options.home));
+  const root = await ensurePrivateDir(
+    options.cacheDir ?? defaultCacheDir(options.home === undefined ? env : { ...env, HOME: options.home }),
+  );
   const zip = join(
     root,
     'wandb',

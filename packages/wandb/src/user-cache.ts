@@ -1,30 +1,10 @@
 /**
- * The per-user cache directory, where `wandb:` sources are kept once downloaded: `$XDG_CACHE_HOME/codesave`,
- * else `~/.cache/codesave`, else `<tmpdir>/codesave-<uid>`; created 0700, and refused when another user
- * owns it or others may write to it (as ssh treats ~/.ssh).
- *
- * A minimal local copy of the rule core's `runtime/user-cache.ts` implements (issue 12); to be replaced by
- * that module when both are merged.
+ * The per-user cache directory (core's `defaultCacheDir`), where `wandb:` sources are kept once downloaded:
+ * created 0700, and refused with an error when another user owns it or others may write to it (as ssh treats
+ * ~/.ssh). Core's transform cache runs on without a cache in that case; a download has nowhere else to be kept.
  */
 import { lstat, mkdir } from 'node:fs/promises';
-import { homedir, tmpdir } from 'node:os';
-import { isAbsolute, join } from 'node:path';
 import { CodesaveError } from '@codesave/core';
-
-export function userCacheDir(env: Record<string, string | undefined> = process.env, home?: string): string {
-  const xdg = env.XDG_CACHE_HOME;
-  if (xdg && isAbsolute(xdg)) return join(xdg, 'codesave');
-  let dir = home;
-  if (dir === undefined) {
-    try {
-      dir = homedir();
-    } catch {
-      dir = '';
-    }
-  }
-  if (dir) return join(dir, '.cache', 'codesave');
-  return join(tmpdir(), `codesave-${process.getuid?.() ?? 'user'}`);
-}
 
 /** Creates `dir` (and its parents) 0700 and checks it is the user's own and private. */
 export async function ensurePrivateDir(dir: string): Promise<string> {
