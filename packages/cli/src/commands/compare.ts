@@ -79,6 +79,7 @@ const number = (flag: string, value: string | undefined, check: (n: number) => b
 
 export const compareCommand: Command = {
   name: 'compare',
+  summary: 'Calls one function of every version on the same cases and reports where the versions differ',
   usage,
   async run(args) {
     const { values, positionals } = parseCommandArgs(args, flags);

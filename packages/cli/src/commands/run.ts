@@ -20,14 +20,14 @@ import { type Command, printable, UsageError } from '../command.js';
 
 const usage = `Usage: codesave run [options] <zip> <file | module:fn> [args…]
 
-<zip> is a snapshot's path, or wandb:<entity>/<project>/<run> for a W&B run's code (downloaded once
-into the per-user cache, verified, and run from there).
-
 Runs a file of the snapshot, or calls an exported function of one. A file runs as the main module, as
 \`node <file> [args…]\` would from the unzipped tree (require.main, process.argv, exit code); module:fn
 calls the exported function fn of module with the arguments and prints its result (awaited; objects as JSON). Arguments are passed as strings; with --json-args each
 is parsed as JSON first (2.5 → number, true → boolean, '{"a":1}' → object; text that is not JSON stays a
 string).
+
+<zip> is a snapshot's path, or wandb:<entity>/<project>/<run> for a W&B run's code (downloaded once
+into the per-user cache, verified, and run from there).
 
 Options (before the zip):
       --json              module:fn: print {"result": …} as JSON (errors as {"error": {code, message}})

@@ -22,6 +22,7 @@ const flags = { json: { type: 'boolean' } } as const;
 
 export const verify: Command = {
   name: 'verify',
+  summary: 'Checks every file of a snapshot and its contentHash against its manifest, naming each mismatch',
   usage,
   async run(args) {
     const { values, positionals } = parseCommandArgs(args, flags);
