@@ -271,13 +271,12 @@ async function fetchToFile(
         callback(null, chunk);
       },
     });
+    const sink = createWriteStream(temp, { flags: 'wx' });
     try {
-      await pipeline(
-        Readable.fromWeb(response.body as import('node:stream/web').ReadableStream),
-        meter,
-        createWriteStream(temp, { flags: 'wx' }),
-      );
+      await pipeline(Readable.fromWeb(response.body as import('node:stream/web').ReadableStream), meter, sink);
     } catch (error) {
+      // the file may still be opening: wait until it is closed, so the caller's cleanup removes it for good
+      if (!sink.closed) await new Promise<void>((done) => sink.once('close', () => done()));
       if (error instanceof CodesaveError) throw error;
       const code = (error as NodeJS.ErrnoException).code;
       if (code && /^E(ACCES|NOSPC|ROFS|PERM|EXIST|DQUOT)$/.test(code)) {
