@@ -34,6 +34,7 @@ export type CodesaveErrorCode =
   | 'ERR_ESM_UNSUPPORTED'
   | 'ERR_TRANSFORM_FAILED'
   | 'ERR_EXPORT_NOT_FOUND'
+  | 'ERR_RESERVED_NAME'
   // wandb
   | 'ERR_WANDB_AUTH'
   | 'ERR_WANDB_NOT_FOUND'

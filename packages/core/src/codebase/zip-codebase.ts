@@ -17,7 +17,8 @@ import {
   verifyArchive,
 } from '../archive/index.js';
 import { CodesaveError } from '../errors.js';
-import { createLoaderHooks, type LoaderHooks } from '../runtime/hooks.js';
+import { createEsmHooks } from '../runtime/esm/index.js';
+import type { LoaderHooks } from '../runtime/hooks.js';
 import { Realm } from '../runtime/realm.js';
 import { type CjsModule, type CodesaveWarning, Runtime } from '../runtime/runtime.js';
 import { MANIFEST_NAME, type Manifest, minimalManifest } from '../snapshot/index.js';
@@ -101,9 +102,10 @@ export class ZipCodebase extends EventEmitter implements AsyncDisposable {
         options.onWarning?.(warning);
         this.emit('warning', warning);
       },
+      // The composition root: the CommonJS runtime gets the ES module loader through the hooks seam.
       hooks:
         options.hooks ??
-        (options.cacheDir === undefined ? undefined : (r) => createLoaderHooks(r, { cacheDir: options.cacheDir })),
+        ((host) => createEsmHooks(host, options.cacheDir === undefined ? {} : { cacheDir: options.cacheDir })),
     });
   }
 
