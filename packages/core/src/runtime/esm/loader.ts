@@ -1,23 +1,26 @@
 /**
- * The ES module loader of one codebase: module records, linking (ResolveExport, namespace objects) and the
- * spec's evaluation algorithm (InnerModuleEvaluation with async parents), so evaluation order, cycles, TDZ
+ * The ES module loader of one codebase: loading the graph with Node's policy, linking (ResolveExport, namespace
+ * objects; the bindings themselves are binding.ts's) and the spec's evaluation algorithm (InnerModuleEvaluation with async parents), so evaluation order, cycles, TDZ
  * errors and top-level await match Node without `vm.SourceTextModule`. Modules arrive through an
  * {@link EsmHost}; this file never touches a file system itself.
  */
 import { dirname, isAbsolute } from 'node:path';
 import { nodeFeatures } from '../features.js';
-import { fileUrlOf } from '../file-url.js';
 import type { ModuleFormat } from '../module-format.js';
 import { CJS_WRAPPER_PARAMS } from '../names.js';
 import { type EsmTransform, rewriteEvalSource, transformEsm } from '../transform/esm.js';
 import { M, type ModuleHandle } from '../transform/names.js';
 import { checkAttributes, importAttributes } from './attributes.js';
+import { type Binder, REALM_BINDER } from './binding.js';
 import { cjsExportNames } from './cjs-lexer.js';
 import { NAMESPACE_FACTORY, type NamespaceFactory } from './namespace.js';
 import { statementLine } from './node-messages.js';
+import { fileOf, ModuleRecord, type Resolution, URL_SUFFIX, urlOf } from './record.js';
 import { restoreImportNames } from './stack.js';
 import { dataUrlFormat, dataUrlMime, dataUrlText } from './url-modules.js';
 import { type WasmApi, WasmModule } from './wasm.js';
+
+export { ModuleRecord, URL_SUFFIX };
 
 /** What the loader needs from the runtime of its codebase. */
 export interface EsmHost {
@@ -66,109 +69,6 @@ export type { ModuleFormat } from '../module-format.js';
 
 /** Node's warning for the first imported addon (once per process, as `emitExperimentalWarning`). */
 let addonWarned = false;
-
-/** Compiled once per realm: defines a binding whose getter is realm code (see `realmBinder`). */
-const REALM_BINDER = `(function (host) {
-  'use strict';
-  return function define(bindings, local, resolve, constant, shown) {
-    let getter;
-    let known = false;
-    let value;
-    Object.defineProperty(bindings, local, {
-      get() {
-        if (known) return value;
-        if (getter === undefined) {
-          getter = resolve();
-          if (getter === undefined) host.tdz(shown);
-        }
-        let current;
-        try {
-          current = getter();
-        } catch (error) {
-          host.rethrow(error, shown);
-        }
-        if (constant) {
-          value = current;
-          known = true;
-        }
-        return current;
-      },
-      set() {
-        throw new TypeError('Assignment to constant variable.');
-      },
-      enumerable: true,
-    });
-  };
-})`;
-
-/** The realm's `define` from {@link REALM_BINDER}: the one implementation of a live import binding. */
-type Binder = (bindings: object, local: string, resolve: () => unknown, constant: boolean, shown: string) => void;
-
-type Status = 'new' | 'linked' | 'evaluating' | 'evaluating-async' | 'evaluated';
-
-interface Resolution {
-  module: ModuleRecord;
-  /** An export name of `module`, or `'*'` for its namespace. */
-  name: string;
-}
-
-/** One module of the graph, ESM or synthetic (CommonJS, JSON, builtin). */
-export class ModuleRecord {
-  status: Status = 'new';
-  /** Requested modules, one per module request, in source order. */
-  requested: ModuleRecord[] = [];
-  /** Local export name -> getter (ESM: registered at instantiation; synthetic: reads `values`). */
-  getters: Record<string, () => unknown> = Object.create(null);
-  /** Values of a synthetic module, set when it is evaluated. */
-  values: Record<string, unknown> = Object.create(null);
-  syntheticNames: string[] = [];
-  info: EsmTransform | undefined;
-  /** A `.wasm` file's compiled module (its `info` is the generated module that instantiates it). */
-  wasm: WasmModule | undefined;
-  generator: Generator | AsyncGenerator | undefined;
-  namespaceObject: object | undefined;
-  /** Evaluation state of the spec's algorithm. */
-  dfsIndex = 0;
-  dfsAncestorIndex = 0;
-  cycleRoot: ModuleRecord | undefined;
-  hasTLA = false;
-  asyncEvaluation = false;
-  asyncEvaluationOrder = 0;
-  pendingAsyncDependencies = 0;
-  asyncParentModules: ModuleRecord[] = [];
-  evaluationError: { error: unknown } | undefined;
-  capability: { promise: Promise<void>; resolve(): void; reject(e: unknown): void } | undefined;
-  instantiated: Promise<unknown> | undefined;
-  instantiatedDone = false;
-  exportIndex: Map<string, { request: number; imported: string } | null> | undefined;
-
-  /** The file (or URL) the module is read from: `path` without the query/fragment of its URL. */
-  readonly file: string;
-
-  constructor(
-    readonly path: string,
-    readonly url: string,
-    readonly format: ModuleFormat,
-  ) {
-    this.file = fileOf(path);
-  }
-}
-
-/**
- * A resolved path may carry the query and fragment of its URL after a NUL (`/a/x.js\0?v=2`): Node keys modules by
- * URL, so `./x.js?v=2` is a module of its own, read from `/a/x.js`.
- */
-export const URL_SUFFIX = '\0';
-const fileOf = (path: string): string => {
-  const at = path.indexOf(URL_SUFFIX);
-  return at === -1 ? path : path.slice(0, at);
-};
-/** The URL of a resolved path (file URL plus its query/fragment), or the path itself for node: and data:. */
-const urlOf = (path: string): string => {
-  const at = path.indexOf(URL_SUFFIX);
-  if (at === -1) return isAbsolute(path) ? fileUrlOf(path) : path;
-  return fileUrlOf(path.slice(0, at)) + path.slice(at + 1);
-};
 
 /** A module whose requests are being loaded: the next one to load, and the records loaded so far. */
 interface Loading {
