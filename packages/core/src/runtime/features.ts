@@ -89,6 +89,11 @@ export const nodeFeatures = Object.freeze({
     ? false
     : hostFlags.includes('--experimental-addon-modules') || releasedIn([24, 21], [25, 0]),
   /**
+   * Node's CommonJS export-name lexer keeps names defined by getters it cannot prove safe: the lexer that ships
+   * as `process.versions.merve` (Node 26) does; cjs-module-lexer (its predecessor) drops them.
+   */
+  cjsLexerKeepsUnsafeGetters: typeof (process.versions as Record<string, string | undefined>).merve === 'string',
+  /**
    * Extensions `require` tries, in order. Node's own defaults: measured `.js .json .node` on 20 and 24
    * (the host's `Module._extensions` can't be read instead: a loader such as tsx adds to it).
    */

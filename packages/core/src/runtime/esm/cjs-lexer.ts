@@ -6,13 +6,14 @@
  * named export there.
  */
 import { initSync, parse } from 'cjs-module-lexer';
+import { nodeFeatures } from '../features.js';
 
 export interface CjsLexResult {
   exports: string[];
   reexports: string[];
 }
 
-const KEEPS_UNSAFE_GETTERS = typeof (process.versions as Record<string, string | undefined>).merve === 'string';
+const KEEPS_UNSAFE_GETTERS = nodeFeatures.cjsLexerKeepsUnsafeGetters;
 
 /** `Object.defineProperty(exports | module.exports, '<name>'`: where a getter may name an export. */
 const DEFINE = /(Object\s*\.\s*defineProperty\s*\(\s*(?:module\s*\.\s*)?exports\s*,\s*)(['"])([^'"\\\r\n]*)\2/g;

@@ -196,7 +196,7 @@ export class Transformer {
       codeKey = hash(code);
       remember(codeKeys, code, codeKey);
     }
-    const key = hash('v8', process.version, codeKey, CODE_CACHE_KEEPS_NAME ? filename : '');
+    const key = hash('v8', `v${hostNodeVersion}`, codeKey, CODE_CACHE_KEEPS_NAME ? filename : '');
     const name = `${key}.v8`;
     let cachedData = memoryCodeCache.get(key);
     if (!cachedData) {
