@@ -47,6 +47,8 @@ export type CodesaveErrorCode =
   // code that leaves JavaScript
   | 'ERR_MATERIALIZE_FAILED'
   | 'ERR_ADDON_NOT_CONTEXT_AWARE'
+  // runtime
+  | 'ERR_RESERVED_NAME'
   // wandb
   | 'ERR_WANDB_AUTH'
   | 'ERR_WANDB_NOT_FOUND'

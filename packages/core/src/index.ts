@@ -42,7 +42,7 @@ export {
 export { configureTransformCache } from './runtime/esm/index.js';
 export { nodeFeatures } from './runtime/features.js';
 export type { FsView } from './runtime/fs-view.js';
-export type { LoaderHooks } from './runtime/hooks.js';
+export type { CommonJsHost, LoaderHooks } from './runtime/hooks.js';
 export { HOST_GLOBALS, Realm, type RealmOptions } from './runtime/realm.js';
 export { type ResolveMode, Resolver } from './runtime/resolve.js';
 export {

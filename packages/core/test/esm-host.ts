@@ -4,14 +4,18 @@
  * CommonJS loader. The real host is the runtime's (runtime/esm/index.ts); this one keeps the loader's tests
  * independent of it.
  */
-import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import fs, { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { builtinModules, createRequire } from 'node:module';
 import { dirname, join, resolve as resolvePath } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import vm from 'node:vm';
 import { exports as exportsMap, imports as importsMap } from 'resolve.exports';
-import { moduleFormat } from '../src/runtime/esm/format.js';
 import { type EsmHost, EsmLoader } from '../src/runtime/esm/loader.js';
+import type { FsView } from '../src/runtime/fs-view.js';
+import { parseJsonText } from '../src/runtime/json.js';
+import { moduleFormat } from '../src/runtime/module-format.js';
+import { CJS_WRAPPER_PARAMS } from '../src/runtime/names.js';
+import { PackageJsonCache } from '../src/runtime/package-json.js';
 import { rewriteDynamicImport } from '../src/runtime/transform/cjs-import.js';
 import { names, Transformer } from '../src/runtime/transform/index.js';
 
@@ -51,13 +55,8 @@ export function testHost(
     g.console = options.console ? console : consoleish;
   }
   const transformer = new Transformer({ cacheDir: options.cacheDir ?? false });
-  const pkgType = (p: string): string | undefined => {
-    for (let d = dirname(p); ; d = dirname(d)) {
-      const pj = join(d, 'package.json');
-      if (isFile(pj)) return JSON.parse(readFileSync(pj, 'utf8')).type;
-      if (d === dirname(d)) return undefined;
-    }
-  };
+  const packages = new PackageJsonCache(fs as unknown as FsView, (_path, error) => error);
+  const pkgType = (p: string): string | undefined => packages.scope(p)?.type;
   const findPkg = (start: string): { dir: string; json: any } | undefined => {
     for (let d = start; ; d = dirname(d)) {
       const pj = join(d, 'package.json');
@@ -133,15 +132,16 @@ export function testHost(
     if (hit) return hit.exports;
     const module = { exports: {} as unknown, id: p, filename: p, loaded: false };
     cjsCache.set(p, module);
-    if (p.endsWith('.json')) module.exports = g.JSON.parse(readFileSync(p, 'utf8'));
+    if (p.endsWith('.json')) module.exports = parseJsonText(readFileSync(p, 'utf8'), (t) => g.JSON.parse(t));
     else if (format(p) === 'module') {
       module.exports = loader.requireModule(p);
     } else {
       let src = readFileSync(p, 'utf8');
       if (/\.[cm]?tsx?$/.test(p)) src = transformer.cjs(p, src);
-      const rewritten = rewriteDynamicImport(src);
-      const params = ['exports', 'require', 'module', '__filename', '__dirname'];
-      if (rewritten !== undefined) params.push(names.DYNAMIC_IMPORT);
+      const importName = names.protocolNames(src).dynamicImport;
+      const rewritten = rewriteDynamicImport(src, importName);
+      const params: string[] = [...CJS_WRAPPER_PARAMS];
+      if (rewritten !== undefined) params.push(importName);
       const fn = vm.compileFunction(rewritten ?? src, params, {
         filename: p,
         ...(context ? { parsingContext: context } : {}),
@@ -156,6 +156,8 @@ export function testHost(
     resolve: (s, parent) => resolve(s, parent, 'import'),
     format,
     readFile: (p) => readFileSync(p, 'utf8'),
+    packageScope: (p) => packages.scope(p),
+    parseJson: (text) => parseJsonText(text, (t) => g.JSON.parse(t)),
     transform: (p, source) => transformer.esm(p, source),
     compile: (code, _path, url) => {
       const script = transformer.script(code, url, -1);
@@ -164,6 +166,8 @@ export function testHost(
     requireCjs,
     builtin: (id) => hostRequire(`node:${id}`),
     global: g,
+    // Loader code (live bindings, namespaces) compiled in the realm, as the runtime's host does it.
+    evaluate: (code) => (context ? vm.runInContext(code, context) : vm.runInThisContext(code)),
   };
   loader = new EsmLoader(host);
   return {

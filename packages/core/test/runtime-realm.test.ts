@@ -3,7 +3,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { isCodesaveError, Realm, Runtime, ZipCodebase } from '../src/index.ts';
+import { createEsmHooks } from '../src/runtime/esm/index.ts';
 import { project, zipOf } from './codebase-helpers.ts';
+
+/** The ES module side, wired as the composition root wires it (no disk cache). */
+const hooks = (runtime: Runtime) => createEsmHooks(runtime, { cacheDir: false });
 
 test('timeoutMs: an endless top-level loop becomes ERR_TIMEOUT, the process lives, the registry recovers', async () => {
   const zip = await zipOf({
@@ -91,7 +95,7 @@ test('the runtime runs over the real fs too (a directory as root), in a context 
   });
   for (const kind of ['context', 'host'] as const) {
     const realm = new Realm({ kind });
-    const runtime = new Runtime({ fs, root: dir, realm });
+    const runtime = new Runtime({ fs, root: dir, realm, hooks });
     const main = runtime.load(path.join(dir, 'main.js'), null, false);
     assert.deepEqual({ ...main }, { dep: 'dep', self: 'x', g: 'function' });
     runtime.dispose();
@@ -111,7 +115,7 @@ test('resolve(specifier, parent, mode): require vs import rules', () => {
     'node_modules/cond/c.js': '',
   });
   const realm = new Realm({ kind: 'host' });
-  const rt = new Runtime({ fs, root: dir, realm });
+  const rt = new Runtime({ fs, root: dir, realm, hooks });
   const parent = path.join(dir, 'a.js');
   const r = rt.resolver;
   assert.equal(r.resolve('./dir', parent, 'require'), path.join(dir, 'dir/index.js'));

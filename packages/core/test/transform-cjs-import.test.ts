@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { mayCallImport } from '../src/runtime/import-scan.js';
 import { rewriteDynamicImport } from '../src/runtime/transform/cjs-import.js';
-import { DYNAMIC_IMPORT } from '../src/runtime/transform/names.js';
+import { DEFAULT_NAMES } from '../src/runtime/transform/names.js';
+
+const DYNAMIC_IMPORT = DEFAULT_NAMES.dynamicImport;
 
 test('import() with comments or line breaks before its parenthesis is rewritten', () => {
   const cases: [string, string][] = [
@@ -13,7 +15,7 @@ test('import() with comments or line breaks before its parenthesis is rewritten'
   ];
   for (const [source, expected] of cases) {
     assert.equal(mayCallImport(source), true, source);
-    assert.equal(rewriteDynamicImport(source), expected, source);
+    assert.equal(rewriteDynamicImport(source, DYNAMIC_IMPORT), expected, source);
   }
 });
 
@@ -26,5 +28,5 @@ test('import( in strings, templates, regular expressions and comments is left al
     '/* import ("x") */',
     'const important = (x) => x; important(1);',
   ])
-    assert.equal(rewriteDynamicImport(source), undefined, source);
+    assert.equal(rewriteDynamicImport(source, DYNAMIC_IMPORT), undefined, source);
 });

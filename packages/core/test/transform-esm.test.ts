@@ -3,7 +3,9 @@ import { test } from 'node:test';
 import vm from 'node:vm';
 import { rewriteDynamicImport } from '../src/runtime/transform/cjs-import.js';
 import { transformEsm } from '../src/runtime/transform/esm.js';
-import { BINDINGS, DYNAMIC_IMPORT, MODULE } from '../src/runtime/transform/names.js';
+import { DEFAULT_NAMES } from '../src/runtime/transform/names.js';
+
+const { bindings: BINDINGS, dynamicImport: DYNAMIC_IMPORT, module: MODULE } = DEFAULT_NAMES;
 
 test('records requests in source order, deduplicated by specifier and attributes', () => {
   const r = transformEsm(
@@ -156,10 +158,10 @@ test("syntax errors carry V8's message (as Node reports them) and the file, line
 });
 
 test('import() in CommonJS is rewritten to a same-length call, other code untouched', () => {
-  assert.equal(rewriteDynamicImport('module.exports = 1;'), undefined);
-  assert.equal(rewriteDynamicImport('const s = "import(";'), undefined);
+  assert.equal(rewriteDynamicImport('module.exports = 1;', DYNAMIC_IMPORT), undefined);
+  assert.equal(rewriteDynamicImport('const s = "import(";', DYNAMIC_IMPORT), undefined);
   assert.equal(
-    rewriteDynamicImport('exports.load = () => import("./x.mjs");'),
+    rewriteDynamicImport('exports.load = () => import("./x.mjs");', DYNAMIC_IMPORT),
     `exports.load = () => ${DYNAMIC_IMPORT}("./x.mjs");`,
   );
 });

@@ -21,8 +21,8 @@ import {
 import { CodesaveError } from '../errors.js';
 import { createBuiltinViews } from '../runtime/builtin-views.js';
 import { childProcessView, PathRewriter, workerThreadsView } from '../runtime/child-process.js';
-import { effectiveCacheDir } from '../runtime/esm/index.js';
-import { createLoaderHooks, type LoaderHooks } from '../runtime/hooks.js';
+import { createEsmHooks, effectiveCacheDir } from '../runtime/esm/index.js';
+import type { LoaderHooks } from '../runtime/hooks.js';
 import { Realm } from '../runtime/realm.js';
 import { type CjsModule, type CodesaveWarning, Runtime } from '../runtime/runtime.js';
 import { isStandInManifest, MANIFEST_NAME, type Manifest, minimalManifest } from '../snapshot/index.js';
@@ -114,9 +114,10 @@ export class ZipCodebase extends EventEmitter implements AsyncDisposable {
         options.onWarning?.(warning);
         this.emit('warning', warning);
       },
+      // The composition root: the CommonJS runtime gets the ES module loader through the hooks seam.
       hooks:
         options.hooks ??
-        (options.cacheDir === undefined ? undefined : (r) => createLoaderHooks(r, { cacheDir: options.cacheDir })),
+        ((host) => createEsmHooks(host, options.cacheDir === undefined ? {} : { cacheDir: options.cacheDir })),
     });
     // Bare names of the extra libraries (and extra roots) saved beside the project resolve to them.
     const libraries = manifest.roots.slice(1).flatMap((name) => [name, name.replace(/\.[cm]?[jt]sx?$/, '')]);

@@ -9,7 +9,7 @@
  */
 import type { Realm } from './realm.js';
 import { rewriteDynamicImport } from './transform/cjs-import.js';
-import { DYNAMIC_IMPORT } from './transform/names.js';
+import { protocolNames } from './transform/names.js';
 
 const sourceOf = (fn: Function): string => Function.prototype.toString.call(fn);
 
@@ -19,12 +19,15 @@ export function importerBuilder(realm: Realm, dynamicImport: Function): (...args
   return function build(...args: unknown[]): Function {
     const fn = native(...(args as string[]));
     // The source as V8 assembled it: `function anonymous(<params>\n) {\n<body>\n}`.
+    const source = `(${sourceOf(fn)})`;
     let rewritten: string | undefined;
+    let importName: string | undefined;
     try {
-      rewritten = rewriteDynamicImport(`(${sourceOf(fn)})`);
-    } catch {} // nested deeper than the walk goes: the function stays V8's
-    if (rewritten === undefined) return fn;
+      importName = protocolNames(source).dynamicImport;
+      rewritten = rewriteDynamicImport(source, importName);
+    } catch {} // nested deeper than the walk goes, or no name is free: the function stays V8's
+    if (rewritten === undefined || importName === undefined) return fn;
     // `return (…)` keeps the native layout below line 1: the body starts on line 3, as V8 numbers it.
-    return realm.compileFunction(`return ${rewritten}`, [DYNAMIC_IMPORT], '<anonymous>')(dynamicImport) as Function;
+    return realm.compileFunction(`return ${rewritten}`, [importName], '<anonymous>')(dynamicImport) as Function;
   };
 }

@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import type { FsView } from './fs-view.js';
+import { parseJsonText } from './json.js';
 
 /** The fields of a `package.json` that module loading reads. */
 export interface PackageConfig {
@@ -40,7 +41,7 @@ export class PackageJsonCache {
     }
     let data: Record<string, unknown>;
     try {
-      data = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+      data = parseJsonText(text, JSON.parse) as Record<string, unknown>;
     } catch (error) {
       throw this.onInvalid(pjsonPath, error as Error);
     }

@@ -76,6 +76,8 @@ export const HOST_GLOBALS: readonly string[] = [
   'EventTarget',
   'CustomEvent',
   'DOMException',
+  'ErrorEvent',
+  'QuotaExceededError',
   'Blob',
   'File',
   'BroadcastChannel',

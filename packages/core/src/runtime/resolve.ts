@@ -364,7 +364,7 @@ export class Resolver {
 
   /** Node refuses `#`, `#/…` (before Node 24, where `#/` subpaths became valid) and names ending in `/`. */
   #checkImportsName(specifier: string, base: string): void {
-    const slashStart = specifier.startsWith('#/') && nodeFeatures.major < 24;
+    const slashStart = specifier.startsWith('#/') && !nodeFeatures.importsSlashSubpath;
     if (specifier === '#' || slashStart || specifier.endsWith('/'))
       throw errors.invalidModuleSpecifier(
         this.#ctors,
@@ -499,7 +499,8 @@ export class Resolver {
       if (this.stat(path.normalize(candidate)) === STAT_FILE) return path.normalize(candidate);
     // The error names `main` (measured: with its trailing slash on Node 20, without on 24), else `index.js`.
     let missing = main ?? path.join(pkgDir, 'index.js');
-    if (nodeFeatures.major > 20 && missing.length > 1 && missing.endsWith(path.sep)) missing = missing.slice(0, -1);
+    if (nodeFeatures.notFoundMainTrimsSlash && missing.length > 1 && missing.endsWith(path.sep))
+      missing = missing.slice(0, -1);
     throw errors.esmModuleNotFound(this.#ctors, 'package', missing, base);
   }
 

@@ -12,22 +12,37 @@ import realFs from 'node:fs';
 import nodeModule from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
+import { types } from 'node:util';
 import { CodesaveError } from '../errors.js';
 import { loadAddon } from './addons.js';
 import { type BuiltinViewFactory, createBuiltinViews } from './builtin-views.js';
 import { importerBuilder } from './dynamic-function.js';
-import { lexCommonJs } from './esm/cjs-lexer.js';
 import { hostBuiltinModules, isBuiltinRequest, loadHostBuiltin, nodeFeatures } from './features.js';
 import type { FsView } from './fs-view.js';
-import { createLoaderHooks, type LoaderHooks } from './hooks.js';
+import type { CommonJsHost, LoaderHooks } from './hooks.js';
 import { mayCallImport } from './import-scan.js';
+import { parseJsonText } from './json.js';
+import { type ModuleFormat, moduleFormat } from './module-format.js';
+import { containsModuleSyntax } from './module-syntax.js';
 import { CJS_WRAPPER_PARAMS } from './names.js';
 import * as errors from './node-errors.js';
+import type { PackageConfig } from './package-json.js';
+import {
+  ArrayPrototypeIncludes,
+  ArrayPrototypeIndexOf,
+  ArrayPrototypePush,
+  ArrayPrototypeSlice,
+  ArrayPrototypeSplice,
+  ObjectGetPrototypeOf,
+  ObjectSetPrototypeOf,
+  ReflectApply,
+} from './primordials.js';
 import type { RealFiles } from './real-files.js';
 import type { Realm } from './realm.js';
-import { type ParentLike, Resolver } from './resolve.js';
+import { type ParentLike, type ResolveMode, Resolver } from './resolve.js';
 import { FUNCTION_BUILDER, mayBuildImporter, rewriteDynamicImport } from './transform/cjs-import.js';
-import { DYNAMIC_IMPORT } from './transform/names.js';
+import { transformEsm } from './transform/esm.js';
+import { protocolNames } from './transform/names.js';
 import { createVmView } from './vm-view.js';
 
 /** A warning the runtime reports (also emitted as a `'warning'` event by `ZipCodebase`). */
@@ -56,8 +71,11 @@ export interface RuntimeOptions {
   /** Versions the manifest recorded, for dependency warnings. */
   expectedVersions?: Readonly<Record<string, string>>;
   onWarning?: (warning: CodesaveWarning) => void;
-  /** Replace the ESM/TS seam (tests, the ESM loader). */
-  hooks?: (runtime: Runtime) => LoaderHooks;
+  /**
+   * The ES module / TypeScript side, built for this runtime (the composition root, `codebase/`, passes the ESM
+   * loader's; it sees the runtime as a {@link CommonJsHost}).
+   */
+  hooks: (runtime: Runtime) => LoaderHooks;
 }
 
 /** The public shape of a codebase's `Module` instances (Node's `module`). */
@@ -75,13 +93,13 @@ export interface CjsModule {
   _compile(content: string, filename: string): unknown;
 }
 
-export type ModuleFormat = 'commonjs' | 'module' | 'json' | 'addon' | 'builtin';
+export type { ModuleFormat } from './module-format.js';
 
 type Loader = (module: CjsModule, filename: string) => void;
 
 const TS_LIKE = /\.(?:ts|cts|mts|tsx|jsx)$/;
 
-export class Runtime {
+export class Runtime implements CommonJsHost {
   readonly fs: FsView;
   readonly root: string;
   readonly realm: Realm;
@@ -105,6 +123,7 @@ export class Runtime {
   #disposed = false;
   #loaderFs: FsView;
   #makeRequire: Function | undefined;
+  readonly #jsonParse: (text: string) => unknown;
   /** `Module.wrap` or `Module.wrapper` was assigned: modules compile from `Module.wrap(source)`, as in Node. */
   wrapPatched = false;
 
@@ -126,6 +145,9 @@ export class Runtime {
       globalPaths,
       requireStack: (parent) => this.#requireStackOf(parent),
     });
+    // Taken before any of the codebase's code runs (a codebase may replace its own `JSON.parse`).
+    const { parse } = realm.intrinsics.JSON;
+    this.#jsonParse = (text) => ReflectApply(parse, realm.intrinsics.JSON, [text]);
     this.cache = Object.create(null);
     this.extensions = Object.create(null);
     this.extensions['.js'] = (module, filename) => this.#loadJs(module, filename);
@@ -133,7 +155,7 @@ export class Runtime {
     this.extensions['.node'] = (module, filename) => this.#loadAddon(module, filename);
     this.resolver.extensions = () => Object.keys(this.extensions);
     this.Module = createModuleClass(this, globalPaths);
-    this.hooks = (options.hooks ?? createLoaderHooks)(this);
+    this.hooks = options.hooks(this);
     this.builtinViews = createBuiltinViews({ realm });
     realm.builtinModule = (id) => this.builtin(id);
   }
@@ -191,8 +213,8 @@ export class Runtime {
         : resolve();
     }
     return options === undefined
-      ? current.call(this.Module, request, parent, isMain)
-      : current.call(this.Module, request, parent, isMain, options);
+      ? ReflectApply(current, this.Module, [request, parent, isMain])
+      : ReflectApply(current, this.Module, [request, parent, isMain, options]);
   }
 
   /** Statics of the codebase's `Module` as created (to tell when user code has replaced one). */
@@ -207,7 +229,7 @@ export class Runtime {
   loadPathsOf(dir: string): string[] {
     const current = this.Module._nodeModulePaths;
     if (this.#ownStatics !== undefined && current === this.#ownStatics._nodeModulePaths) return this.modulePathsOf(dir);
-    return current.call(this.Module, dir);
+    return ReflectApply(current, this.Module, [dir]);
   }
 
   #load(request: string, parent: CjsModule | null, isMain: boolean): any {
@@ -219,7 +241,7 @@ export class Runtime {
         const cached = this.cache[filename];
         if (cached !== undefined) {
           updateChildren(parent, cached, true);
-          return cached.exports;
+          return cached.loaded ? cached.exports : this.#exportsForCircularRequire(cached);
         }
         delete this.#relativeResolveCache[relKey];
       }
@@ -233,7 +255,7 @@ export class Runtime {
     const cached = this.cache[filename];
     if (cached !== undefined) {
       updateChildren(parent, cached, true);
-      return cached.exports;
+      return cached.loaded ? cached.exports : this.#exportsForCircularRequire(cached);
     }
     if (isBuiltinRequest(filename)) return this.builtin(filename);
     this.#checkDependency(filename);
@@ -255,9 +277,30 @@ export class Runtime {
       if (threw) {
         this.#evict(module);
         if (relKey !== undefined) delete this.#relativeResolveCache[relKey];
+      } else if (this.#circularProxy !== undefined && isObject(module.exports)) {
+        if (ObjectGetPrototypeOf(module.exports) === this.#circularProxy)
+          ObjectSetPrototypeOf(module.exports, this.realm.intrinsics.Object.prototype);
       }
     }
     return module.exports;
+  }
+
+  /** The prototype a module's plain `exports` object takes while it is required from inside its own cycle. */
+  #circularProxy: object | undefined;
+
+  /**
+   * Node's `getExportsForCircularRequire`: the exports of a module still loading, whose plain object (not one
+   * a transpiler marked `__esModule`) warns on a read of a property it does not have until the module is loaded.
+   */
+  #exportsForCircularRequire(module: CjsModule): unknown {
+    const exports = module.exports;
+    const objectPrototype = this.realm.intrinsics.Object.prototype;
+    if (!isObject(exports) || types.isProxy(exports) || ObjectGetPrototypeOf(exports) !== objectPrototype)
+      return exports;
+    if ((exports as { __esModule?: unknown }).__esModule) return exports;
+    this.#circularProxy ??= circularRequireProxy(objectPrototype);
+    ObjectSetPrototypeOf(exports, this.#circularProxy);
+    return exports;
   }
 
   /** A module that threw leaves the cache and its parent's children (so the next require fails the same way). */
@@ -266,8 +309,8 @@ export class Runtime {
     else if (this.cache[module.id] === module) delete this.cache[module.id];
     const children = this.#parents.get(module)?.children;
     if (Array.isArray(children)) {
-      const index = children.indexOf(module);
-      if (index !== -1) children.splice(index, 1);
+      const index = ArrayPrototypeIndexOf(children, module);
+      if (index !== -1) ArrayPrototypeSplice(children, index, 1);
     }
   }
 
@@ -280,7 +323,7 @@ export class Runtime {
       paths = this.realm.toRealmArray(this.resolver.nodeModulePaths(dir));
       this.#modulePaths.set(dir, paths);
     }
-    return paths.slice();
+    return ArrayPrototypeSlice(paths);
   }
 
   parentOf(module: CjsModule): CjsModule | null | undefined {
@@ -306,17 +349,42 @@ export class Runtime {
 
   // ---------------------------------------------------------------- loaders
 
-  /** How Node would load `filename`. */
+  // ---------------------------------------------------------------- what the ES module side uses (CommonJsHost)
+
+  get loaderFs(): FsView {
+    return this.#loaderFs;
+  }
+
+  resolve(specifier: string, parentPath: string, mode: ResolveMode): string {
+    return this.resolver.resolve(specifier, parentPath, mode);
+  }
+
+  packageType(file: string): 'module' | 'commonjs' | 'none' {
+    return this.resolver.packageType(file);
+  }
+
+  packageScope(file: string): PackageConfig | null {
+    return this.resolver.packages.scope(file);
+  }
+
+  requireFile(filename: string): unknown {
+    return this.load(filename, null, false);
+  }
+
+  hasExtension(ext: string): boolean {
+    return typeof this.extensions[ext] === 'function';
+  }
+
+  addJsExtensions(exts: readonly string[]): void {
+    const js = this.extensions['.js'];
+    if (!js) return;
+    for (const ext of exts) this.extensions[ext] ??= js;
+  }
+
+  /** How Node would load `filename` (a builtin's name: `builtin`). */
   formatOf(filename: string): ModuleFormat {
     if (isBuiltinRequest(filename)) return 'builtin';
-    const ext = path.extname(filename);
-    if (ext === '.mjs' || ext === '.mts') return 'module';
-    if (ext === '.cjs' || ext === '.cts') return 'commonjs';
-    if (ext === '.json') return 'json';
-    if (ext === '.node') return 'addon';
-    if (ext === '.js' || ext === '.ts' || ext === '.tsx' || ext === '.jsx')
-      return this.resolver.packageType(filename) === 'module' ? 'module' : 'commonjs';
-    return 'commonjs';
+    return moduleFormat(filename, (file) => this.resolver.packageType(file));
   }
 
   #loadJs(module: CjsModule, filename: string): void {
@@ -340,7 +408,8 @@ export class Runtime {
         nodeFeatures.detectModule &&
         ext === '.js' &&
         this.resolver.packageType(filename) === 'none' &&
-        isEsmSyntaxError(error)
+        (error as { name?: unknown } | null)?.name === 'SyntaxError' &&
+        containsModuleSyntax(content, (text) => transformEsm(text, filename))
       ) {
         this.#requireEsm(module, filename, content);
         return;
@@ -365,10 +434,15 @@ export class Runtime {
     this.hooks.requireEsm(module, filename);
   }
 
+  /** A JSON file's text as the codebase's value (its realm's `JSON.parse`, as it was before any code ran). */
+  parseJson(text: string): unknown {
+    return parseJsonText(text, this.#jsonParse);
+  }
+
   #loadJson(module: CjsModule, filename: string): void {
     const content = this.#loaderFs.readFileSync(filename, 'utf8') as string;
     try {
-      module.exports = this.realm.intrinsics.JSON.parse(content.charCodeAt(0) === 0xfeff ? content.slice(1) : content);
+      module.exports = this.parseJson(content);
     } catch (error) {
       (error as Error).message = `${filename}: ${(error as Error).message}`;
       throw error;
@@ -408,7 +482,9 @@ export class Runtime {
     // A BOM stays: V8 reads it as whitespace (columns count it; a shebang after it is a syntax error), as in Node.
     // `import()` in vm-compiled code needs --experimental-vm-modules: rewritten to a call of a function the module
     // gets from one more function around it.
-    const rewritten = mayCallImport(source) || mayBuildImporter(source) ? rewriteDynamicImport(source) : undefined;
+    const importName =
+      mayCallImport(source) || mayBuildImporter(source) ? protocolNames(source).dynamicImport : undefined;
+    const rewritten = importName === undefined ? undefined : rewriteDynamicImport(source, importName);
     let dynamicImport: Function | undefined;
     if (rewritten !== undefined) {
       const importFrom = (specifier: unknown, options?: unknown) =>
@@ -417,25 +493,25 @@ export class Runtime {
     }
     const code = rewritten ?? source;
     const fn = this.wrapPatched
-      ? this.#compileWrapped(code, filename, dynamicImport)
-      : dynamicImport
-        ? this.#compileWithImport(code, filename, dynamicImport)
+      ? this.#compileWrapped(code, filename, dynamicImport, importName)
+      : dynamicImport && importName
+        ? this.#compileWithImport(code, filename, dynamicImport, importName)
         : this.realm.compileFunction(code, CJS_WRAPPER_PARAMS, filename);
     const require = this.makeRequire(module);
-    return fn.call(module.exports, module.exports, require, module, filename, path.dirname(filename));
+    return ReflectApply(fn, module.exports, [module.exports, require, module, filename, path.dirname(filename)]);
   }
 
   /**
-   * The wrapper of a module whose `import(` was rewritten: it gets {@link DYNAMIC_IMPORT} from one more function
+   * The wrapper of a module whose `import(` was rewritten: it gets `importName` from one more function
    * around it (a parameter of its own would make `arguments.length` 6). That function's head stands on the
    * source's first line, its width taken back by `columnOffset`, so positions stay the source's (V8 does not
    * apply the offset to an eval's origin: a `new Function` on line 1 reports a column that much further right).
    */
-  #compileWithImport(source: string, filename: string, dynamicImport: Function): Function {
+  #compileWithImport(source: string, filename: string, dynamicImport: Function, importName: string): Function {
     // A shebang is allowed only at the start of the compiled source: here it is a comment of the same length.
     const body = source.startsWith('#!') ? `//${source.slice(2)}` : source;
     const head = `return function (${CJS_WRAPPER_PARAMS.join(', ')}) {`;
-    const outer = this.realm.compileFunction(`${head}${body}\n}`, [DYNAMIC_IMPORT], filename, {
+    const outer = this.realm.compileFunction(`${head}${body}\n}`, [importName], filename, {
       columnOffset: -head.length,
     });
     return outer(dynamicImport) as Function;
@@ -446,10 +522,15 @@ export class Runtime {
    * evaluate to the function. A rewritten `import()` gets its parameter from one more function around it, on
    * the same line, so the user's lines keep their numbers.
    */
-  #compileWrapped(source: string, filename: string, dynamicImport: Function | undefined): Function {
+  #compileWrapped(
+    source: string,
+    filename: string,
+    dynamicImport: Function | undefined,
+    importName: string | undefined,
+  ): Function {
     const wrapped = String(this.Module.wrap(source));
-    if (!dynamicImport) return this.realm.runScript(wrapped, filename) as Function;
-    const outer = this.realm.runScript(`(function (${DYNAMIC_IMPORT}) { return ${wrapped}\n})`, filename) as Function;
+    if (!dynamicImport || !importName) return this.realm.runScript(wrapped, filename) as Function;
+    const outer = this.realm.runScript(`(function (${importName}) { return ${wrapped}\n})`, filename) as Function;
     return outer(dynamicImport) as Function;
   }
 
@@ -590,46 +671,6 @@ export class Runtime {
     return this.cache[filename] ?? this.mainModule!;
   }
 
-  /** The namespace `import()` gives for a CommonJS file: `default` = `module.exports` plus lexed names. */
-  async cjsNamespace(filename: string): Promise<object> {
-    const exports = this.load(filename, null, false);
-    const names = new Set<string>();
-    this.#collectCjsNames(filename, names, new Set());
-    if (nodeFeatures.moduleExportsExport) names.add('module.exports');
-    const ns: Record<string, unknown> = Object.create(null);
-    const keys = [...new Set(['default', ...names])].sort();
-    for (const key of keys) {
-      let value: unknown;
-      if (key === 'default' || key === 'module.exports') value = exports;
-      else if (exports != null && Object.hasOwn(exports, key)) {
-        try {
-          value = exports[key];
-        } catch {}
-      }
-      Object.defineProperty(ns, key, { value, enumerable: true, writable: true, configurable: false });
-    }
-    Object.defineProperty(ns, Symbol.toStringTag, { value: 'Module' });
-    return Object.preventExtensions(ns);
-  }
-
-  #collectCjsNames(filename: string, names: Set<string>, seen: Set<string>): void {
-    if (seen.has(filename) || !/\.(?:c?js)$/.test(filename)) return;
-    seen.add(filename);
-    let parsed: { exports: string[]; reexports: string[] };
-    try {
-      parsed = lexCommonJs(this.#loaderFs.readFileSync(filename, 'utf8') as string, filename);
-    } catch {
-      return;
-    }
-    for (const name of parsed.exports) names.add(name);
-    for (const request of parsed.reexports) {
-      try {
-        const resolved = this.resolver.resolve(request, filename, 'require');
-        if (path.isAbsolute(resolved)) this.#collectCjsNames(resolved, names, seen);
-      } catch {}
-    }
-  }
-
   // ---------------------------------------------------------------- warnings, lifecycle
 
   /** Once per package: a dependency loaded from outside the codebase whose version differs from the manifest's. */
@@ -703,18 +744,34 @@ function requireImpl(runtime: Runtime) {
 
 function updateChildren(parent: CjsModule | null | undefined, child: CjsModule, scan: boolean): void {
   const children = parent?.children;
-  if (children && !(scan && children.includes(child))) children.push(child);
+  if (Array.isArray(children) && !(scan && ArrayPrototypeIncludes(children, child)))
+    ArrayPrototypePush(children, child);
 }
 
-function isEsmSyntaxError(error: unknown): boolean {
-  if (!(error instanceof Error) && (error as { name?: unknown })?.name !== 'SyntaxError') return false;
-  const message = String((error as Error).message);
-  return (
-    message.includes('Cannot use import statement outside a module') ||
-    message.includes("Unexpected token 'export'") ||
-    message.includes("Cannot use 'import.meta' outside a module") ||
-    message.includes('await is only valid in async functions and the top level bodies of modules')
-  );
+const isObject = (value: unknown): value is object =>
+  (typeof value === 'object' && value !== null) || typeof value === 'function';
+
+/**
+ * Node's `CircularRequirePrototypeWarningProxy`: a prototype that answers what `Object.prototype` has (and
+ * `__esModule`, which transpilers probe) and warns on every other name read through it.
+ */
+function circularRequireProxy(objectPrototype: object): object {
+  const warn = (name: PropertyKey): void =>
+    process.emitWarning(
+      `Accessing non-existent property '${String(name)}' of module exports inside circular dependency`,
+    );
+  return new Proxy(Object.create(null) as object, {
+    get(_target, name) {
+      if (name in objectPrototype || name === '__esModule') return Reflect.get(objectPrototype, name);
+      warn(name);
+      return undefined;
+    },
+    getOwnPropertyDescriptor(target, name) {
+      if (Object.hasOwn(target, name) || name === '__esModule') return Reflect.getOwnPropertyDescriptor(target, name);
+      warn(name);
+      return undefined;
+    },
+  });
 }
 
 function toDependencyPaths(dependencies: string | readonly string[] | undefined): string[] {
@@ -819,19 +876,16 @@ function createModuleClass(runtime: Runtime, globalPaths: string[]): any {
   runtime.setOwnStatics(statics);
   // `wrap`/`wrapper` are accessors, as in Node: assigning either (or an element of `wrapper`) makes modules
   // compile from `Module.wrap(source)` (tools inject code that way).
-  const wrapper = new Proxy(
-    realm.toRealmArray(['(function (exports, require, module, __filename, __dirname) { ', '\n});']),
-    {
-      set(target, property, value, receiver) {
-        runtime.wrapPatched = true;
-        return Reflect.set(target, property, value, receiver);
-      },
-      defineProperty(target, property, descriptor) {
-        runtime.wrapPatched = true;
-        return Reflect.defineProperty(target, property, descriptor);
-      },
+  const wrapper = new Proxy(realm.toRealmArray([`(function (${CJS_WRAPPER_PARAMS.join(', ')}) { `, '\n});']), {
+    set(target, property, value, receiver) {
+      runtime.wrapPatched = true;
+      return Reflect.set(target, property, value, receiver);
     },
-  );
+    defineProperty(target, property, descriptor) {
+      runtime.wrapPatched = true;
+      return Reflect.defineProperty(target, property, descriptor);
+    },
+  });
   let wrapperValue: unknown = wrapper;
   let wrapValue: unknown = function wrap(script: string) {
     const current = Module as unknown as { wrapper: string[] };

@@ -6,13 +6,14 @@
  * named export there.
  */
 import { initSync, parse } from 'cjs-module-lexer';
+import { nodeFeatures } from '../features.js';
 
 export interface CjsLexResult {
   exports: string[];
   reexports: string[];
 }
 
-const KEEPS_UNSAFE_GETTERS = typeof (process.versions as Record<string, string | undefined>).merve === 'string';
+const KEEPS_UNSAFE_GETTERS = nodeFeatures.cjsLexerKeepsUnsafeGetters;
 
 /** `Object.defineProperty(exports | module.exports, '<name>'`: where a getter may name an export. */
 const DEFINE = /(Object\s*\.\s*defineProperty\s*\(\s*(?:module\s*\.\s*)?exports\s*,\s*)(['"])([^'"\\\r\n]*)\2/g;
@@ -53,4 +54,46 @@ function keepUnsafeGetters(source: string, parsed: CjsLexResult, name: string | 
   for (const exported of again.exports)
     found.add(exported.startsWith(MARK) ? standIns[Number(exported.slice(MARK.length))]! : exported);
   return { exports: [...found], reexports: parsed.reexports };
+}
+
+/** What collecting a CommonJS module's export names reads (the ES module host provides it). */
+export interface CjsExportSources {
+  /** The source of a file. */
+  readFile(path: string): string;
+  /** The JavaScript a CommonJS file runs as (TypeScript transpiled). */
+  cjsSource?(path: string): string;
+  resolve(specifier: string, parentPath: string | undefined): string;
+  /** A re-export resolved as `require` resolves it; `undefined` when Node would not lex its target. */
+  resolveReexport?(specifier: string, parentPath: string): string | undefined;
+}
+
+/**
+ * The one collector of the export names Node's CJS loader gives a CommonJS module imported from ESM (lexer +
+ * re-exports, followed through the files they resolve to).
+ */
+export function cjsExportNames(host: CjsExportSources, path: string, seen = new Set<string>()): Set<string> {
+  const names = new Set<string>();
+  if (seen.has(path)) return names;
+  seen.add(path);
+  let parsed: { exports: string[]; reexports: string[] };
+  try {
+    parsed = lexCommonJs(host.cjsSource ? host.cjsSource(path) : host.readFile(path));
+  } catch {
+    return names;
+  }
+  for (const n of parsed.exports) names.add(n);
+  // Node's cjsPreparseModuleExports: each re-export is resolved with the CommonJS rules (`require` conditions,
+  // extensionless files, directories), one that does not resolve is skipped, and a `.js`/`.cjs` file (or one
+  // with an extension `require` has no loader for) is lexed in turn, whatever its package `type`.
+  for (const spec of parsed.reexports) {
+    let target: string | undefined;
+    try {
+      target = host.resolveReexport ? host.resolveReexport(spec, path) : host.resolve(spec, path);
+    } catch {
+      continue;
+    }
+    if (target === undefined || target.startsWith('node:')) continue;
+    for (const n of cjsExportNames(host, target, seen)) names.add(n);
+  }
+  return names;
 }

@@ -12,17 +12,15 @@ import { pathsCandidates, readTsconfig, type TsConfig } from '../../tsconfig.js'
 import { nodeFeatures } from '../features.js';
 import { fileUrlOf } from '../file-url.js';
 import type { LoaderFsView } from '../fs-view.js';
-import type { LoaderHooks } from '../hooks.js';
-import type { Runtime } from '../runtime.js';
+import type { CommonJsHost, LoaderHooks } from '../hooks.js';
+import { containsModuleSyntax } from '../module-syntax.js';
 import { defaultCacheDir, type TransformCacheOptions, Transformer } from '../transform/index.js';
 import type { TsCompilerOptions } from '../transform/typescript.js';
 import { type EsmHost, EsmLoader, type ModuleFormat, URL_SUFFIX } from './loader.js';
 import { createNamespace } from './namespace.js';
 import { StackMapper } from './stack.js';
 import { absoluteUrl, dataUrlText } from './url-modules.js';
-import { WASM_IMPORTS } from './wasm.js';
 
-export { moduleFormat } from './format.js';
 export { type EsmHost, EsmLoader, type ModuleFormat, ModuleRecord } from './loader.js';
 
 let cacheOptions: TransformCacheOptions = fromEnvironment();
@@ -61,21 +59,11 @@ const JS_TO_TS: Record<string, string[]> = {
 };
 /** Extensions `import` loads (Node's, plus TypeScript/JSX as under tsx). */
 const IMPORTABLE = new Set(['.js', '.mjs', '.cjs', '.json', '.ts', '.mts', '.cts', '.tsx', '.jsx']);
-/**
- * `import` of a `.node` addon: enabled by `--experimental-addon-modules` (22.20+, 23.6+) and by default in later
- * releases (measured on 24.21; Node 20 has neither).
- */
-const ADDON_IMPORTS = ((): boolean => {
-  const flags = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)];
-  if (flags.includes('--no-experimental-addon-modules')) return false;
-  if (flags.includes('--experimental-addon-modules')) return true;
-  return nodeFeatures.major > 24 || (nodeFeatures.major === 24 && nodeFeatures.minor >= 21);
-})();
 const EXTENSIONLESS = ['.ts', '.tsx', '.js', '.jsx', '.mts', '.mjs', '.cts', '.cjs', '.json'];
 
-/** The ESM/TypeScript hooks of one runtime (what `createLoaderHooks` installs). */
+/** The ESM/TypeScript hooks of one runtime (what the composition root, `codebase/`, installs). */
 export function createEsmHooks(
-  runtime: Runtime,
+  runtime: CommonJsHost,
   options: TransformCacheOptions = {},
 ): LoaderHooks & { loader: EsmLoader; transformer: Transformer } {
   // One cache pack per codebase (its virtual root); entries inside are keyed by content. `options.cacheDir` (a
@@ -231,7 +219,7 @@ export function createEsmHooks(
       if (found) return found;
     }
     try {
-      const resolved = runtime.resolver.resolve(specifier, parent, 'import');
+      const resolved = runtime.resolve(specifier, parent, 'import');
       return resolved.startsWith('node:') || path.isAbsolute(resolved) ? resolved : `node:${resolved}`;
     } catch (error) {
       if (parentPath !== undefined) addCommonJsHint(error, specifier, parentPath);
@@ -262,7 +250,7 @@ export function createEsmHooks(
     const from = /^\.\.?(?:\/|$)/.test(request) ? path.join(runtime.root, '[codesave]') : parentPath;
     let found: string;
     try {
-      found = runtime.resolver.resolve(request, from, 'require');
+      found = runtime.resolve(request, from, 'require');
     } catch {
       return;
     }
@@ -300,14 +288,14 @@ export function createEsmHooks(
   const tsOptionsFor = (file: string): TsCompilerOptions => (CJS_TRANSPILED.test(file) ? tsOptions(file) : {});
   const toFormat = (file: string): ModuleFormat => {
     const ext = path.extname(file);
-    if (ext === '.node' && ADDON_IMPORTS) return 'addon';
-    if (ext === '.wasm' && WASM_IMPORTS) return 'wasm';
+    if (ext === '.node' && nodeFeatures.addonModules) return 'addon';
+    if (ext === '.wasm' && nodeFeatures.wasmModules) return 'wasm';
     if (ext !== '' && !IMPORTABLE.has(ext)) {
       const error = new runtime.realm.intrinsics.TypeError(`Unknown file extension "${ext}" for ${file}`);
       throw Object.assign(error, { code: 'ERR_UNKNOWN_FILE_EXTENSION' });
     }
     // An extensionless file is ESM in a "type": "module" scope (Node 20.10+/22), CommonJS elsewhere.
-    if (ext === '') return runtime.resolver.packageType(file) === 'module' ? 'module' : detected(file);
+    if (ext === '') return runtime.packageType(file) === 'module' ? 'module' : detected(file);
     // tsx serves every JSON import as an ES module (esbuild's JSON loader: a named export per top-level key).
     if (ext === '.json' && runsTypeScript) return 'module';
     const format = runtime.formatOf(file);
@@ -317,7 +305,7 @@ export function createEsmHooks(
   /** Node 20.19+/22.7+: a `.js` or extensionless file with no package `type` is ESM when its syntax says so. */
   const detectedFormats = new Map<string, ModuleFormat>();
   const detected = (file: string): ModuleFormat => {
-    if (!nodeFeatures.detectModule || runtime.resolver.packageType(file) !== 'none') return 'commonjs';
+    if (!nodeFeatures.detectModule || runtime.packageType(file) !== 'none') return 'commonjs';
     let format = detectedFormats.get(file);
     if (format === undefined) {
       format = containsModuleSyntax(readSource(file), (source) => transformer.esm(file, source))
@@ -332,12 +320,14 @@ export function createEsmHooks(
     format: toFormat,
     jsonAsModule: (file) => runsTypeScript && file.endsWith('.json'),
     // The loader's own file access (the fs view's routing costs ~3x per call); it sees what the view sees.
-    readFile: (file) => runtime.resolver.fs.readFileSync(file, 'utf8') as string,
-    readBytes: (file) => runtime.resolver.fs.readFileSync(file) as Uint8Array,
+    readFile: (file) => runtime.loaderFs.readFileSync(file, 'utf8') as string,
+    readBytes: (file) => runtime.loaderFs.readFileSync(file) as Uint8Array,
+    parseJson: (text) => runtime.parseJson(text),
+    packageScope: (file) => runtime.packageScope(file),
     transform: (file, source) => {
       // A data: URL is JavaScript whatever its text ends with.
       if (file.startsWith('data:')) return transformer.esm('data.mjs', source);
-      const known = (runtime.resolver.fs as LoaderFsView).contentHash?.(file);
+      const known = (runtime.loaderFs as LoaderFsView).contentHash?.(file);
       if (!TS_FILE.test(file)) return transformer.esm(file, source, tsOptionsFor(file), known);
       registerTypeScriptExtensions();
       return transformer.esm(file, source, tsOptions(file), known);
@@ -361,12 +351,12 @@ export function createEsmHooks(
       return CJS_TRANSPILED.test(file) ? transformer.cjs(file, source, tsOptions(file)) : source;
     },
     resolveReexport: (specifier, parentPath) => {
-      const resolved = runtime.resolver.resolve(specifier, parentPath, 'require');
+      const resolved = runtime.resolve(specifier, parentPath, 'require');
       if (!path.isAbsolute(resolved)) return undefined;
       const ext = path.extname(resolved);
-      return ext === '.js' || ext === '.cjs' || !runtime.extensions[ext] ? resolved : undefined;
+      return ext === '.js' || ext === '.cjs' || !runtime.hasExtension(ext) ? resolved : undefined;
     },
-    requireCjs: (file) => runtime.load(file, null, false),
+    requireCjs: (file) => runtime.requireFile(file),
     builtin: (id) => runtime.builtin(id) as Record<string, unknown>,
     global: runtime.realm.global,
     run: (fn) => runtime.realm.evaluate(fn),
@@ -382,9 +372,7 @@ export function createEsmHooks(
    */
   const registerTypeScriptExtensions = () => {
     runsTypeScript = true;
-    const js = runtime.extensions['.js'];
-    if (!js) return;
-    for (const ext of ['.ts', '.tsx', '.cts', '.mts']) runtime.extensions[ext] ??= js;
+    runtime.addJsExtensions(['.ts', '.tsx', '.cts', '.mts']);
   };
   return {
     loader,
@@ -439,45 +427,6 @@ function commonJsHint(specifier: string, found: string, parentUrl: string): stri
     .map(encodeURIComponent)
     .join('/');
   return `${pkg}/${rest}`;
-}
-
-/** Node's wrapper parameters: a CommonJS module cannot redeclare them at its top level. */
-const CJS_PARAMS = ['exports', 'require', 'module', '__filename', '__dirname'];
-/** SyntaxErrors of the CommonJS parse that only ES module syntax causes. */
-const ESM_ONLY_ERRORS = [
-  'Cannot use import statement outside a module',
-  "Unexpected token 'export'",
-  "Cannot use 'import.meta' outside a module",
-];
-/** SyntaxErrors of the CommonJS parse that a module would not have (then Node tries the module goal). */
-const CJS_ONLY_ERRORS = [
-  ...CJS_PARAMS.map((name) => `Identifier '${name}' has already been declared`),
-  'await is only valid in async functions and the top level bodies of modules',
-];
-/** Cheap test before compiling: without these words (or a declaration of a wrapper parameter) no module syntax. */
-const MAY_BE_MODULE =
-  /\b(?:import|export|await)\b|\b(?:let|const|class)\s*[\s{[,\w$]*\b(?:exports|require|module|__filename|__dirname)\b/;
-
-/**
- * Node's `containsModuleSyntax`: the source fails to compile as CommonJS with an error only ES module syntax
- * causes, or with one a module would not have and it parses as a module (`parseModule` throws when not).
- */
-function containsModuleSyntax(source: string, parseModule: (source: string) => unknown): boolean {
-  if (!MAY_BE_MODULE.test(source)) return false;
-  try {
-    vm.compileFunction(source, CJS_PARAMS);
-    return false;
-  } catch (error) {
-    const message = String((error as Error)?.message);
-    if (ESM_ONLY_ERRORS.some((m) => message.includes(m))) return true;
-    if (!CJS_ONLY_ERRORS.some((m) => message.includes(m))) return false;
-  }
-  try {
-    parseModule(source);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /**

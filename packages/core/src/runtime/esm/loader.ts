@@ -1,19 +1,26 @@
 /**
- * The ES module loader of one codebase: module records, linking (ResolveExport, namespace objects) and the
- * spec's evaluation algorithm (InnerModuleEvaluation with async parents), so evaluation order, cycles, TDZ
+ * The ES module loader of one codebase: loading the graph with Node's policy, linking (ResolveExport, namespace
+ * objects; the bindings themselves are binding.ts's) and the spec's evaluation algorithm (InnerModuleEvaluation with async parents), so evaluation order, cycles, TDZ
  * errors and top-level await match Node without `vm.SourceTextModule`. Modules arrive through an
  * {@link EsmHost}; this file never touches a file system itself.
  */
-import { dirname, isAbsolute, join, sep } from 'node:path';
+import { dirname, isAbsolute } from 'node:path';
 import { nodeFeatures } from '../features.js';
-import { fileUrlOf } from '../file-url.js';
+import type { ModuleFormat } from '../module-format.js';
+import { CJS_WRAPPER_PARAMS } from '../names.js';
 import { type EsmTransform, rewriteEvalSource, transformEsm } from '../transform/esm.js';
-import type { ModuleHandle } from '../transform/names.js';
-import { lexCommonJs } from './cjs-lexer.js';
-import { createNamespace, NAMESPACE_FACTORY, type NamespaceFactory } from './namespace.js';
+import { M, type ModuleHandle } from '../transform/names.js';
+import { checkAttributes, importAttributes } from './attributes.js';
+import { type Binder, REALM_BINDER } from './binding.js';
+import { cjsExportNames } from './cjs-lexer.js';
+import { NAMESPACE_FACTORY, type NamespaceFactory } from './namespace.js';
+import { statementLine } from './node-messages.js';
+import { fileOf, ModuleRecord, type Resolution, URL_SUFFIX, urlOf } from './record.js';
 import { restoreImportNames } from './stack.js';
 import { dataUrlFormat, dataUrlMime, dataUrlText } from './url-modules.js';
 import { type WasmApi, WasmModule } from './wasm.js';
+
+export { ModuleRecord, URL_SUFFIX };
 
 /** What the loader needs from the runtime of its codebase. */
 export interface EsmHost {
@@ -41,10 +48,14 @@ export interface EsmHost {
   requireCjs(path: string): unknown;
   /** The module object of a builtin (`fs` is the codebase's view). */
   builtin(id: string): Record<string, unknown>;
+  /** The package.json of `path`'s package scope (Node's getPackageScopeConfig; throws when it is not JSON). */
+  packageScope(path: string): { pjsonPath: string; type?: string } | null;
+  /** A JSON module's value from its text (BOM dropped; the realm's `JSON.parse` as it was before user code ran). */
+  parseJson(text: string): unknown;
   /** The realm's global object: errors and promises handed to user code are the realm's. */
   global: typeof globalThis;
   /** Evaluates trusted loader code in the realm (so hot paths stay inside one V8 context). */
-  evaluate?(code: string): unknown;
+  evaluate(code: string): unknown;
   /** Runs a synchronous stretch of user code (the realm bounds it by its timeout, when set). */
   run?<T>(fn: () => T): T;
   /**
@@ -54,138 +65,10 @@ export interface EsmHost {
   jsonAsModule?(path: string): boolean;
 }
 
-export type ModuleFormat = 'module' | 'commonjs' | 'json' | 'builtin' | 'addon' | 'wasm';
+export type { ModuleFormat } from '../module-format.js';
 
 /** Node's warning for the first imported addon (once per process, as `emitExperimentalWarning`). */
 let addonWarned = false;
-
-/** Compiled once per realm: defines a binding whose getter is realm code (see `realmBinder`). */
-const REALM_BINDER = `(function (host) {
-  'use strict';
-  return function define(bindings, local, resolve, constant, shown) {
-    let getter;
-    let known = false;
-    let value;
-    Object.defineProperty(bindings, local, {
-      get() {
-        if (known) return value;
-        if (getter === undefined) {
-          getter = resolve();
-          if (getter === undefined) host.tdz(shown);
-        }
-        let current;
-        try {
-          current = getter();
-        } catch (error) {
-          host.rethrow(error, shown);
-        }
-        if (constant) {
-          value = current;
-          known = true;
-        }
-        return current;
-      },
-      set() {
-        throw new TypeError('Assignment to constant variable.');
-      },
-      enumerable: true,
-    });
-  };
-})`;
-
-type Status = 'new' | 'linked' | 'evaluating' | 'evaluating-async' | 'evaluated';
-
-interface Resolution {
-  module: ModuleRecord;
-  /** An export name of `module`, or `'*'` for its namespace. */
-  name: string;
-}
-
-/** One module of the graph, ESM or synthetic (CommonJS, JSON, builtin). */
-export class ModuleRecord {
-  status: Status = 'new';
-  /** Requested modules, one per module request, in source order. */
-  requested: ModuleRecord[] = [];
-  /** Local export name -> getter (ESM: registered at instantiation; synthetic: reads `values`). */
-  getters: Record<string, () => unknown> = Object.create(null);
-  /** Values of a synthetic module, set when it is evaluated. */
-  values: Record<string, unknown> = Object.create(null);
-  syntheticNames: string[] = [];
-  info: EsmTransform | undefined;
-  /** A `.wasm` file's compiled module (its `info` is the generated module that instantiates it). */
-  wasm: WasmModule | undefined;
-  generator: Generator | AsyncGenerator | undefined;
-  namespaceObject: object | undefined;
-  /** Evaluation state of the spec's algorithm. */
-  dfsIndex = 0;
-  dfsAncestorIndex = 0;
-  cycleRoot: ModuleRecord | undefined;
-  hasTLA = false;
-  asyncEvaluation = false;
-  asyncEvaluationOrder = 0;
-  pendingAsyncDependencies = 0;
-  asyncParentModules: ModuleRecord[] = [];
-  evaluationError: { error: unknown } | undefined;
-  capability: { promise: Promise<void>; resolve(): void; reject(e: unknown): void } | undefined;
-  instantiated: Promise<unknown> | undefined;
-  instantiatedDone = false;
-  exportIndex: Map<string, { request: number; imported: string } | null> | undefined;
-
-  /** The file (or URL) the module is read from: `path` without the query/fragment of its URL. */
-  readonly file: string;
-
-  constructor(
-    readonly path: string,
-    readonly url: string,
-    readonly format: ModuleFormat,
-  ) {
-    this.file = fileOf(path);
-  }
-}
-
-/**
- * A resolved path may carry the query and fragment of its URL after a NUL (`/a/x.js\0?v=2`): Node keys modules by
- * URL, so `./x.js?v=2` is a module of its own, read from `/a/x.js`.
- */
-export const URL_SUFFIX = '\0';
-const fileOf = (path: string): string => {
-  const at = path.indexOf(URL_SUFFIX);
-  return at === -1 ? path : path.slice(0, at);
-};
-/** The URL of a resolved path (file URL plus its query/fragment), or the path itself for node: and data:. */
-const urlOf = (path: string): string => {
-  const at = path.indexOf(URL_SUFFIX);
-  if (at === -1) return isAbsolute(path) ? fileUrlOf(path) : path;
-  return fileUrlOf(path.slice(0, at)) + path.slice(at + 1);
-};
-
-/** Export names Node's CJS loader gives a CommonJS module imported from ESM (lexer + reexports). */
-function cjsExportNames(host: EsmHost, path: string, seen = new Set<string>()): Set<string> {
-  const names = new Set<string>();
-  if (seen.has(path)) return names;
-  seen.add(path);
-  let parsed: { exports: string[]; reexports: string[] };
-  try {
-    parsed = lexCommonJs(host.cjsSource ? host.cjsSource(path) : host.readFile(path));
-  } catch {
-    return names;
-  }
-  for (const n of parsed.exports) names.add(n);
-  // Node's cjsPreparseModuleExports: each re-export is resolved with the CommonJS rules (`require` conditions,
-  // extensionless files, directories), one that does not resolve is skipped, and a `.js`/`.cjs` file (or one
-  // with an extension `require` has no loader for) is lexed in turn, whatever its package `type`.
-  for (const spec of parsed.reexports) {
-    let target: string | undefined;
-    try {
-      target = host.resolveReexport ? host.resolveReexport(spec, path) : host.resolve(spec, path);
-    } catch {
-      continue;
-    }
-    if (target === undefined || target.startsWith('node:')) continue;
-    for (const n of cjsExportNames(host, target, seen)) names.add(n);
-  }
-  return names;
-}
 
 /** A module whose requests are being loaded: the next one to load, and the records loaded so far. */
 interface Loading {
@@ -246,7 +129,8 @@ export class EsmLoader {
     if (!isFile && !path.startsWith('node:') && !path.startsWith('data:')) throw this.unsupportedScheme(path);
     const format: ModuleFormat = isFile ? this.host.format(file) : this.urlFormat(path);
     const url = urlOf(path);
-    if (!(format === 'module' && this.host.jsonAsModule?.(file))) this.checkAttributes(url, format, attributes);
+    if (!(format === 'module' && this.host.jsonAsModule?.(file)))
+      checkAttributes(url, format, attributes, (message, code) => this.realmError('TypeError', message, code));
     let record = this.registry.get(path);
     if (record) return record;
     record = new ModuleRecord(path, url, format);
@@ -257,10 +141,10 @@ export class EsmLoader {
         if (format === 'wasm') {
           const api = (this.host.global as unknown as { WebAssembly: WasmApi }).WebAssembly;
           record.wasm = new WasmModule(this.host.readBytes(file), file, api);
-          info = transformEsm(record.wasm.source, file);
+          info = transformEsm(record.wasm.source, file, { names: record.wasm.names });
         } else info = this.host.transform(file, this.readSource(file));
         // `import … assert { … }`: Node 22 and later no longer parse it.
-        if (info.assertAt && nodeFeatures.major >= 22)
+        if (info.assertAt && nodeFeatures.importAssertSyntaxRemoved)
           throw Object.assign(new SyntaxError("Unexpected identifier 'assert'"), { loc: info.assertAt });
         record.info = info;
         record.hasTLA = info.async;
@@ -312,7 +196,7 @@ export class EsmLoader {
       text = dataUrlText(path);
     } catch (error) {
       // Node 20 lets decodeURIComponent's URIError through; later releases report the URL as invalid.
-      if (nodeFeatures.major < 22) throw error;
+      if (!nodeFeatures.dataUrlInvalidAsUrl) throw error;
     }
     if (text === undefined)
       throw Object.assign(this.realmError('TypeError', 'Invalid URL', 'ERR_INVALID_URL'), { input: path });
@@ -322,7 +206,7 @@ export class EsmLoader {
   /** The format of a `node:` or `data:` module (Node 20 reads a data: URL before it asks its format). */
   private urlFormat(url: string): ModuleFormat {
     if (url.startsWith('node:')) return 'builtin';
-    if (nodeFeatures.major < 22) this.readSource(url);
+    if (!nodeFeatures.dataUrlInvalidAsUrl) this.readSource(url);
     const mime = dataUrlMime(url);
     const format = dataUrlFormat(mime);
     if (format === undefined)
@@ -335,7 +219,7 @@ export class EsmLoader {
     const protocol = new URL(url).protocol;
     // Measured: Node 24 names only file and data for http(s):, and file, data and node for other schemes.
     const schemes =
-      nodeFeatures.major >= 22 && (protocol === 'http:' || protocol === 'https:')
+      nodeFeatures.httpSchemeMessageWithoutNode && (protocol === 'http:' || protocol === 'https:')
         ? 'file and data'
         : 'file, data, and node';
     return this.realmError(
@@ -343,49 +227,6 @@ export class EsmLoader {
       `Only URLs with a scheme in: ${schemes} are supported by the default ESM loader. Received protocol '${protocol}'`,
       'ERR_UNSUPPORTED_ESM_URL_SCHEME',
     );
-  }
-
-  /** Import attributes as the running Node checks them (codes and texts changed between Node 20 and 22). */
-  private checkAttributes(url: string, format: ModuleFormat, attributes: Record<string, string>) {
-    const modern = nodeFeatures.major >= 22;
-    for (const key of Object.keys(attributes))
-      if (key !== 'type')
-        throw this.realmError(
-          'TypeError',
-          `Import attribute "${key}" with value "${attributes[key]}" is not supported`,
-          'ERR_IMPORT_ATTRIBUTE_UNSUPPORTED',
-        );
-    const type = attributes.type;
-    if (format === 'json' && type !== 'json')
-      throw modern
-        ? this.realmError(
-            'TypeError',
-            `Module "${url}" needs an import attribute of "type: json"`,
-            'ERR_IMPORT_ATTRIBUTE_MISSING',
-          )
-        : this.realmError(
-            'TypeError',
-            `Module "${url}" needs an import attribute of type "json"`,
-            'ERR_IMPORT_ASSERTION_TYPE_MISSING',
-          );
-    if (type === undefined || format === 'json') return;
-    if (type === 'json')
-      throw this.realmError(
-        'TypeError',
-        `Module "${url}" is not of type "json"`,
-        modern ? 'ERR_IMPORT_ATTRIBUTE_TYPE_INCOMPATIBLE' : 'ERR_IMPORT_ASSERTION_TYPE_FAILED',
-      );
-    throw modern
-      ? this.realmError(
-          'TypeError',
-          `Import attribute "type" with value "${type}" is not supported in ${url}`,
-          'ERR_IMPORT_ATTRIBUTE_UNSUPPORTED',
-        )
-      : this.realmError(
-          'TypeError',
-          `Import attribute type "${type}" is unsupported`,
-          'ERR_IMPORT_ASSERTION_TYPE_UNSUPPORTED',
-        );
   }
 
   private resolveFrom(specifier: string, parentPath: string | undefined): string {
@@ -479,47 +320,12 @@ export class EsmLoader {
     return module.namespaceObject;
   }
 
-  /** The namespace factory compiled in the realm when the host can (see namespace.ts). */
+  /** The namespace factory compiled in the realm (see namespace.ts). */
   private namespaceFactory(): NamespaceFactory {
-    this.createNs ??= this.host.evaluate
-      ? (this.host.evaluate(NAMESPACE_FACTORY) as NamespaceFactory)
-      : createNamespace;
+    this.createNs ??= this.host.evaluate(NAMESPACE_FACTORY) as NamespaceFactory;
     return this.createNs;
   }
   private createNs: NamespaceFactory | undefined;
-
-  /** A function reading a resolved binding live; TDZ errors name `shownName`, as V8 does for the importer. */
-  private reader(r: Resolution, shownName: string): () => unknown {
-    if (r.name === '*') {
-      const target = r.module;
-      let ns: object | undefined;
-      return () => (ns ??= this.namespace(target));
-    }
-    const { module, name } = r;
-    // A binding that never changes once initialised is kept after its first successful read.
-    const constant = module.info?.localExports.some((e) => e.name === name && e.constant) === true;
-    let getter: (() => unknown) | undefined;
-    let known = false;
-    let value: unknown;
-    return () => {
-      if (known) return value;
-      getter ??= module.getters[name];
-      if (!getter) throw this.tdz(shownName);
-      try {
-        const current = getter();
-        if (constant) {
-          value = current;
-          known = true;
-        }
-        return current;
-      } catch (error) {
-        const e = error as { name?: unknown; message?: unknown } | null;
-        if (e?.name === 'ReferenceError' && / before initialization$/.test(String(e.message)))
-          throw this.tdz(shownName);
-        throw error;
-      }
-    };
-  }
 
   /**
    * The realm's side of import bindings. Calls from code of a vm context into functions of the host are never
@@ -527,15 +333,9 @@ export class EsmLoader {
    * binding's getter is compiled in the realm and calls the exporter's own getter (realm code) directly; the
    * host is only asked on the first read, and on errors.
    */
-  private realmBinder():
-    | ((bindings: object, local: string, resolve: () => unknown, constant: boolean, shown: string) => void)
-    | undefined {
-    if (this.binder !== undefined) return this.binder ?? undefined;
-    if (!this.host.evaluate) {
-      this.binder = null;
-      return undefined;
-    }
-    const factory = this.host.evaluate(REALM_BINDER) as (helpers: object) => typeof this.binder;
+  private realmBinder(): Binder {
+    if (this.binder !== undefined) return this.binder;
+    const factory = this.host.evaluate(REALM_BINDER) as (helpers: object) => Binder;
     this.binder = factory({
       tdz: (name: string) => {
         throw this.tdz(name);
@@ -546,12 +346,9 @@ export class EsmLoader {
         throw error;
       },
     });
-    return this.binder ?? undefined;
+    return this.binder;
   }
-  private binder:
-    | ((bindings: object, local: string, resolve: () => unknown, constant: boolean, shown: string) => void)
-    | null
-    | undefined;
+  private binder: Binder | undefined;
 
   private realmObject(): Record<string, unknown> {
     const RealmObject = this.host.global.Object ?? Object;
@@ -561,17 +358,6 @@ export class EsmLoader {
   /** Defines the live binding `local` of an importer, reading the resolved export. */
   private defineBinding(bindings: Record<string, unknown>, local: string, r: Resolution): void {
     const binder = this.realmBinder();
-    if (!binder) {
-      const TypeErr = this.host.global.TypeError ?? TypeError;
-      Object.defineProperty(bindings, local, {
-        get: this.reader(r, local),
-        set() {
-          throw new TypeErr('Assignment to constant variable.');
-        },
-        enumerable: true,
-      });
-      return;
-    }
     if (r.name === '*') {
       const target = r.module;
       // `resolve` gives a getter; a namespace never changes identity.
@@ -689,7 +475,7 @@ export class EsmLoader {
       meta.filename = module.file;
     }
     // Node 24.2+: true only for the process's entry module, which a codebase's module never is (keys in Node's order).
-    if (nodeFeatures.major > 24 || (nodeFeatures.major === 24 && nodeFeatures.minor >= 2)) meta.main = false;
+    if (nodeFeatures.importMetaMain) meta.main = false;
     // A named function, as Node's (`import.meta.resolve.name` is 'resolve').
     const resolve = (specifier: string) => {
       const request = String(specifier);
@@ -708,25 +494,28 @@ export class EsmLoader {
       }
       return urlOf(resolved);
     };
+    // Node 26 declares `resolve(specifier, parentURL)` (the second argument is ignored unflagged).
+    Object.defineProperty(resolve, 'length', { value: nodeFeatures.importMetaResolveLength });
     meta.resolve = resolve;
     meta.url = module.url;
     const handle: ModuleHandle = {
-      e(getters) {
+      [M.exports](getters) {
         Object.assign(module.getters, getters);
       },
-      n(fn) {
+      [M.nameDefault](fn) {
         Object.defineProperty(fn, 'name', { value: 'default', configurable: true });
       },
-      u: this.unbound,
-      v: (code) => {
-        if (typeof code !== 'string') return code;
-        const named = module.info?.imports.filter((i) => i.imported !== '*').map((i) => i.local) ?? [];
-        return rewriteEvalSource(code, named);
+      [M.unbound]: this.unbound,
+      [M.evalSource]: (code) => {
+        const info = module.info;
+        if (typeof code !== 'string' || !info) return code;
+        const named = info.imports.filter((i) => i.imported !== '*').map((i) => i.local);
+        return rewriteEvalSource(code, named, info.names);
       },
-      meta,
+      [M.meta]: meta,
     };
     const wasm = module.wasm;
-    if (wasm) handle.wasm = (imports) => wasm.instantiate(imports, this.namespace(module));
+    if (wasm) handle[M.wasm] = (imports) => wasm.instantiate(imports, this.namespace(module));
     return handle;
   }
 
@@ -840,11 +629,8 @@ export class EsmLoader {
       values.default = exports;
       if (module.syntheticNames.includes('module.exports')) values['module.exports'] = exports;
     } else if (module.format === 'json') {
-      const JSONr = (this.host.global.JSON ?? JSON) as JSON;
       try {
-        // As Node's JSON translator (and require): a byte order mark is not part of the JSON.
-        const text = this.readSource(module.file);
-        values.default = JSONr.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+        values.default = this.host.parseJson(this.readSource(module.file));
       } catch (error) {
         const e = error as Error;
         e.message = `${module.file}: ${e.message}`;
@@ -963,44 +749,23 @@ export class EsmLoader {
   private explainCommonJsGlobal(error: unknown, root: ModuleRecord): void {
     const e = error as { name?: unknown; message?: unknown } | null;
     if (e === null || typeof e !== 'object' || e.name !== 'ReferenceError' || typeof e.message !== 'string') return;
-    const names = ['require', 'module', 'exports', '__filename', '__dirname'];
-    if (!names.some((name) => e.message === `${name} is not defined`)) return;
+    if (!CJS_WRAPPER_PARAMS.some((name) => e.message === `${name} is not defined`)) return;
     let message = `${e.message} in ES module scope`;
     if (message.startsWith('require ')) message += ', you can use import instead';
     if (root.url.startsWith('file://') && /\.js$/.test(root.file)) {
-      const pjsonPath = this.packageJsonOf(root.file);
-      if (pjsonPath?.type === 'module')
+      let scope: { pjsonPath: string; type?: string } | null = null;
+      try {
+        scope = this.host.packageScope(root.file);
+      } catch {}
+      if (scope?.type === 'module')
         message +=
           "\nThis file is being treated as an ES module because it has a '.js' file extension and '" +
-          pjsonPath.path +
+          scope.pjsonPath +
           '\' contains "type": "module". To treat it as a CommonJS script, rename it to use the \'.cjs\' file extension.';
     }
     try {
       e.message = message;
     } catch {}
-  }
-
-  /** The package.json of `file`'s package scope (Node's getPackageScopeConfig) and its `type`. */
-  private packageJsonOf(file: string): { path: string; type: unknown } | undefined {
-    let dir = dirname(file);
-    for (;;) {
-      const candidate = join(dir, 'package.json');
-      if (candidate.endsWith(`node_modules${sep}package.json`)) return undefined;
-      let text: string | undefined;
-      try {
-        text = this.host.readFile(candidate);
-      } catch {}
-      if (text !== undefined) {
-        try {
-          return { path: candidate, type: (JSON.parse(text) as { type?: unknown }).type };
-        } catch {
-          return undefined;
-        }
-      }
-      const parent = dirname(dir);
-      if (parent === dir) return undefined;
-      dir = parent;
-    }
   }
 
   /** `import(specifier, options)` from a module (ESM or CommonJS) at `parentPath`: a realm promise. */
@@ -1053,7 +818,8 @@ export class EsmLoader {
       const stack = requireStack();
       // Who required it: Node 20 names the requirer, later releases the whole require stack.
       let where = '';
-      if (nodeFeatures.major < 22) where = stack.length ? `\n  From ${stack[0]} \n  Requiring ${path} ` : '';
+      if (!nodeFeatures.requireAsyncModuleStack)
+        where = stack.length ? `\n  From ${stack[0]} \n  Requiring ${path} ` : '';
       else where = `\nRequired module: ${path}${stack.length ? `\nRequire stack:\n- ${stack.join('\n- ')}` : ''}`;
       throw this.realmError(
         'Error',
@@ -1067,43 +833,4 @@ export class EsmLoader {
     void promise;
     return this.namespace(record);
   }
-}
-
-function importAttributes(options: unknown, TypeErr: ErrorConstructor): Record<string, string> {
-  if (options === undefined) return {};
-  if (options === null || typeof options !== 'object')
-    throw Object.assign(new TypeErr('The second argument of import() must be an object'), {
-      code: 'ERR_INVALID_ARG_TYPE',
-    });
-  // V8 before 12 (Node 20) still reads the deprecated `assert` key when there is no `with`.
-  let w = (options as { with?: unknown }).with;
-  if (w === undefined && nodeFeatures.major < 22) w = (options as { assert?: unknown }).assert;
-  if (w === undefined) return {};
-  if (w === null || typeof w !== 'object') throw new TypeErr("The 'with' option of import() must be an object");
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(w)) {
-    if (typeof v !== 'string') throw new TypeErr('Import attribute value must be a string');
-    out[k] = v;
-  }
-  return out;
-}
-
-const escapeRegExp = (text: string): string => text.replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&');
-
-/** The source line where `name` stands in the braces of an `import`/`export … from '<request>'` statement. */
-function statementLine(source: string, request: string, name: string): string | undefined {
-  const statement = new RegExp(
-    `\\b(?:import|export)\\b[^;]*?\\{([^}]*)\\}\\s*from\\s*(['"])${escapeRegExp(request)}\\2`,
-    'g',
-  );
-  const token = new RegExp(`(?:^|[\\s,])(${escapeRegExp(name)})(?=\\s*(?:,|$|as\\b))`);
-  for (let m = statement.exec(source); m; m = statement.exec(source)) {
-    const inner = token.exec(m[1]!);
-    if (!inner) continue;
-    const at = m.index + m[0].indexOf('{') + 1 + inner.index + inner[0].length - name.length;
-    const start = source.lastIndexOf('\n', at) + 1;
-    const end = source.indexOf('\n', at);
-    return source.slice(start, end === -1 ? undefined : end);
-  }
-  return undefined;
 }

@@ -14,6 +14,7 @@
  * after `Symbol.toStringTag` (a non-extensible target's keys must all be reported).
  */
 import vm from 'node:vm';
+import { nodeFeatures } from '../features.js';
 
 /**
  * `values[name]` reads export `name` live (an accessor that throws a ReferenceError in the TDZ). `settle()`
@@ -61,9 +62,11 @@ export const NAMESPACE_FACTORY = `(function createNamespace(names, values, TypeE
   Object.preventExtensions(target);
   const readOnly = (key) => {
     throw new TypeErrorCtor(
-      exported.has(key)
-        ? "Cannot assign to read only property '" + String(key) + "' of object '[object Module]'"
-        : 'Cannot add property ' + String(key) + ', object is not extensible',
+      ${nodeFeatures.namespaceAssignMessage}
+        ? "Cannot assign to property '" + String(key) + "' of [object Module]"
+        : exported.has(key)
+          ? "Cannot assign to read only property '" + String(key) + "' of object '[object Module]'"
+          : 'Cannot add property ' + String(key) + ', object is not extensible',
     );
   };
   let settled = settle === undefined;

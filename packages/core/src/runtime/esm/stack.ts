@@ -11,10 +11,22 @@
  */
 import { types } from 'node:util';
 import { originalPositionFor, TraceMap } from '@jridgewell/trace-mapping';
-import { BINDINGS } from '../transform/names.js';
+import { bindingNamesInUse } from '../transform/names.js';
 
-const REWRITTEN_CALLEE = new RegExp(`\\(0 , ${BINDINGS}\\.([^\\s()]+)\\)`, 'g');
-const BINDING_PREFIX = new RegExp(`\\b${BINDINGS}\\.`, 'g');
+/** `(0 , __cs_b.x)` and `__cs_b.` for every bindings name in use (rebuilt when a module takes a new one). */
+let patterns: { names: string[]; callee: RegExp; prefix: RegExp } | undefined;
+function bindingPatterns(): { names: string[]; callee: RegExp; prefix: RegExp } {
+  const names = bindingNamesInUse();
+  if (patterns?.names.length !== names.length) {
+    const any = `(?:${names.map((n) => n.replace(/\$/g, '\\$')).join('|')})`;
+    patterns = {
+      names,
+      callee: new RegExp(`\\(0 , ${any}\\.([^\\s()]+)\\)`, 'g'),
+      prefix: new RegExp(`(?<![\\w$])${any}\\.`, 'g'),
+    };
+  }
+  return patterns;
+}
 
 /**
  * V8 words some messages with the expression at fault (`x is not a function`), which in a transformed module
@@ -25,8 +37,11 @@ const BINDING_PREFIX = new RegExp(`\\b${BINDINGS}\\.`, 'g');
 export function restoreImportNames(error: unknown): void {
   if (!types.isNativeError(error)) return;
   const own = Object.getOwnPropertyDescriptor(error, 'message');
-  if (!own || typeof own.value !== 'string' || !own.value.includes(`${BINDINGS}.`) || !own.writable) return;
-  own.value = own.value.replace(REWRITTEN_CALLEE, '$1').replace(BINDING_PREFIX, '');
+  if (!own || typeof own.value !== 'string' || !own.writable) return;
+  const { names, callee, prefix } = bindingPatterns();
+  const message = own.value;
+  if (!names.some((name) => message.includes(`${name}.`))) return;
+  own.value = message.replace(callee, '$1').replace(prefix, '');
   Object.defineProperty(error, 'message', own);
 }
 

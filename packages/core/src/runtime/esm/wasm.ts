@@ -7,19 +7,7 @@
  * The record runs as a generated ES module through the usual transform, which calls back into
  * {@link WasmModule.instantiate} through the module handle.
  */
-import { nodeFeatures } from '../features.js';
-import { MODULE } from '../transform/names.js';
-
-/**
- * On by default from 22.19 and 24.5 (measured: 24.21 imports `.wasm`, 20.20 reports an unknown extension);
- * `--experimental-wasm-modules` turns it on before that on 22+.
- */
-export const WASM_IMPORTS = ((): boolean => {
-  const { major, minor } = nodeFeatures;
-  const flags = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)];
-  if (major >= 22 && flags.includes('--experimental-wasm-modules')) return true;
-  return (major === 22 && minor >= 19) || (major === 24 && minor >= 5) || major >= 25;
-})();
+import { M, type ProtocolNames, protocolNames } from '../transform/names.js';
 
 /** The part of a realm's `WebAssembly` the loader uses (Node's type library has no WebAssembly JS API). */
 export interface WasmApi {
@@ -39,6 +27,8 @@ let warned = false;
 /** A compiled `.wasm` file and the ES module source that stands for it. */
 export class WasmModule {
   readonly source: string;
+  /** The injected names {@link source} uses (transform it with these). */
+  readonly names: ProtocolNames;
   readonly #compiled: object;
   readonly #exports: { name: string; global: boolean }[];
   readonly #globalImports: { module: string; name: string }[];
@@ -74,7 +64,9 @@ export class WasmModule {
     }
     const importObject = requests.map((r, i) => `${JSON.stringify(r)}: $i${i}`).join(', ');
     const targets = this.#exports.map((_, i) => `$e${i}`).join(', ');
-    lines.push(`[${targets}] = ${MODULE}.wasm({ ${importObject} });`);
+    // The names are chosen from the generated text (export names are the wasm file's): the transform takes them.
+    this.names = protocolNames(lines.join('\n'));
+    lines.push(`[${targets}] = ${this.names.module}.${M.wasm}({ ${importObject} });`);
     this.source = `${lines.join('\n')}\n`;
   }
 

@@ -1,6 +1,6 @@
 /**
  * `import()` inside CommonJS: a vm-compiled function cannot use Node's own dynamic import without
- * `--experimental-vm-modules`, so each `import(` becomes a call of {@link DYNAMIC_IMPORT} (same length, so
+ * `--experimental-vm-modules`, so each `import(` becomes a call of the module's `dynamicImport` name (same length, so
  * columns in stack traces stay put). The CommonJS wrapper then takes one more parameter.
  *
  * The same holds for a function built from strings whose body calls `import()` — how TypeScript-compiled
@@ -8,14 +8,14 @@
  * string literals, the callee `Function` becomes `__cs_i.f` (also eight characters): {@link FUNCTION_BUILDER}
  * on the module's import function, which builds the function with its `import(` rewritten in turn.
  */
-import { parse } from 'acorn';
+
 import { simple } from 'acorn-walk';
-import { DYNAMIC_IMPORT } from './names.js';
+import { parseAcorn } from './acorn.js';
 
 // `import`, then any whitespace and comments (block or line), then `(`.
 const MAYBE = /\bimport(?:\s|\/\*(?:[^*]|\*(?!\/))*\*\/|\/\/[^\n\r\u2028\u2029]*)*\(/;
 
-/** The member of the module's {@link DYNAMIC_IMPORT} that stands for `Function` where it builds an importer. */
+/** The member of the module's import function that stands for `Function` where it builds an importer. */
 export const FUNCTION_BUILDER = 'f';
 
 /** `true` when `source` may build a function from strings that call `import()` (worth a parse). */
@@ -27,11 +27,11 @@ export function mayBuildImporter(source: string): boolean {
  * The source with every `import(…)` expression, and every `Function(…)` building one from literals, rewritten;
  * `undefined` when it has neither.
  */
-export function rewriteDynamicImport(source: string): string | undefined {
+export function rewriteDynamicImport(source: string, importName: string): string | undefined {
   if (!MAYBE.test(source)) return undefined;
-  let ast: ReturnType<typeof parse>;
+  let ast: ReturnType<typeof parseAcorn>;
   try {
-    ast = parse(source, {
+    ast = parseAcorn(source, {
       ecmaVersion: 'latest',
       sourceType: 'script',
       allowReturnOutsideFunction: true,
@@ -46,10 +46,10 @@ export function rewriteDynamicImport(source: string): string | undefined {
     const args = node.arguments;
     if (node.callee.type !== 'Identifier' || node.callee.name !== 'Function' || args.length === 0) return;
     if (!args.every(isStringLiteral) || !MAYBE.test(String(literalText(args[args.length - 1]!)))) return;
-    edits.push({ at: node.callee.start, length: 8, text: `${DYNAMIC_IMPORT}.${FUNCTION_BUILDER}` });
+    edits.push({ at: node.callee.start, length: 8, text: `${importName}.${FUNCTION_BUILDER}` });
   };
   simple(ast, {
-    ImportExpression: (node) => void edits.push({ at: node.start, length: 6, text: DYNAMIC_IMPORT }),
+    ImportExpression: (node) => void edits.push({ at: node.start, length: 6, text: importName }),
     NewExpression: (node) => builds(node as never),
     CallExpression: (node) => builds(node as never),
   });

@@ -7,11 +7,12 @@
 
 import { createRequire } from 'node:module';
 import vm from 'node:vm';
-import { type Node, parse } from 'acorn';
+import type { Node } from 'acorn';
 import { CodesaveError } from '../../errors.js';
 import { nodeFeatures } from '../features.js';
+import { parseAcorn } from './acorn.js';
 import { Edits } from './edits.js';
-import { BINDINGS, DEFAULT_LOCAL, DYNAMIC_IMPORT, M, MODULE } from './names.js';
+import { M, type ProtocolNames, protocolNames } from './names.js';
 import { mayNestDeeperThan } from './nesting.js';
 
 /** One `import`/`export … from` request, deduplicated by specifier and attributes, in source order. */
@@ -46,6 +47,8 @@ export interface EsmTransform {
   assertAt?: { line: number; column: number };
   /** Only when asked for (`{ sourceMap: true }`): generated -> original positions, as a v3 source map. */
   map?: string;
+  /** The names injected into this module's code (its eval code is rewritten with the same). */
+  names: ProtocolNames;
 }
 
 type AnyNode = Node & Record<string, any>;
@@ -105,11 +108,17 @@ function parseFast(source: string, filename: string): AnyNode | undefined {
 }
 
 /** Transforms an ES module. Throws the realm-independent `SyntaxError` acorn reports, with the file name. */
-export function transformEsm(source: string, filename: string, options: { sourceMap?: boolean } = {}): EsmTransform {
+export function transformEsm(
+  source: string,
+  filename: string,
+  options: { sourceMap?: boolean; names?: ProtocolNames } = {},
+): EsmTransform {
+  const names = options.names ?? protocolNames(source);
+  const { module: MODULE, bindings: BINDINGS, dynamicImport: DYNAMIC_IMPORT, defaultLocal: DEFAULT_LOCAL } = names;
   let ast = parseFast(source, filename);
   if (!ast) {
     try {
-      ast = parse(source, {
+      ast = parseAcorn(source, {
         ecmaVersion: 'latest',
         sourceType: 'module',
         allowHashBang: true,
@@ -119,7 +128,12 @@ export function transformEsm(source: string, filename: string, options: { source
       // Too deep for acorn (its own guard, or the stack): V8 stops there with this RangeError.
       if (error instanceof RangeError || /^Not enough stack space/.test(String((error as Error).message)))
         throw new RangeError('Maximum call stack size exceeded');
-      throw moduleSyntaxError(source, filename, error as SyntaxError & { loc?: { line: number; column: number } });
+      throw moduleSyntaxError(
+        source,
+        filename,
+        error as SyntaxError & { loc?: { line: number; column: number } },
+        DEFAULT_LOCAL,
+      );
     }
   }
   const s = new Edits(source);
@@ -252,9 +266,9 @@ export function transformEsm(source: string, filename: string, options: { source
   const namespaceLocals = [...importOf].filter(([, imp]) => imp.imported === '*').map(([local]) => local);
   for (const local of namespaceLocals) importOf.delete(local);
   const watched = new Set([...importOf.keys(), ...localExports.map((e) => e.local), 'import', 'await', 'eval']);
-  const { topLevelAwait: isAsync, assigned } = rewriteReferences(ast, s, importOf, mentions(source, watched));
+  const { topLevelAwait: isAsync, assigned } = rewriteReferences(ast, s, importOf, names, mentions(source, watched));
   if (closeAt) s.appendLeft(closeAt[0], closeAt[1]);
-  if (/\barguments\b/.test(source)) unbindArguments(ast, s);
+  if (/\barguments\b/.test(source)) unbindArguments(ast, s, names);
   const kinds = declarationKinds(ast);
   for (const e of localExports) {
     const kind = e.local === DEFAULT_LOCAL ? 'const' : kinds.get(e.local);
@@ -284,6 +298,7 @@ export function transformEsm(source: string, filename: string, options: { source
     starExports,
     ...(assertAt ? { assertAt } : {}),
     ...(mapped ? { map: mapped.map } : {}),
+    names,
   };
 }
 
@@ -295,8 +310,9 @@ function moduleSyntaxError(
   source: string,
   filename: string,
   acornError: SyntaxError & { loc?: { line: number; column: number }; pos?: number },
+  defaultLocal: string,
 ): SyntaxError {
-  const message = v8ModuleMessage(source) ?? acornMessageAsV8(source, acornError);
+  const message = v8ModuleMessage(source, defaultLocal) ?? acornMessageAsV8(source, acornError);
   const error = new SyntaxError(message) as SyntaxError & { loc?: unknown; path?: string };
   if (acornError.loc) error.loc = { line: acornError.loc.line, column: acornError.loc.column + 1 };
   error.path = filename;
@@ -310,7 +326,7 @@ function moduleSyntaxError(
  * the module goal has) or stops at syntax the rewrite touched. Spans are bounded (a clause longer than 4 KB
  * stays): unbounded, a hostile file of `import` words took time quadratic in its size here.
  */
-function v8ModuleMessage(source: string): string | undefined {
+function v8ModuleMessage(source: string, defaultLocal: string): string | undefined {
   const blank = (m: string) => m.replace(/[^\n]/g, ' ');
   const scriptish = source
     .replace(/^#!.*/, '')
@@ -319,16 +335,18 @@ function v8ModuleMessage(source: string): string | undefined {
       /\bimport\s*(?:[\w$*{][^;'"]{0,4096}?\bfrom\s*)?(['"])[^'"\n]{0,4096}\1(?:\s*(with|assert)\s*\{[^}]{0,4096}\})?/g,
       // Node 22+ reads `assert` after the specifier as a name where none may stand, as after `0`.
       (m: string, _quote: string, keyword?: string) =>
-        keyword === 'assert' && nodeFeatures.major >= 22 ? `0 ${m.slice(m.search(/assert\s*\{[^}]*\}$/))}` : blank(m),
+        keyword === 'assert' && nodeFeatures.importAssertSyntaxRemoved
+          ? `0 ${m.slice(m.search(/assert\s*\{[^}]*\}$/))}`
+          : blank(m),
     )
     // A default export stays a declaration (an anonymous one gets a name) or becomes an assignment: left bare,
     // `export default { a: 1, b: 2 }` would read as a block.
     .replace(
       /\bexport\s+default\s+(async\s+function\b\s*\*?|function\b\s*\*?|class\b)(\s*)(?=[({]|extends\b)/g,
-      `$1 ${DEFAULT_LOCAL}$2`,
+      `$1 ${defaultLocal}$2`,
     )
     .replace(/\bexport\s+default\s+(?=async\s+function\b|function\b|class\b)/g, '')
-    .replace(/\bexport\s+default\b/g, `${DEFAULT_LOCAL} =`)
+    .replace(/\bexport\s+default\b/g, `${defaultLocal} =`)
     .replace(/\bexport\s*\*[^;'"]{0,4096}?\bfrom\s*(['"])[^'"\n]{0,4096}\1/g, blank)
     .replace(/\bexport\s*\{[^}]{0,4096}\}(?:\s*from\s*(['"])[^'"\n]{0,4096}\1)?/g, blank)
     .replace(/\bexport\b/g, '      ');
@@ -483,7 +501,7 @@ function mentions(source: string, names: Set<string>): ((start: number, end: num
 }
 
 /**
- * Rewrites every reference to an imported binding into a read of {@link BINDINGS}, `import.meta` and
+ * Rewrites every reference to an imported binding into a read of the bindings parameter, `import.meta` and
  * `import()` into the module handle. Returns whether the module uses top-level await, and the module-level
  * names assigned after their declaration. `relevant` (when given) says which subtrees can hold any of that:
  * the others are skipped (most of a module's code, usually).
@@ -492,6 +510,7 @@ function rewriteReferences(
   ast: AnyNode,
   s: Edits,
   importOf: Map<string, { request: number; imported: string }>,
+  names: ProtocolNames,
   relevant?: (start: number, end: number) => boolean,
 ): { topLevelAwait: boolean; assigned: Set<string> } {
   let topLevelAwait = false;
@@ -501,7 +520,7 @@ function rewriteReferences(
     for (const name of patternNames(target)) if (!shadowed(scope, name)) assigned.add(name);
   };
   const isImport = (name: string, scope: Scope | undefined): boolean => importOf.has(name) && !shadowed(scope, name);
-  const ref = (name: string): string => `${BINDINGS}.${name}`;
+  const ref = (name: string): string => `${names.bindings}.${name}`;
   /**
    * Starts of expression statements in statement lists. A callee rewritten to `(0, …)` there gets a `;` first:
    * `a\nf()` is two statements, `a\n(0, __cs_b.f)()` would be one call. (Elsewhere a statement follows `)`, `:`,
@@ -592,10 +611,10 @@ function rewriteReferences(
         if (node.declaration) visit(node.declaration, scope, fnDepth, node, 'declaration');
         return;
       case 'MetaProperty':
-        if (node.meta.name === 'import') s.overwrite(node.start, node.end, `${MODULE}.${M.meta}`);
+        if (node.meta.name === 'import') s.overwrite(node.start, node.end, `${names.module}.${M.meta}`);
         return;
       case 'ImportExpression':
-        s.overwrite(node.start, node.start + 6, DYNAMIC_IMPORT);
+        s.overwrite(node.start, node.start + 6, names.dynamicImport);
         visit(node.source, scope, fnDepth, node, 'source');
         if (node.options) visit(node.options, scope, fnDepth, node, 'options');
         return;
@@ -701,7 +720,7 @@ function rewriteReferences(
           // A direct eval runs its code in this scope: the module handle rewrites that code's imports too.
           const code = node.arguments[0];
           if (code && code.type !== 'SpreadElement' && !shadowed(scope, 'eval')) {
-            s.appendLeft(code.start, `${MODULE}.${M.evalSource}(`);
+            s.appendLeft(code.start, `${names.module}.${M.evalSource}(`);
             s.appendLeft(code.end, ')');
           }
         }
@@ -732,11 +751,11 @@ function rewriteReferences(
  * read through the bindings object and `import()` is the module's, so its code is rewritten as the module's was
  * (names the eval code declares itself stay its own). Code that does not parse is left for V8 to reject.
  */
-export function rewriteEvalSource(code: string, namedImports: readonly string[]): string {
+export function rewriteEvalSource(code: string, namedImports: readonly string[], names: ProtocolNames): string {
   if (!code.includes('import') && !namedImports.some((name) => code.includes(name))) return code;
   let ast: AnyNode;
   try {
-    ast = parse(code, { ecmaVersion: 'latest', sourceType: 'script' }) as AnyNode;
+    ast = parseAcorn(code, { ecmaVersion: 'latest', sourceType: 'script' }) as AnyNode;
   } catch {
     return code;
   }
@@ -748,7 +767,7 @@ export function rewriteEvalSource(code: string, namedImports: readonly string[])
   );
   try {
     const s = new Edits(code);
-    rewriteReferences(ast, s, importOf, mentions(code, new Set([...importOf.keys(), 'import', 'eval'])));
+    rewriteReferences(ast, s, importOf, names, mentions(code, new Set([...importOf.keys(), 'import', 'eval'])));
     return s.toString();
   } catch {
     return code; // nested deeper than the walk goes: V8 decides, as it would natively
@@ -760,7 +779,13 @@ export function rewriteEvalSource(code: string, namedImports: readonly string[])
  * `typeof` gives 'undefined'), but the function the module becomes would. Function bodies are not entered, so
  * the walk costs little; a binding named `arguments` cannot exist in strict code.
  */
-function unbindArguments(node: AnyNode | null | undefined, s: Edits, parent?: AnyNode, key?: string): void {
+function unbindArguments(
+  node: AnyNode | null | undefined,
+  s: Edits,
+  names: ProtocolNames,
+  parent?: AnyNode,
+  key?: string,
+): void {
   if (!node || typeof node.type !== 'string') return;
   switch (node.type) {
     case 'FunctionDeclaration':
@@ -771,7 +796,7 @@ function unbindArguments(node: AnyNode | null | undefined, s: Edits, parent?: An
     case 'LabeledStatement':
     case 'BreakStatement':
     case 'ContinueStatement':
-      if (node.type === 'LabeledStatement') unbindArguments(node.body, s, node, 'body');
+      if (node.type === 'LabeledStatement') unbindArguments(node.body, s, names, node, 'body');
       return;
     case 'UnaryExpression':
       if (node.operator === 'typeof' && node.argument.type === 'Identifier' && node.argument.name === 'arguments') {
@@ -788,7 +813,7 @@ function unbindArguments(node: AnyNode | null | undefined, s: Edits, parent?: An
         key === 'imported' ||
         key === 'local';
       if (notReference) return;
-      const read = `${MODULE}.${M.unbound}('arguments')`;
+      const read = `${names.module}.${M.unbound}('arguments')`;
       s.overwrite(node.start, node.end, parent?.type === 'Property' && parent.shorthand ? `arguments: ${read}` : read);
       return;
     }
@@ -796,8 +821,8 @@ function unbindArguments(node: AnyNode | null | undefined, s: Edits, parent?: An
   for (const k of CHILD_KEYS[node.type] ?? Object.keys(node)) {
     if (k === 'type' || k === 'start' || k === 'end' || k === 'loc' || k === 'range') continue;
     const child = node[k];
-    if (Array.isArray(child)) for (const c of child) unbindArguments(c, s, node, k);
-    else if (child && typeof child === 'object') unbindArguments(child, s, node, k);
+    if (Array.isArray(child)) for (const c of child) unbindArguments(c, s, names, node, k);
+    else if (child && typeof child === 'object') unbindArguments(child, s, names, node, k);
   }
 }
 

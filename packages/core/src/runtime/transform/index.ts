@@ -9,7 +9,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import vm from 'node:vm';
 import remapping from '@jridgewell/remapping';
-import { nodeFeatures } from '../features.js';
+import { hostNodeVersion, nodeFeatures } from '../features.js';
 import {
   defaultCacheDir,
   entryIntact,
@@ -28,9 +28,9 @@ export * as names from './names.js';
 export { type TsCompilerOptions, transformTypeScript, typeScriptKind } from './typescript.js';
 
 /** Bumped whenever the output of a transform changes, so stale disk caches are ignored. */
-const TRANSFORM_VERSION = '13';
+const TRANSFORM_VERSION = '14';
 /** TypeScript output depends on the running Node too (esbuild lowers what it lacks, as tsx does). */
-const TS_TARGET = `node${process.versions.node}`;
+const TS_TARGET = `node${hostNodeVersion}`;
 
 export interface TransformCacheOptions {
   /** Directory for cached transforms and V8 code caches; `false` disables the disk cache. */
@@ -45,7 +45,7 @@ export interface TransformCacheOptions {
 export { defaultCacheDir } from '../user-cache.js';
 
 /** Measured: on Node 20 a script compiled with `cachedData` reports the producer's file name in stack traces. */
-const CODE_CACHE_KEEPS_NAME = nodeFeatures.major < 22;
+const CODE_CACHE_KEEPS_NAME = nodeFeatures.codeCacheKeepsFileName;
 
 const memoryEsm = new Map<string, EsmTransform>();
 const memoryCjs = new Map<string, string>();
@@ -204,7 +204,7 @@ export class Transformer {
       codeKey = hash(code);
       remember(codeKeys, code, codeKey);
     }
-    const key = hash('v8', process.version, codeKey, CODE_CACHE_KEEPS_NAME ? filename : '');
+    const key = hash('v8', `v${hostNodeVersion}`, codeKey, CODE_CACHE_KEEPS_NAME ? filename : '');
     const name = `${key}.v8`;
     let cachedData = memoryCodeCache.get(key);
     if (!cachedData) {

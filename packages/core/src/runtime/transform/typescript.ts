@@ -7,6 +7,7 @@
 import { decodedMappings, TraceMap } from '@jridgewell/trace-mapping';
 import { transformSync } from 'esbuild';
 import { transform as sucrase } from 'sucrase';
+import { hostNodeVersion } from '../features.js';
 
 /** The parts of a codebase's `tsconfig.json` that change how a file is transpiled. */
 export interface TsCompilerOptions {
@@ -150,7 +151,7 @@ function simpleEnumBody(source: string, from: number, enumName: string): boolean
   return false;
 }
 /** tsx asks esbuild to produce code for the Node it runs on. */
-const TARGET = `node${process.versions.node}`;
+const TARGET = `node${hostNodeVersion}`;
 
 /**
  * `preserveValueImports` and `importsNotUsedAsValues: preserve | error` keep imports (or their side effects) that
