@@ -73,7 +73,7 @@ describe('packed tarballs in a project outside the workspace', { timeout: 600_00
   test('jest (default config): require("codesave") in a CommonJS test', () => {
     const r = project.run(process.execPath, [runnerBin('jest'), '--ci', '--testPathPatterns', '/jest/']);
     passed(r, 'jest');
-    assert.match(r.stderr, /Tests:\s+2 passed, 2 total/);
+    assert.match(r.stderr, /Tests:\s+3 passed, 3 total/);
     // jest's test files run in a vm context of their own: host-realm results are the main context's objects
     assert.deepEqual(realmReport(r), [MAIN_CONTEXT]);
   });
@@ -81,7 +81,7 @@ describe('packed tarballs in a project outside the workspace', { timeout: 600_00
   test('ts-jest: import … from "codesave" in a TypeScript test', () => {
     const r = project.run(process.execPath, [runnerBin('jest'), '--ci', '--config', 'ts-jest/jest.config.cjs']);
     passed(r, 'ts-jest');
-    assert.match(r.stderr, /Tests:\s+2 passed, 2 total/);
+    assert.match(r.stderr, /Tests:\s+3 passed, 3 total/);
   });
 
   for (const pool of ['threads', 'forks', 'vmThreads']) {
@@ -90,7 +90,7 @@ describe('packed tarballs in a project outside the workspace', { timeout: 600_00
         env: { NO_COLOR: '1' },
       });
       passed(r, `vitest ${pool}`);
-      assert.match(r.stdout, /Tests\s+4 passed \(4\)/);
+      assert.match(r.stdout, /Tests\s+6 passed \(6\)/);
       const expected = pool === 'vmThreads' ? MAIN_CONTEXT : { ...TEST_REALM, toEqual: true };
       assert.deepEqual(realmReport(r), [expected, expected]);
     });
@@ -99,14 +99,14 @@ describe('packed tarballs in a project outside the workspace', { timeout: 600_00
   test('mocha', () => {
     const r = project.run(process.execPath, [runnerBin('mocha'), 'mocha/compare.test.cjs']);
     passed(r, 'mocha');
-    assert.match(r.stdout, /2 passing/);
+    assert.match(r.stdout, /3 passing/);
     assert.deepEqual(realmReport(r), [{ ...TEST_REALM, toEqual: null }]);
   });
 
   test('node:test: ESM and CommonJS tests', () => {
     const r = project.run(process.execPath, ['--test', 'node-test/compare.test.mjs', 'node-test/compare-cjs.test.cjs']);
     passed(r, 'node --test');
-    assert.match(r.stdout, /# pass 4\n# fail 0/);
+    assert.match(r.stdout, /# pass 6\n# fail 0/);
     assert.deepEqual(realmReport(r), [
       { ...TEST_REALM, toEqual: null },
       { ...TEST_REALM, toEqual: null },

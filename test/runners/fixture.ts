@@ -1,7 +1,8 @@
 /**
  * The files of the runner project: two versions of a small model project, and one test per runner that opens
- * both snapshots, calls both and asserts the difference (realmEqual), and reports which realm a host-realm
- * (`Codebase`) result belongs to.
+ * both snapshots, calls both and asserts the difference (realmEqual), one that runs `compare()` over both and
+ * judges the report with `assertNoRegressions`, and one that reports which realm a host-realm (`Codebase`)
+ * result belongs to.
  */
 export type ModuleKind = 'cjs' | 'esm' | 'ts';
 export type TestApi = 'globals' | 'node:test';
@@ -17,13 +18,13 @@ export function comparisonTest(kind: ModuleKind, api: TestApi): string {
     kind === 'cjs'
       ? `const assert = require('node:assert/strict');
 const path = require('node:path');
-const { ZipCodebase, Codebase, realmEqual, assertRealmEqual } = require('codesave');
+const { ZipCodebase, Codebase, realmEqual, assertRealmEqual, compare, assertNoRegressions } = require('codesave');
 ${api === 'node:test' ? "const { it } = require('node:test');" : ''}
 const here = __dirname;`
       : `import assert from 'node:assert/strict';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ZipCodebase, Codebase, realmEqual, assertRealmEqual } from 'codesave';
+import { ZipCodebase, Codebase, realmEqual, assertRealmEqual, compare, assertNoRegressions } from 'codesave';
 ${api === 'node:test' ? "import { it } from 'node:test';" : ''}
 const here = ${kind === 'ts' ? '__dirname' : 'path.dirname(fileURLToPath(import.meta.url))'};
 ${kind === 'ts' ? 'declare const expect: any;' : ''}`;
@@ -47,6 +48,19 @@ it('compares two versions of a snapshot', async () => {
     await v1.dispose();
     await v2.dispose();
   }
+});
+
+it('compare() reports where two versions differ, and assertNoRegressions judges it', async () => {
+  const report = await compare({
+    versions: { v1: ${snap('v1')}, v2: ${snap('v2')} },
+    call: 'src/model:predict',
+    cases: [[1, 2], [0], []],
+    scorers: { total: (out${kind === 'ts' ? ': number[]' : ''}) => out.reduce((a${kind === 'ts' ? ': number' : ''}, b${kind === 'ts' ? ': number' : ''}) => a + b, 0) },
+  });
+  assert.deepEqual(report.summary, { ...report.summary, cases: 3, agree: 2, differ: 1, errors: 0 });
+  assert.deepEqual(report.cases[0].results.map((r${kind === 'ts' ? ': any' : ''}) => r.output), [[2, 4], [3, 6]]);
+  assertNoRegressions(report, { scorer: 'total' });
+  assert.throws(() => assertNoRegressions(report, { scorer: 'total', baseline: 'v2' }), /v1: total 2\\.000 < baseline v2 3\\.000/);
 });
 
 it('Codebase (host realm) results', async () => {
