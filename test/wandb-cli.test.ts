@@ -1,13 +1,12 @@
 // `codesave push` and `codesave pull`, run as a user runs them (child processes, their own HOME and env),
 // against the stand-in in this process.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { removeDir, tempDir, writeTree } from './wandb/helpers.js';
+import { removeDir, runNode, tempDir, writeTree } from './wandb/helpers.js';
 import { type StandIn, startStandIn } from './wandb/stand-in.js';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
@@ -31,25 +30,7 @@ after(async () => {
 
 /** Runs the CLI without blocking this process (the stand-in answers from here). */
 function codesave(args: string[], env: Record<string, string> = {}, cwd = work) {
-  return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    execFile(
-      process.execPath,
-      ['--conditions=codesave-source', '--import', import.meta.resolve('tsx'), bin, ...args],
-      {
-        cwd,
-        encoding: 'utf8',
-        env: {
-          PATH: process.env.PATH ?? '',
-          HOME: join(work, 'home'),
-          CI: '1',
-          WANDB_BASE_URL: standIn.url,
-          WANDB_API_KEY: standIn.apiKey,
-          ...env,
-        },
-      },
-      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
-    );
-  });
+  return runNode(standIn, work, [bin, ...args], { env, cwd });
 }
 
 describe('codesave push / pull', () => {

@@ -3,7 +3,6 @@
 // wandb >= 0.16.5 publishes for an absolute wandb.save path), a log_code-only run, and a run with none.
 // Then the client's behaviour as the SDK's: key shapes, feature probing, marking, retries.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -18,7 +17,7 @@ import {
   WandbCodebase,
   zipFromWandb,
 } from '../packages/wandb/src/index.js';
-import { removeDir, standInOptions, tempDir, writeTree } from './wandb/helpers.js';
+import { removeDir, runNode, standInOptions, tempDir, writeTree } from './wandb/helpers.js';
 import { type StandIn, startStandIn } from './wandb/stand-in.js';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
@@ -40,26 +39,9 @@ after(async () => {
 });
 
 /** Runs a script or the CLI in a child process without blocking this one (the stand-in answers from here). */
+
 function child(args: string[], env: Record<string, string> = {}) {
-  return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    execFile(
-      process.execPath,
-      ['--conditions=codesave-source', '--import', import.meta.resolve('tsx'), ...args],
-      {
-        cwd: work,
-        encoding: 'utf8',
-        env: {
-          PATH: process.env.PATH ?? '',
-          HOME: join(work, 'home'),
-          CI: '1',
-          WANDB_BASE_URL: standIn.url,
-          WANDB_API_KEY: standIn.apiKey,
-          ...env,
-        },
-      },
-      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
-    );
-  });
+  return runNode(standIn, work, args, { env });
 }
 const cli = (args: string[], env: Record<string, string> = {}) =>
   child([join(repo, 'packages/cli/src/bin.ts'), ...args], env);

@@ -2,14 +2,13 @@
 // download the run's code once into the per-user cache (0700), verify it on every later use, and fetch it
 // again when the cached copy changed. Core alone knows no scheme; @codesave/wandb registers this one.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { chmod, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { registerSourceOpener, resolveSource, ZipCodebase } from '../packages/core/src/index.js';
 import { checkpointToWandb, fetchWandbSource, WandbCodebase } from '../packages/wandb/src/index.js';
-import { removeDir, standInOptions, tempDir, writeTree } from './wandb/helpers.js';
+import { removeDir, runNode, standInOptions, tempDir, writeTree } from './wandb/helpers.js';
 import { type StandIn, startStandIn } from './wandb/stand-in.js';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
@@ -102,34 +101,11 @@ describe('wandb: sources', () => {
   });
 
   test('codesave run wandb:e/p/r <file> runs the run’s code', async () => {
-    const r = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
-      execFile(
-        process.execPath,
-        [
-          '--conditions=codesave-source',
-          '--import',
-          import.meta.resolve('tsx'),
-          join(repo, 'packages/cli/src/bin.ts'),
-          'run',
-          'wandb:stand-in-user/src/r1',
-          'index.js',
-          'a',
-          'b',
-        ],
-        {
-          cwd: work,
-          encoding: 'utf8',
-          env: {
-            PATH: process.env.PATH ?? '',
-            HOME: join(work, 'home'),
-            CI: '1',
-            WANDB_BASE_URL: standIn.url,
-            WANDB_API_KEY: standIn.apiKey,
-            XDG_CACHE_HOME: join(work, 'cli-cache'),
-          },
-        },
-        (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
-      ),
+    const r = await runNode(
+      standIn,
+      work,
+      [join(repo, 'packages/cli/src/bin.ts'), 'run', 'wandb:stand-in-user/src/r1', 'index.js', 'a', 'b'],
+      { env: { XDG_CACHE_HOME: join(work, 'cli-cache') } },
     );
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout.trim(), 'ran a b');
@@ -139,20 +115,10 @@ describe('wandb: sources', () => {
 describe('source openers in core', () => {
   test('a scheme nobody registered is ERR_UNKNOWN_SOURCE, naming the package that provides wandb:', async () => {
     await assert.rejects(resolveSource('nosuch:thing'), { code: 'ERR_UNKNOWN_SOURCE' });
-    const r = await new Promise<{ stderr: string; stdout: string }>((resolve) =>
-      execFile(
-        process.execPath,
-        [
-          '--conditions=codesave-source',
-          '--import',
-          import.meta.resolve('tsx'),
-          '-e',
-          `import(${JSON.stringify(join(repo, 'packages/core/src/index.ts'))}).then((core) => core.ZipCodebase.open('wandb:e/p/r')).catch((e) => console.log(e.code, e.message))`,
-        ],
-        { cwd: work, encoding: 'utf8' },
-        (_error, stdout, stderr) => resolve({ stdout, stderr }),
-      ),
-    );
+    const r = await runNode(standIn, work, [
+      '-e',
+      `import(${JSON.stringify(join(repo, 'packages/core/src/index.ts'))}).then((core) => core.ZipCodebase.open('wandb:e/p/r')).catch((e) => console.log(e.code, e.message))`,
+    ]);
     assert.match(r.stdout, /ERR_UNKNOWN_SOURCE .*load @codesave\/wandb/);
   });
 

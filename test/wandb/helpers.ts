@@ -1,5 +1,6 @@
 // Shared by the W&B tests: temp dirs, an isolated environment (no real HOME, netrc or WANDB_* leaks in),
 // and client options pointing at a stand-in with instant retries.
+import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -31,4 +32,42 @@ export function standInOptions(standIn: StandIn, home: string, extra: Record<str
     retry: { timeScale: 0 },
     ...extra,
   };
+}
+
+/** What a child process gave: its exit code and output. */
+export interface ChildResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs `node <args>` (sources through tsx) without blocking this process, so the stand-in can answer from
+ * here: in `cwd`, with HOME under `work`, CI set, and the stand-in's URL and key; `env` adds to that.
+ */
+export function runNode(
+  standIn: StandIn,
+  work: string,
+  args: string[],
+  { env = {}, cwd = work }: { env?: Record<string, string>; cwd?: string } = {},
+): Promise<ChildResult> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ['--conditions=codesave-source', '--import', import.meta.resolve('tsx'), ...args],
+      {
+        cwd,
+        encoding: 'utf8',
+        env: {
+          PATH: process.env.PATH ?? '',
+          HOME: join(work, 'home'),
+          CI: '1',
+          WANDB_BASE_URL: standIn.url,
+          WANDB_API_KEY: standIn.apiKey,
+          ...env,
+        },
+      },
+      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+    );
+  });
 }
