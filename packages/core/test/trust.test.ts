@@ -24,6 +24,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { crcTable } from '../src/archive/crc32.ts';
 import {
   archiveMismatches,
   checkpoint,
@@ -215,15 +216,7 @@ describe('the cache: a verified snapshot runs only its own bytes', () => {
 
 // ---------------------------------------------------------------------------------------------- the archive
 
-const TABLE = (() => {
-  const t = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c >>> 0;
-  }
-  return t;
-})();
+const TABLE = crcTable();
 const BY_TOP = new Map([...TABLE].map((v, k) => [v >>> 24, k]));
 
 /** Sets the 4 bytes of `data` at `at` so that its CRC-32 becomes `target` (the attacker's CRC-preserving edit). */

@@ -18,9 +18,15 @@ function makeTable(): Uint32Array {
   return t;
 }
 
+/** The CRC-32 lookup table (tests use it to forge entries that keep their CRC). */
+export function crcTable(): Uint32Array {
+  table ??= makeTable();
+  return table;
+}
+
 /** The table implementation; exported so tests can compare it with `zlib.crc32`. */
 export function crc32Table(data: Uint8Array): number {
-  table ??= makeTable();
+  const table = crcTable();
   let c = 0xffffffff;
   for (let i = 0; i < data.length; i++) c = table[(c ^ data[i]) & 0xff] ^ (c >>> 8);
   return (c ^ 0xffffffff) >>> 0;
