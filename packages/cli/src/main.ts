@@ -19,9 +19,10 @@ const commands: Record<string, () => Promise<Command>> = {
 /** The top-level help: each command with the first sentence of its own help (loaded on demand). */
 async function usage(): Promise<string> {
   const rows = await Promise.all(
-    Object.entries(commands).map(
-      async ([name, load]) => [name, (await load()).summary ?? summaryOf((await load()).usage)] as const,
-    ),
+    Object.entries(commands).map(async ([name, load]) => {
+      const command = await load();
+      return [name, command.summary ?? summaryOf(command.usage)] as const;
+    }),
   );
   const width = Math.max(...rows.map(([name]) => name.length));
   return `Usage: codesave <command> [options]
