@@ -32,6 +32,23 @@ export interface RunResult {
 
 const PACKAGES = ['core', 'wandb', 'cli'];
 
+/**
+ * This process's environment for a child, less what would change how the child behaves. `npx -p … -c '…'` (how
+ * CI runs the tests on other Node versions) sets `npm_config_call` and `npm_config_package`, which turn a child
+ * `npx pkg args` into another command, and `npm_config_local_prefix`, which points a child `npm install` at the
+ * workspace; a node:test parent's `NODE_TEST_CONTEXT` makes a child `node --test` report to it, not print.
+ */
+function childEnv(): NodeJS.ProcessEnv {
+  const {
+    npm_config_call: _call,
+    npm_config_package: _package,
+    npm_config_local_prefix: _prefix,
+    NODE_TEST_CONTEXT: _context,
+    ...env
+  } = process.env;
+  return env;
+}
+
 /** The newest modification time of a file under `dir`. */
 function newest(dir: string): number {
   let time = 0;
@@ -53,7 +70,11 @@ export function packTarballs(dest: string): Record<string, string> {
       throw new Error(`packages/${pkg}/dist is older than its src/: run \`npx -y pnpm@12.4.2 run build\` first`);
     }
     const before = new Set(readdirSync(dest));
-    execFileSync('npx', [...PNPM, 'pack', '--ignore-scripts', '--pack-destination', dest], { cwd, stdio: 'pipe' });
+    execFileSync('npx', [...PNPM, 'pack', '--ignore-scripts', '--pack-destination', dest], {
+      cwd,
+      stdio: 'pipe',
+      env: childEnv(),
+    });
     const made = readdirSync(dest).find((f) => f.endsWith('.tgz') && !before.has(f));
     if (!made) throw new Error(`pnpm pack made no tarball for packages/${pkg}`);
     const name = (requireFromWorkspace(join(cwd, 'package.json')) as { name: string }).name;
@@ -82,19 +103,17 @@ export function packedProject(files: Record<string, string> = {}): PackedProject
     const options: ExecFileSyncOptions = {
       cwd: dir,
       stdio: 'pipe',
-      env: { ...process.env, npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false' },
+      env: { ...childEnv(), npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false' },
     };
     execFileSync('npm', ['install', '--prefer-offline', '--no-package-lock'], options);
     return {
       dir,
       tarballs,
       run(command, args, runOptions = {}) {
-        // a node:test parent's NODE_TEST_CONTEXT would make a child `node --test` report to it, not print
-        const { NODE_TEST_CONTEXT: _, ...env } = process.env;
         const r = spawnSync(command, args, {
           cwd: dir,
           encoding: 'utf8',
-          env: { ...env, CI: 'true', NODE_OPTIONS: '', ...runOptions.env },
+          env: { ...childEnv(), CI: 'true', NODE_OPTIONS: '', ...runOptions.env },
           timeout: 240_000,
         });
         return { status: r.status, stdout: r.stdout, stderr: r.stderr };
