@@ -9,12 +9,14 @@
 // Rows (the snapshot side uses the built dist, as an installed codesave would):
 // - start-up: `node -e 0` vs `node -e "import('@codesave/core')"` (and `codesave --help`), reported as the
 //   difference in ms as well as the ratio;
-// - one app per installed package below: open the zip, import the entry, call it; no cache (`cacheDir: false`)
-//   unless the row says so. A package that is not installed in the workspace is skipped with a note.
+// - one app per row of issue 14's table: open the zip, import the entry, call it. "Empty cache" is a new, empty
+//   cache directory for every run (as on a fresh machine, in CI or a container), "disk cache filled" one that an
+//   earlier run filled. The app's packages are copied from the workspace's node_modules with their dependencies
+//   (flat, as npm lays them out); Node runs the copied tree, codesave its snapshot (`checkpoint` defaults).
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { checkpoint } from '../packages/core/src/index.js';
 
@@ -28,41 +30,83 @@ if (!existsSync(coreDist) || !existsSync(cliBin)) {
   process.exit(1);
 }
 
-/** One app: a package from the workspace's node_modules and the code that uses it. */
+/** One app: packages from the workspace's node_modules (copied with their dependencies) and the code using them. */
 interface App {
   name: string;
-  pkg: string;
+  pkgs: string[];
   entry: string;
   source: string;
+  /** Extra rows: the same app with a filled disk cache, or opened with `verify: false`. */
+  also?: ('cache' | 'no-verify')[];
 }
 
 const apps: App[] = [
   {
     name: 'lodash 4 app (CommonJS)',
-    pkg: 'lodash',
+    pkgs: ['lodash'],
     entry: 'index.cjs',
     source: "const _ = require('lodash');\nexports.run = () => _.chunk(_.range(100), 7).length;\n",
   },
   {
     name: 'lodash-es app (ESM, ~650 modules)',
-    pkg: 'lodash-es',
+    pkgs: ['lodash-es'],
     entry: 'index.mjs',
     source: "import * as _ from 'lodash-es';\nexport const run = () => _.chunk(_.range(100), 7).length;\n",
+    also: ['cache'],
   },
   {
     name: 'date-fns 4 app (ESM)',
-    pkg: 'date-fns',
+    pkgs: ['date-fns'],
     entry: 'index.mjs',
     source:
       "import { addDays, format } from 'date-fns';\nexport const run = () => format(addDays(new Date(0), 3), 'yyyy');\n",
   },
   {
-    name: 'mathjs app (ESM, large graph)',
-    pkg: 'mathjs',
+    name: 'mathjs 15 app (ESM, large graph)',
+    pkgs: ['mathjs'],
     entry: 'index.mjs',
     source: "import { evaluate } from 'mathjs';\nexport const run = () => evaluate('sqrt(3^2 + 4^2)');\n",
+    also: ['cache'],
+  },
+  {
+    name: 'tfjs-core 4 + cpu backend (CommonJS, ~2,300 files)',
+    pkgs: ['@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-cpu'],
+    entry: 'index.cjs',
+    source: [
+      "const tf = require('@tensorflow/tfjs-core');",
+      "require('@tensorflow/tfjs-backend-cpu');",
+      'exports.run = () => tf.add(tf.tensor1d([1, 2]), tf.tensor1d([3, 4])).dataSync()[1];',
+      '',
+    ].join('\n'),
+    also: ['no-verify'],
   },
 ];
+
+/** Where Node would find `dep` from the package at `fromDir` (a real path, so pnpm's store layout works). */
+function findDependency(fromDir: string, dep: string): string | undefined {
+  for (let dir = fromDir; ; dir = dirname(dir)) {
+    const candidate = basename(dir) === 'node_modules' ? join(dir, dep) : join(dir, 'node_modules', dep);
+    if (existsSync(join(candidate, 'package.json'))) return realpathSync(candidate);
+    if (dirname(dir) === dir) return undefined;
+  }
+}
+
+/**
+ * Copies `pkg` (as installed here) and everything it depends on into `nodeModules`, flat where names do not
+ * clash (as npm would lay it out), so Node and codesave see the same real tree without pnpm's symlinks.
+ */
+function install(pkg: string, from: string, nodeModules: string, root: string, placed: Map<string, string>): void {
+  const real = findDependency(from, pkg);
+  if (!real) return;
+  const atRoot = placed.get(pkg);
+  if (atRoot === real) return;
+  const target = atRoot === undefined ? join(root, pkg) : join(nodeModules, pkg);
+  if (atRoot === undefined) placed.set(pkg, real);
+  cpSync(real, target, { recursive: true, dereference: true });
+  const manifest = JSON.parse(readFileSync(join(real, 'package.json'), 'utf8'));
+  for (const dep of Object.keys({ ...manifest.dependencies, ...manifest.optionalDependencies }))
+    install(dep, real, join(target, 'node_modules'), root, placed);
+}
 
 function wall(args: string[], cwd: string): number {
   const started = process.hrtime.bigint();
@@ -118,8 +162,8 @@ try {
     runner,
     [
       `const { ZipCodebase } = await import(${JSON.stringify(coreUrl)});`,
-      'const [zip, entry, cacheDir] = process.argv.slice(2);',
-      "const cb = await ZipCodebase.open(zip, { cacheDir: cacheDir === 'none' ? false : cacheDir });",
+      'const [zip, entry, cacheDir, verify] = process.argv.slice(2);',
+      "const cb = await ZipCodebase.open(zip, { cacheDir, ...(verify === 'off' ? { verify: false } : {}) });",
       "const mod = entry.endsWith('.cjs') ? cb.require('./' + entry) : await cb.import(entry);",
       'mod.run();',
       '',
@@ -137,33 +181,53 @@ try {
     ].join('\n'),
   );
 
+  let fresh = 0;
+  /** A new, empty cache directory for each run: a fresh machine, CI or a container, as the default cache. */
+  const emptyCache = () => {
+    const dir = join(work, `empty-cache-${fresh++}`);
+    rmSync(dir, { recursive: true, force: true });
+    return dir;
+  };
   for (const app of apps) {
-    const installed = join(repo, 'node_modules', app.pkg);
-    if (!existsSync(installed)) {
-      console.log(`| ${app.name} | – | – | – | not installed in the workspace: skipped |`);
+    const missing = app.pkgs.filter((pkg) => !existsSync(join(repo, 'node_modules', pkg)));
+    if (missing.length) {
+      console.log(`| ${app.name} | – | – | – | ${missing.join(', ')} not installed in the workspace: skipped |`);
       continue;
     }
-    const dir = join(work, app.pkg);
+    const dir = join(work, `app-${apps.indexOf(app)}`);
     mkdirSync(dir, { recursive: true });
     writeFileSync(
       join(dir, 'package.json'),
-      JSON.stringify({ name: `bench-${app.pkg}`, version: '1.0.0', dependencies: { [app.pkg]: '*' } }),
+      JSON.stringify({
+        name: `bench-app-${apps.indexOf(app)}`,
+        version: '1.0.0',
+        dependencies: Object.fromEntries(app.pkgs.map((pkg) => [pkg, '*'])),
+      }),
     );
     writeFileSync(join(dir, app.entry), app.source);
-    cpSync(realpathSync(installed), join(dir, 'node_modules', app.pkg), { recursive: true, dereference: true });
-    const zip = join(work, `${app.pkg}.zip`);
+    const placed = new Map<string, string>();
+    for (const pkg of app.pkgs) install(pkg, repo, join(dir, 'node_modules'), join(dir, 'node_modules'), placed);
+    const zip = join(work, `app-${apps.indexOf(app)}.zip`);
     await checkpoint(dir, { output: zip, includeDependencies: true });
     const native = () => wall([join(work, 'native.mjs'), join(dir, app.entry)], work);
     report(
       `${app.name}, empty cache`,
-      pair(native, () => wall([runner, zip, app.entry, 'none'], work)),
+      pair(native, () => wall([runner, zip, app.entry, emptyCache(), 'on'], work)),
     );
-    const cache = join(work, `cache-${app.pkg}`);
-    wall([runner, zip, app.entry, cache], work);
-    report(
-      `${app.name}, disk cache filled`,
-      pair(native, () => wall([runner, zip, app.entry, cache], work)),
-    );
+    if (app.also?.includes('cache')) {
+      const cache = join(work, `cache-${apps.indexOf(app)}`);
+      wall([runner, zip, app.entry, cache, 'on'], work);
+      report(
+        `${app.name}, disk cache filled`,
+        pair(native, () => wall([runner, zip, app.entry, cache, 'on'], work)),
+      );
+    }
+    if (app.also?.includes('no-verify')) {
+      report(
+        `${app.name}, \`verify: false\`, empty cache`,
+        pair(native, () => wall([runner, zip, app.entry, emptyCache(), 'off'], work)),
+      );
+    }
   }
 } finally {
   rmSync(work, { recursive: true, force: true });
