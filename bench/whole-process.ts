@@ -5,6 +5,7 @@
 //   pnpm run build && node --import tsx bench/whole-process.ts           (from the repository root)
 //   BENCH_ROUNDS=15 node --import tsx bench/whole-process.ts
 //   BENCH_NODE=/path/to/node …    time another Node (e.g. `npx -y -p node@26.10.0 which node`)
+//   BENCH_WORK=/tmp/wp …          keep the apps and zips there (to profile one of them)
 //
 // Rows (the snapshot side uses the built dist, as an installed codesave would):
 // - start-up: `node -e 0` vs `node -e "import('@codesave/core')"` (and `codesave --help`), reported as the
@@ -136,7 +137,9 @@ function report(what: string, [base, subject]: [number, number]): void {
   console.log(line);
 }
 
-const work = mkdtempSync(join(tmpdir(), 'codesave-bench-process-'));
+// BENCH_WORK=<dir> keeps the apps, their zips and the runner there after the run (for profiling one row).
+const work = process.env.BENCH_WORK ?? mkdtempSync(join(tmpdir(), 'codesave-bench-process-'));
+mkdirSync(work, { recursive: true });
 try {
   const version = spawnSync(node, ['-v'], { encoding: 'utf8' }).stdout.trim();
   console.log(`Node ${version}, ${rounds} rounds, medians of whole processes\n`);
@@ -230,5 +233,5 @@ try {
     }
   }
 } finally {
-  rmSync(work, { recursive: true, force: true });
+  if (!process.env.BENCH_WORK) rmSync(work, { recursive: true, force: true });
 }
