@@ -90,6 +90,18 @@ export interface Archive {
    * Kept while the total stays under `keepLimit` and the file under 4 MiB; returns whether it was kept.
    */
   keep(name: string, bytes: Buffer): boolean;
+  /**
+   * From now on, `read` checks the bytes of each file (or symlink) named in `digests` against that sha256 before
+   * it returns them, and throws `mismatch(name)` instead when they differ: no caller can get bytes that differ
+   * from the manifest. The first match is kept (as {@link keep}), so a file is inflated and hashed once. Set once,
+   * by verification; a second call adds to the expected digests.
+   */
+  expectDigests(digests: ReadonlyMap<string, string>, mismatch: (name: string) => Error): void;
+  /**
+   * The sha256 `name`'s bytes were checked against, once a `read` has checked them (see {@link expectDigests});
+   * `undefined` before, or when nothing is expected of `name`. What callers may key caches by without hashing.
+   */
+  checkedDigest(name: string): string | undefined;
   /** Releases the file descriptor (if any) and the kept contents. Later `read` calls fail. */
   close(): void;
 }
@@ -670,6 +682,38 @@ function buildUnsafe(src: ByteSource, label: string, path: string | undefined, o
   if (options.eager) for (const e of entries.values()) if (e.type === 'file') cache.set(e.name, inflate(e));
   const keepLimit = options.keepLimit ?? DEFAULT_KEEP_LIMIT;
   let kept = 0;
+  /** Keeps `bytes` of `e` (verified or inflated once) within the limits; see `keep`. */
+  const hold = (e: Located, bytes: Buffer): boolean => {
+    if (e.type !== 'file' || cache.has(e.name)) return false;
+    if (bytes.length !== e.size || bytes.length > KEEP_FILE_LIMIT || kept + bytes.length > keepLimit) return false;
+    kept += bytes.length;
+    cache.set(e.name, bytes);
+    return true;
+  };
+  /** sha256 each entry's bytes must have (verification, on first read), and what builds the error when not. */
+  const expected = new Map<string, string>();
+  let mismatch: ((name: string) => Error) | undefined;
+  /** Entries whose bytes a read has checked against `expected` (every later read is checked too). */
+  const checked = new Set<string>();
+  /**
+   * The one place entry bytes leave the archive: whatever asked (module loaders, the fs view, memfs, the
+   * materializer, another archive sharing contents), bytes that differ from the expected sha256 are refused here.
+   */
+  const deliver = (e: Located, out: Buffer): Buffer => {
+    const want = expected.get(e.name);
+    if (want === undefined) return out;
+    // digestOf remembers per buffer: a kept (or shared and already hashed) buffer costs a lookup, not a hash
+    if (digestOf(out) !== want) {
+      // the zip was rewritten on disk since it was opened: say so, as for any read that differs from the first
+      if (src.mutable && src.changed()) throw zipChanged(e.name);
+      throw mismatch!(e.name);
+    }
+    if (!checked.has(e.name)) {
+      checked.add(e.name);
+      hold(e, out);
+    }
+    return out;
+  };
   /** sha256 of each entry's first read, for archives read through a descriptor (see `read`). */
   const firstDigests = new Map<string, string>();
   const zipChanged = (name: string, cause?: unknown) =>
@@ -704,8 +748,8 @@ function buildUnsafe(src: ByteSource, label: string, path: string | undefined, o
         );
       }
       const kept = cache.get(e.name);
-      if (kept) return kept;
-      if (!src.mutable) return options.share ? readShared(e) : inflate(e);
+      if (kept) return deliver(e, kept);
+      if (!src.mutable) return deliver(e, options.share ? readShared(e) : inflate(e));
       // Read through a descriptor: the file may have changed since it was opened (or verified). Every read of an
       // entry must give the bytes its first read gave — the ones verification hashed — CRC or not.
       let out: Buffer;
@@ -719,17 +763,28 @@ function buildUnsafe(src: ByteSource, label: string, path: string | undefined, o
       const first = firstDigests.get(e.name);
       if (first === undefined) firstDigests.set(e.name, digest);
       else if (first !== digest) throw zipChanged(e.name);
-      return out;
+      return deliver(e, out);
     },
     keep(name: string, bytes: Buffer): boolean {
       if (closed) return false;
       const e = entries.get(name);
-      if (e?.type !== 'file' || cache.has(name)) return false;
-      if (bytes.length !== e.size || bytes.length > KEEP_FILE_LIMIT || kept + bytes.length > keepLimit) return false;
+      if (!e) return false;
       if (src.mutable && firstDigests.get(name) !== digestOf(bytes)) return false;
-      kept += bytes.length;
-      cache.set(name, bytes);
-      return true;
+      const want = expected.get(name);
+      if (want !== undefined && digestOf(bytes) !== want) return false;
+      return hold(e, bytes);
+    },
+    expectDigests(digests: ReadonlyMap<string, string>, onMismatch: (name: string) => Error): void {
+      for (const [name, digest] of digests) {
+        if (!entries.has(name)) continue;
+        // a changed expectation must be checked again
+        if (expected.get(name) !== digest) checked.delete(name);
+        expected.set(name, digest);
+      }
+      mismatch = onMismatch;
+    },
+    checkedDigest(name: string): string | undefined {
+      return checked.has(name) ? expected.get(name) : undefined;
     },
     close() {
       if (closed) return;

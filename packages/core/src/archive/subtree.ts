@@ -39,6 +39,11 @@ export function subtreeArchive(archive: Archive, folder: string): Archive {
     totalSize: archive.totalSize,
     read: (name) => archive.read(prefix + name),
     keep: (name, bytes) => archive.keep(prefix + name, bytes),
+    expectDigests: (digests, mismatch) =>
+      archive.expectDigests(new Map([...digests].map(([name, digest]) => [prefix + name, digest])), (name) =>
+        mismatch(name.slice(prefix.length)),
+      ),
+    checkedDigest: (name) => archive.checkedDigest(prefix + name),
     close: () => archive.close(),
   };
 }
