@@ -107,7 +107,9 @@ export interface Archive {
 }
 
 interface Located extends ArchiveEntry {
-  readonly rawName: Buffer;
+  /** Where the raw name bytes are in the central directory. */
+  readonly nameAt: number;
+  readonly nameLen: number;
   readonly flags: number;
   readonly localOffset: number;
   /** Filled in when the local header has been checked. */
@@ -340,13 +342,16 @@ function readDirectory(
     let localOffset = cd.readUInt32LE(p + 42);
     const end = p + 46 + nameLen + extraLen + commentLen;
     if (end > cd.length) throw corrupt(`central directory entry ${i} runs past the directory`);
-    const rawName = cd.subarray(p + 46, p + 46 + nameLen);
-    const extra = cd.subarray(p + 46 + nameLen, p + 46 + nameLen + extraLen);
+    const nameAt = p + 46;
     p = end;
 
     let unicodeName: string | undefined;
     let mtimeUnix: number | undefined;
-    for (const [id, data] of extraFields(extra, () => corrupt(`entry ${i} has a malformed extra field`))) {
+    for (const [id, data] of extraLen === 0
+      ? NO_FIELDS
+      : extraFields(cd.subarray(nameAt + nameLen, nameAt + nameLen + extraLen), () =>
+          corrupt(`entry ${i} has a malformed extra field`),
+        )) {
       if (id === 0x0001) {
         let q = 0;
         const next = () => {
@@ -362,15 +367,20 @@ function readDirectory(
           if (q + 4 > data.length) throw corrupt(`entry ${i} has a short zip64 extra field`);
           diskStart = data.readUInt32LE(q);
         }
-      } else if (id === 0x7075 && data.length >= 5 && data[0] === 1 && data.readUInt32LE(1) === crc32(rawName)) {
+      } else if (
+        id === 0x7075 &&
+        data.length >= 5 &&
+        data[0] === 1 &&
+        data.readUInt32LE(1) === crc32(cd.subarray(nameAt, nameAt + nameLen))
+      ) {
         unicodeName = decodeUtf8(data.subarray(5));
       } else if (id === 0x5455 && data.length >= 5 && data[0] & 1) {
         mtimeUnix = data.readUInt32LE(1);
       }
     }
     // UTF-8 whether or not the writer set flag 11 (Info-ZIP often does not); legacy CP437 names are refused
-    const decoded = unicodeName ?? decodeUtf8(rawName);
-    const shown = decoded ?? rawName.toString('latin1');
+    const decoded = unicodeName ?? decodeName(cd, nameAt, nameLen);
+    const shown = decoded ?? cd.toString('latin1', nameAt, nameAt + nameLen);
     if (decoded === undefined) {
       throw fail(
         'ERR_ZIP_UNSAFE_PATH',
@@ -473,8 +483,9 @@ function readDirectory(
       method: method as 0 | 8,
       crc32: crc,
       mode,
-      mtime: mtimeUnix !== undefined ? new Date(mtimeUnix * 1000) : dosDate(date, time),
-      rawName,
+      mtime: new Date(mtimeUnix !== undefined ? mtimeUnix * 1000 : dosTime(date, time)),
+      nameAt,
+      nameLen,
       flags,
       localOffset: localOffset + prefix,
       dataStart: -1,
@@ -514,8 +525,15 @@ function checkParents(entries: ReadonlyMap<string, Located>, label: string) {
 }
 
 /** Each local header must agree with its directory entry, and no two entries may share bytes. */
-function checkLocalHeaders({ src, label, corrupt }: Reading, entries: ReadonlyMap<string, Located>, cdOffset: number) {
+function checkLocalHeaders(
+  { src, label, corrupt }: Reading,
+  entries: ReadonlyMap<string, Located>,
+  cd: Buffer,
+  cdOffset: number,
+) {
   const ordered = [...entries.values()].sort((a, b) => a.localOffset - b.localOffset);
+  // a zip in memory is read in place: no view per header (thousands of entries)
+  const whole = src.whole;
   let prevEnd = 0;
   let prevName = '';
   for (const e of ordered) {
@@ -530,18 +548,20 @@ function checkLocalHeaders({ src, label, corrupt }: Reading, entries: ReadonlyMa
       );
     }
     if (e.localOffset + 30 > cdOffset) throw corrupt(`the local header of '${e.name}' is outside the data area`, where);
-    const h = src.read(e.localOffset, 30);
-    if (h.readUInt32LE(0) !== SIG_LOCAL) throw corrupt(`the local header of '${e.name}' is missing`, where);
-    const lFlags = h.readUInt16LE(6);
-    const lMethod = h.readUInt16LE(8);
-    const lCrc = h.readUInt32LE(14);
-    let lCsize = h.readUInt32LE(18);
-    let lUsize = h.readUInt32LE(22);
-    const lNameLen = h.readUInt16LE(26);
-    const lExtraLen = h.readUInt16LE(28);
+    const h = whole ?? src.read(e.localOffset, 30);
+    const at = whole ? e.localOffset : 0;
+    if (h.readUInt32LE(at) !== SIG_LOCAL) throw corrupt(`the local header of '${e.name}' is missing`, where);
+    const lFlags = h.readUInt16LE(at + 6);
+    const lMethod = h.readUInt16LE(at + 8);
+    const lCrc = h.readUInt32LE(at + 14);
+    let lCsize = h.readUInt32LE(at + 18);
+    let lUsize = h.readUInt32LE(at + 22);
+    const lNameLen = h.readUInt16LE(at + 26);
+    const lExtraLen = h.readUInt16LE(at + 28);
     if (e.localOffset + 30 + lNameLen + lExtraLen > cdOffset)
       throw corrupt(`the local header of '${e.name}' is cut`, where);
-    const rest = src.read(e.localOffset + 30, lNameLen + lExtraLen);
+    const rest = whole ?? src.read(e.localOffset + 30, lNameLen + lExtraLen);
+    const r = whole ? e.localOffset + 30 : 0;
     const mismatch = (what: string) =>
       fail(
         'ERR_ZIP_CORRUPT',
@@ -550,11 +570,12 @@ function checkLocalHeaders({ src, label, corrupt }: Reading, entries: ReadonlyMa
         'The zip is damaged or crafted to extract differently with different tools; rebuild it from a trusted copy.',
         where,
       );
-    if (!rest.subarray(0, lNameLen).equals(e.rawName)) throw mismatch('name');
+    if (lNameLen !== e.nameLen || cd.compare(rest, r, r + lNameLen, e.nameAt, e.nameAt + e.nameLen) !== 0)
+      throw mismatch('name');
     if (lMethod !== e.method) throw mismatch('compression method');
     if ((lFlags & 0x1) !== (e.flags & 0x1)) throw mismatch('encryption flag');
     if (lCsize === 0xffffffff || lUsize === 0xffffffff) {
-      for (const [id, data] of extraFields(rest.subarray(lNameLen), () =>
+      for (const [id, data] of extraFields(rest.subarray(r + lNameLen, r + lNameLen + lExtraLen), () =>
         corrupt(`entry '${e.name}' has a bad extra`),
       )) {
         if (id !== 0x0001) continue;
@@ -601,7 +622,7 @@ function buildUnsafe(src: ByteSource, label: string, path: string | undefined, o
   const cd = src.read(cdOffset, cdSize);
   const { entries, total } = readDirectory(reading, cd, count, prefix, maxEntrySize, maxTotalSize);
   checkParents(entries, label);
-  checkLocalHeaders(reading, entries, cdOffset);
+  checkLocalHeaders(reading, entries, cd, cdOffset);
 
   // --- the reader ------------------------------------------------------------------------------------
   let closed = false;
@@ -726,7 +747,18 @@ function buildUnsafe(src: ByteSource, label: string, path: string | undefined, o
 
   const publicEntries = new Map<string, ArchiveEntry>();
   for (const e of entries.values()) {
-    const { rawName: _r, flags: _f, localOffset: _l, dataStart: _d, ...pub } = e;
+    // the public fields, spelled out (object rest is slow for 10,000 entries)
+    const pub: { -readonly [K in keyof ArchiveEntry]: ArchiveEntry[K] } = {
+      name: e.name,
+      type: e.type,
+      size: e.size,
+      compressedSize: e.compressedSize,
+      method: e.method,
+      crc32: e.crc32,
+      mode: e.mode,
+      mtime: e.mtime,
+    };
+    if (e.linkTarget !== undefined) pub.linkTarget = e.linkTarget;
     publicEntries.set(e.name, Object.freeze(pub));
   }
 
@@ -808,6 +840,8 @@ function limitOption(name: string, value: unknown, fallback: number): number {
   return value;
 }
 
+const NO_FIELDS: readonly [number, Buffer][] = [];
+
 function* extraFields(extra: Buffer, bad: () => Error): Generator<[number, Buffer]> {
   let q = 0;
   while (q + 4 <= extra.length) {
@@ -825,6 +859,13 @@ function u64(buf: Buffer, at: number, corrupt: (what: string) => Error): number 
   return Number(v);
 }
 
+/** The name at `cd[start..start+length]`: plain ASCII (almost every name) without the UTF-8 decoder's cost. */
+function decodeName(cd: Buffer, start: number, length: number): string | undefined {
+  const end = start + length;
+  for (let i = start; i < end; i++) if (cd[i]! >= 0x80) return decodeUtf8(cd.subarray(start, end));
+  return cd.toString('latin1', start, end);
+}
+
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 function decodeUtf8(bytes: Uint8Array): string | undefined {
   try {
@@ -834,11 +875,22 @@ function decodeUtf8(bytes: Uint8Array): string | undefined {
   }
 }
 
-function dosDate(date: number, time: number): Date {
-  const year = ((date >> 9) & 0x7f) + 1980;
-  const month = ((date >> 5) & 0xf) - 1;
-  const day = date & 0x1f || 1;
-  return new Date(year, month, day, (time >> 11) & 0x1f, (time >> 5) & 0x3f, (time & 0x1f) * 2);
+/** Local-time conversions of DOS stamps already made: the entries of one zip mostly share a few. */
+const dosTimes = new Map<number, number>();
+
+/** A DOS date and time (local time, as zip writers record them) in ms since the epoch. */
+function dosTime(date: number, time: number): number {
+  const key = date * 0x10000 + time;
+  let ms = dosTimes.get(key);
+  if (ms === undefined) {
+    const year = ((date >> 9) & 0x7f) + 1980;
+    const month = ((date >> 5) & 0xf) - 1;
+    const day = date & 0x1f || 1;
+    ms = new Date(year, month, day, (time >> 11) & 0x1f, (time >> 5) & 0x3f, (time & 0x1f) * 2).getTime();
+    if (dosTimes.size >= 4096) dosTimes.clear();
+    dosTimes.set(key, ms);
+  }
+  return ms;
 }
 
 const hex = (n: number) => `0x${n.toString(16).padStart(8, '0')}`;

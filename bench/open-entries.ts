@@ -1,0 +1,79 @@
+// P6: opening a 10,000-entry zip (`ZipCodebase.open`, then dispose) with each verification mode, against a
+// baseline measured in the same run: reading the same zip's central directory with a minimal loop (the file read
+// into memory, the end record found, each entry's name decoded) — the least any zip reader does to open it.
+//
+//   node --conditions=codesave-source --import tsx bench/open-entries.ts          (from the repository root)
+//   BENCH_ENTRIES=10000 BENCH_ROUNDS=15 node --conditions=codesave-source --import tsx bench/open-entries.ts
+//
+// The zip: a checkpoint of BENCH_ENTRIES small files (CommonJS modules in folders of 100). Every round opens it
+// once per mode, in alternating order; medians are compared. Shared inflated contents are cleared before each
+// open, so `'all'` inflates and hashes every file each time, as in a fresh process.
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { clearSharedContents } from '../packages/core/src/archive/shared-contents.js';
+import { checkpoint, type VerifyMode, ZipCodebase } from '../packages/core/src/index.js';
+
+const count = Number(process.env.BENCH_ENTRIES ?? 10_000);
+const rounds = Number(process.env.BENCH_ROUNDS ?? 15);
+
+const base = mkdtempSync(join(tmpdir(), 'codesave-bench-open-'));
+try {
+  const dir = join(base, 'project');
+  for (let i = 0; i < count; i++) {
+    const folder = join(dir, `d${Math.floor(i / 100)}`);
+    if (i % 100 === 0) mkdirSync(folder, { recursive: true });
+    writeFileSync(join(folder, `m${i}.js`), `'use strict';\nexports.id = ${i};\nexports.name = 'module ${i}';\n`);
+  }
+  const zip = join(base, 'codebase.zip');
+  await checkpoint(dir, { output: zip });
+
+  /** The baseline: the zip read into memory and its central directory walked, each name decoded. */
+  const centralDirectory = (): number => {
+    const bytes = readFileSync(zip);
+    let end = bytes.length - 22;
+    while (end >= 0 && bytes.readUInt32LE(end) !== 0x06054b50) end--;
+    const entries = bytes.readUInt16LE(end + 10);
+    let p = bytes.readUInt32LE(end + 16);
+    let names = 0;
+    for (let i = 0; i < entries; i++) {
+      const nameLen = bytes.readUInt16LE(p + 28);
+      names += bytes.toString('utf8', p + 46, p + 46 + nameLen).length;
+      p += 46 + nameLen + bytes.readUInt16LE(p + 30) + bytes.readUInt16LE(p + 32);
+    }
+    return names;
+  };
+
+  const open = async (verify: VerifyMode) => {
+    clearSharedContents();
+    const codebase = await ZipCodebase.open(zip, { verify, cacheDir: false });
+    await codebase.dispose();
+  };
+  const cases: [string, () => unknown][] = [
+    ['central directory (baseline)', centralDirectory],
+    ['open, verify: true (default)', () => open(true)],
+    ["open, verify: 'all'", () => open('all')],
+    ['open, verify: false', () => open(false)],
+  ];
+  const times = new Map<string, number[]>(cases.map(([name]) => [name, []]));
+  for (const [, run] of cases) await run(); // warm-up
+  for (let round = 0; round < rounds; round++) {
+    const order = round % 2 === 0 ? cases : [...cases].reverse();
+    for (const [name, run] of order) {
+      const start = performance.now();
+      await run();
+      times.get(name)!.push(performance.now() - start);
+    }
+  }
+  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+  const baseline = median(times.get(cases[0]![0])!);
+  console.log(
+    `zip: ${count} files (+ codesave.json), ${(statSync(zip).size / 1e6).toFixed(1)} MB — Node ${process.version}, ${rounds} rounds, medians`,
+  );
+  for (const [name] of cases) {
+    const ms = median(times.get(name)!);
+    console.log(`${name.padEnd(30)} ${ms.toFixed(2).padStart(8)} ms   ${(ms / baseline).toFixed(1)}x the baseline`);
+  }
+} finally {
+  rmSync(base, { recursive: true, force: true });
+}
