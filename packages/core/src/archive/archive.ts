@@ -91,12 +91,12 @@ export interface Archive {
    */
   keep(name: string, bytes: Buffer): boolean;
   /**
-   * From now on, `read` checks the bytes of each file (or symlink) named in `digests` against that sha256 before
-   * it returns them, and throws `mismatch(name)` instead when they differ: no caller can get bytes that differ
-   * from the manifest. The first match is kept (as {@link keep}), so a file is inflated and hashed once. Set once,
-   * by verification; a second call adds to the expected digests.
+   * From now on, `read` checks the bytes of each file (or symlink) for which `digests(name)` gives a sha256
+   * against it before it returns them, and throws `mismatch(name)` instead when they differ: no caller can get
+   * bytes that differ from the manifest. The first match is kept (as {@link keep}), so a file is inflated and
+   * hashed once. Set by verification (a lookup, not a copy: thousands of entries); a second call replaces it.
    */
-  expectDigests(digests: ReadonlyMap<string, string>, mismatch: (name: string) => Error): void;
+  expectDigests(digests: (name: string) => string | undefined, mismatch: (name: string) => Error): void;
   /**
    * The sha256 `name`'s bytes were checked against, once a `read` has checked them (see {@link expectDigests});
    * `undefined` before, or when nothing is expected of `name`. What callers may key caches by without hashing.
@@ -321,6 +321,8 @@ function readDirectory(
   maxTotalSize: number,
 ) {
   const entries = new Map<string, Located>();
+  // the directory as latin1 text, once: an ASCII name is then a slice of it, not a decode of its own
+  const text = cd.toString('latin1');
   let total = 0;
   let p = 0;
   for (let i = 0; i < count; i++) {
@@ -379,7 +381,7 @@ function readDirectory(
       }
     }
     // UTF-8 whether or not the writer set flag 11 (Info-ZIP often does not); legacy CP437 names are refused
-    const decoded = unicodeName ?? decodeName(cd, nameAt, nameLen);
+    const decoded = unicodeName ?? decodeName(cd, text, nameAt, nameLen);
     const shown = decoded ?? cd.toString('latin1', nameAt, nameAt + nameLen);
     if (decoded === undefined) {
       throw fail(
@@ -712,7 +714,7 @@ function buildUnsafe(src: ByteSource, label: string, path: string | undefined, o
     return true;
   };
   /** sha256 each entry's bytes must have (verification, on first read), and what builds the error when not. */
-  const expected = new Map<string, string>();
+  let expected: (name: string) => string | undefined = () => undefined;
   let mismatch: ((name: string) => Error) | undefined;
   /** Entries whose bytes a read has checked against `expected` (every later read is checked too). */
   const checked = new Set<string>();
@@ -721,7 +723,7 @@ function buildUnsafe(src: ByteSource, label: string, path: string | undefined, o
    * materializer, another archive sharing contents), bytes that differ from the expected sha256 are refused here.
    */
   const deliver = (e: Located, out: Buffer): Buffer => {
-    const want = expected.get(e.name);
+    const want = expected(e.name);
     if (want === undefined) return out;
     // digestOf remembers per buffer: a kept (or shared and already hashed) buffer costs a lookup, not a hash
     if (digestOf(out) !== want) {
@@ -802,21 +804,17 @@ function buildUnsafe(src: ByteSource, label: string, path: string | undefined, o
       const e = entries.get(name);
       if (!e) return false;
       if (src.mutable && firstDigests.get(name) !== digestOf(bytes)) return false;
-      const want = expected.get(name);
+      const want = expected(name);
       if (want !== undefined && digestOf(bytes) !== want) return false;
       return hold(e, bytes);
     },
-    expectDigests(digests: ReadonlyMap<string, string>, onMismatch: (name: string) => Error): void {
-      for (const [name, digest] of digests) {
-        if (!entries.has(name)) continue;
-        // a changed expectation must be checked again
-        if (expected.get(name) !== digest) checked.delete(name);
-        expected.set(name, digest);
-      }
+    expectDigests(digests: (name: string) => string | undefined, onMismatch: (name: string) => Error): void {
+      expected = digests;
       mismatch = onMismatch;
+      checked.clear(); // new expectations are checked afresh
     },
     checkedDigest(name: string): string | undefined {
-      return checked.has(name) ? expected.get(name) : undefined;
+      return checked.has(name) ? expected(name) : undefined;
     },
     close() {
       if (closed) return;
@@ -859,11 +857,14 @@ function u64(buf: Buffer, at: number, corrupt: (what: string) => Error): number 
   return Number(v);
 }
 
-/** The name at `cd[start..start+length]`: plain ASCII (almost every name) without the UTF-8 decoder's cost. */
-function decodeName(cd: Buffer, start: number, length: number): string | undefined {
+/**
+ * The name at `cd[start..start+length]` (`text`: `cd` as latin1): plain ASCII (almost every name) is a slice of
+ * `text`, without the UTF-8 decoder's cost; anything else is decoded as UTF-8 (`undefined` if it is not).
+ */
+function decodeName(cd: Buffer, text: string, start: number, length: number): string | undefined {
   const end = start + length;
   for (let i = start; i < end; i++) if (cd[i]! >= 0x80) return decodeUtf8(cd.subarray(start, end));
-  return cd.toString('latin1', start, end);
+  return text.slice(start, end);
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });

@@ -40,8 +40,9 @@ export function subtreeArchive(archive: Archive, folder: string): Archive {
     read: (name) => archive.read(prefix + name),
     keep: (name, bytes) => archive.keep(prefix + name, bytes),
     expectDigests: (digests, mismatch) =>
-      archive.expectDigests(new Map([...digests].map(([name, digest]) => [prefix + name, digest])), (name) =>
-        mismatch(name.slice(prefix.length)),
+      archive.expectDigests(
+        (name) => (name.startsWith(prefix) ? digests(name.slice(prefix.length)) : undefined),
+        (name) => mismatch(name.slice(prefix.length)),
       ),
     checkedDigest: (name) => archive.checkedDigest(prefix + name),
     close: () => archive.close(),

@@ -61,7 +61,7 @@ export function verifyArchive(archive: Archive, manifest: VerifiableManifest, co
   );
   if (expected.size === 0) return;
   archive.expectDigests(
-    expected,
+    (path) => expected.get(path),
     (path) =>
       new CodesaveError(
         'ERR_ZIP_HASH_MISMATCH',
@@ -111,7 +111,7 @@ function compare(
         `has a contentHash (${manifest.contentHash}) that is not the hash of its file list (${actual})`,
       );
   }
-  const listed = new Set<string>();
+  const listed = expected;
   for (const file of manifest.files) {
     // each path once: a manifest listing one large file thousands of times would make verification
     // inflate it thousands of times
@@ -122,7 +122,6 @@ function compare(
         { details: { path: file.path } },
       );
     }
-    listed.add(file.path);
     expected.set(file.path, file.sha256);
     const entry = archive.entries.get(file.path);
     if (!entry || entry.type === 'directory') {

@@ -66,7 +66,8 @@ export function mountVolume(archive: Archive, root: string, options: MountOption
   const absRoot = nodePath.resolve(root);
   const rootSlash = `${absRoot}/`;
   const lazy = options.lazy !== false;
-  const names = [...archive.entries.keys()].sort();
+  // sorted only for building the memfs volume; the index does not need an order (10,000 names cost ~3 ms)
+  const names = [...archive.entries.keys()];
   let disposed = false;
 
   // Contents inflated once, shared by the index and (once built) the memfs nodes.
@@ -117,7 +118,7 @@ export function mountVolume(archive: Archive, root: string, options: MountOption
   const volume = (): Volume => {
     if (built) return built;
     index = undefined;
-    built = build(archive, absRoot, names, contents, lazy);
+    built = build(archive, absRoot, names.sort(), contents, lazy);
     return built;
   };
   if (!index || !lazy) volume();
