@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { openArchive, readArchiveManifest, verifyArchive } from '../src/archive/index.ts';
+import { archiveMismatches, openArchive, readArchiveManifest, verifyArchive } from '../src/archive/index.ts';
 import { clearSharedContents } from '../src/archive/shared-contents.ts';
 import { Codebase, checkpoint, ZipCodebase } from '../src/index.ts';
 import { type Entry, zipBytes } from './archive-zipbytes.ts';
@@ -51,16 +51,17 @@ async function tamper(
 const global = (codebase: ZipCodebase) => codebase.runtime.realm.global as Record<string, unknown>;
 
 /** An ERR_ZIP_HASH_MISMATCH naming `file`, in the message style of verification at open. */
-const mismatchOf = (file: string) => (error: unknown) => {
-  const e = error as { code?: string; details?: { path?: string }; message?: string };
-  assert.equal(e.code, 'ERR_ZIP_HASH_MISMATCH', String(e.message));
-  assert.equal(e.details?.path, file);
-  assert.match(
-    e.message!,
-    new RegExp(`'${file.replace('.', '\\.')}' has a different sha256, so the zip is not the snapshot`),
-  );
-  return true;
-};
+const mismatchOf =
+  (file: string, problem = /has a different sha256/) =>
+  (error: unknown) => {
+    const e = error as { code?: string; details?: { path?: string }; message?: string };
+    assert.equal(e.code, 'ERR_ZIP_HASH_MISMATCH', String(e.message));
+    assert.equal(e.details?.path, file);
+    assert.ok(e.message!.includes(`'${file}' `), e.message);
+    assert.match(e.message!, problem);
+    assert.match(e.message!, /so the zip is not the snapshot its codesave\.json describes/);
+    return true;
+  };
 
 test("a changed file nothing reads: open and run succeed by default; verify: 'all' refuses it at open", async () => {
   const files = { 'index.js': 'module.exports = "GOOD";\n', 'unused.js': 'module.exports = "GOOD";\n' };
@@ -297,6 +298,33 @@ test('the archive checks each entry once, at its first read, and keeps the check
     assert.equal(archive.checkedDigest('b.js'), undefined);
     // bytes that differ from the manifest are never kept
     assert.equal(archive.keep('b.js', Buffer.from('module.exports = 3;\n')), false);
+  } finally {
+    archive.close();
+  }
+});
+
+test('an unlisted entry is found whatever the manifest lists (even codesave.json itself)', async () => {
+  const sha = (text: string) => createHash('sha256').update(text).digest('hex');
+  const manifestText = '{}';
+  const zip = zipBytes([
+    { name: 'codesave.json', data: manifestText },
+    { name: 'a.js', data: 'a' },
+    { name: 'extra.js', data: 'x' },
+  ]);
+  const archive = await openArchive(zip);
+  try {
+    const files = [
+      { path: 'a.js', size: 1, sha256: sha('a') },
+      { path: 'codesave.json', size: 2, sha256: sha(manifestText) },
+    ];
+    assert.deepEqual(
+      archiveMismatches(archive, { files }).map((m) => m.path),
+      ['extra.js'],
+    );
+    assert.throws(
+      () => verifyArchive(archive, { files }, 'read'),
+      mismatchOf('extra.js', /is in the zip but not listed/),
+    );
   } finally {
     archive.close();
   }

@@ -536,23 +536,32 @@ function checkLocalHeaders(
   const ordered = [...entries.values()].sort((a, b) => a.localOffset - b.localOffset);
   // a zip in memory is read in place: no view per header (thousands of entries)
   const whole = src.whole;
+  const mismatch = (e: Located, what: string) =>
+    fail(
+      'ERR_ZIP_CORRUPT',
+      label,
+      `entry '${e.name}': the local header's ${what} differs from the central directory`,
+      'The zip is damaged or crafted to extract differently with different tools; rebuild it from a trusted copy.',
+      { entry: e.name },
+    );
   let prevEnd = 0;
   let prevName = '';
   for (const e of ordered) {
-    const where = { entry: e.name };
     if (e.localOffset < prevEnd) {
       throw fail(
         'ERR_ZIP_CORRUPT',
         label,
         `entry '${e.name}' overlaps the data of '${prevName}' (a trick used by zip bombs)`,
         'Refusing to open it. Rebuild the zip from a trusted copy.',
-        where,
+        { entry: e.name },
       );
     }
-    if (e.localOffset + 30 > cdOffset) throw corrupt(`the local header of '${e.name}' is outside the data area`, where);
+    if (e.localOffset + 30 > cdOffset)
+      throw corrupt(`the local header of '${e.name}' is outside the data area`, { entry: e.name });
     const h = whole ?? src.read(e.localOffset, 30);
     const at = whole ? e.localOffset : 0;
-    if (h.readUInt32LE(at) !== SIG_LOCAL) throw corrupt(`the local header of '${e.name}' is missing`, where);
+    if (h.readUInt32LE(at) !== SIG_LOCAL)
+      throw corrupt(`the local header of '${e.name}' is missing`, { entry: e.name });
     const lFlags = h.readUInt16LE(at + 6);
     const lMethod = h.readUInt16LE(at + 8);
     const lCrc = h.readUInt32LE(at + 14);
@@ -561,21 +570,13 @@ function checkLocalHeaders(
     const lNameLen = h.readUInt16LE(at + 26);
     const lExtraLen = h.readUInt16LE(at + 28);
     if (e.localOffset + 30 + lNameLen + lExtraLen > cdOffset)
-      throw corrupt(`the local header of '${e.name}' is cut`, where);
+      throw corrupt(`the local header of '${e.name}' is cut`, { entry: e.name });
     const rest = whole ?? src.read(e.localOffset + 30, lNameLen + lExtraLen);
     const r = whole ? e.localOffset + 30 : 0;
-    const mismatch = (what: string) =>
-      fail(
-        'ERR_ZIP_CORRUPT',
-        label,
-        `entry '${e.name}': the local header's ${what} differs from the central directory`,
-        'The zip is damaged or crafted to extract differently with different tools; rebuild it from a trusted copy.',
-        where,
-      );
     if (lNameLen !== e.nameLen || cd.compare(rest, r, r + lNameLen, e.nameAt, e.nameAt + e.nameLen) !== 0)
-      throw mismatch('name');
-    if (lMethod !== e.method) throw mismatch('compression method');
-    if ((lFlags & 0x1) !== (e.flags & 0x1)) throw mismatch('encryption flag');
+      throw mismatch(e, 'name');
+    if (lMethod !== e.method) throw mismatch(e, 'compression method');
+    if ((lFlags & 0x1) !== (e.flags & 0x1)) throw mismatch(e, 'encryption flag');
     if (lCsize === 0xffffffff || lUsize === 0xffffffff) {
       for (const [id, data] of extraFields(rest.subarray(r + lNameLen, r + lNameLen + lExtraLen), () =>
         corrupt(`entry '${e.name}' has a bad extra`),
@@ -592,13 +593,13 @@ function checkLocalHeaders(
     const descriptor = (lFlags & 0x8) !== 0;
     // With a data descriptor (flag 3) the writer may not know a value when it writes the local header and
     // leaves it 0; Info-ZIP streaming (`zip - dir`) knows the size but not the CRC. Compare what is there.
-    if (lCrc !== e.crc32 && !(descriptor && lCrc === 0)) throw mismatch('CRC-32');
-    if (lCsize !== e.compressedSize && !(descriptor && lCsize === 0)) throw mismatch('compressed size');
-    if (lUsize !== e.size && !(descriptor && lUsize === 0)) throw mismatch('uncompressed size');
+    if (lCrc !== e.crc32 && !(descriptor && lCrc === 0)) throw mismatch(e, 'CRC-32');
+    if (lCsize !== e.compressedSize && !(descriptor && lCsize === 0)) throw mismatch(e, 'compressed size');
+    if (lUsize !== e.size && !(descriptor && lUsize === 0)) throw mismatch(e, 'uncompressed size');
     e.dataStart = e.localOffset + 30 + lNameLen + lExtraLen;
     prevEnd = e.dataStart + e.compressedSize;
     prevName = e.name;
-    if (prevEnd > cdOffset) throw corrupt(`the data of '${e.name}' runs into the central directory`, where);
+    if (prevEnd > cdOffset) throw corrupt(`the data of '${e.name}' runs into the central directory`, { entry: e.name });
   }
 }
 

@@ -112,6 +112,8 @@ function compare(
       );
   }
   const listed = expected;
+  /** Listed paths found in the zip as files or symlinks. */
+  let found = 0;
   for (const file of manifest.files) {
     // each path once: a manifest listing one large file thousands of times would make verification
     // inflate it thousands of times
@@ -128,6 +130,7 @@ function compare(
       mismatch(file.path, 'is listed in the manifest but missing');
       continue;
     }
+    if (file.path !== MANIFEST_NAME && file.path !== GIT_PATCH_NAME) found++;
     const link = (file as { link?: string }).link;
     if (link !== undefined) {
       if (entry.type !== 'symlink') {
@@ -164,6 +167,12 @@ function compare(
     // The volume then serves these very bytes (the ones just checked) without inflating them again.
     if (entry.type === 'file') archive.keep(file.path, bytes);
   }
+  // Each listed path found is one file or symlink of the zip: when the zip has no others (besides the manifest
+  // and the git patch), none is unlisted — counted without a lookup per entry.
+  let others = 0;
+  for (const entry of archive.entries.values()) if (entry.type !== 'directory') others++;
+  for (const name of [MANIFEST_NAME, GIT_PATCH_NAME]) if (archive.entries.get(name)?.type === 'file') others--;
+  if (others === found) return expected;
   for (const entry of archive.entries.values()) {
     if (entry.type === 'directory' || listed.has(entry.name)) continue;
     if (entry.name === MANIFEST_NAME || entry.name === GIT_PATCH_NAME) continue;

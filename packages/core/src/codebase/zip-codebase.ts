@@ -117,7 +117,8 @@ export class ZipCodebase extends EventEmitter implements AsyncDisposable {
       wrapError: (error) => realm.rebuildError(error),
     });
     this.#fs = this.#volume.fs;
-    const hasSymlinks = [...archive.entries.values()].some((entry) => entry.type === 'symlink');
+    let hasSymlinks = false;
+    for (const entry of archive.entries.values()) if (entry.type === 'symlink') hasSymlinks = true;
     this.#runtime = new Runtime({
       fs: this.#volume.fs,
       // the transform cache's key: the sha256 a read of the source checked (never the manifest's alone)
