@@ -639,7 +639,7 @@ function buildUnsafe(src: ByteSource, label: string, path: string | undefined, o
       try {
         out = zlib.inflateRawSync(raw, {
           maxOutputLength: Math.max(e.size, 1),
-          chunkSize: Math.min(Math.max(e.size, 64), 1 << 20),
+          chunkSize: chunkSizeFor(e),
         });
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw bigger(e, err);
@@ -824,6 +824,20 @@ function buildUnsafe(src: ByteSource, label: string, path: string | undefined, o
       src.close();
     },
   };
+}
+
+/** Deflate expands at most ~1032:1: a declared size beyond that (and a little slack) is a lie, not a plan. */
+const MAX_DEFLATE_RATIO = 1032;
+const MAX_CHUNK = 64 * 1024 * 1024;
+
+/**
+ * zlib's output chunk for an entry: its whole declared size at once when deflate could produce it from the
+ * compressed bytes (no concatenation of chunks: a 1.4 MB manifest inflates ~2x faster on Node 20), capped; 1 MiB
+ * chunks when the declared size is implausible, so a lying header cannot make us allocate it up front.
+ */
+function chunkSizeFor(e: { size: number; compressedSize: number }): number {
+  const plausible = e.size <= e.compressedSize * MAX_DEFLATE_RATIO + 1024;
+  return Math.max(64, Math.min(e.size, plausible ? MAX_CHUNK : 1 << 20));
 }
 
 /** A size or count option: a number ≥ 0 (Infinity allowed), or the default when absent. */
