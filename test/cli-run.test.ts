@@ -6,7 +6,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { checkpoint } from '../packages/core/src/index.ts';
+import { checkpoint, openArchive } from '../packages/core/src/index.ts';
+import { zipBytes } from '../packages/core/test/archive-zipbytes.ts';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const bin = path.join(repo, 'packages/cli/src/bin.ts');
@@ -118,4 +119,24 @@ test('codesave run: thrown non-Errors and values that cannot be printed exit 1 l
   assert.equal(late.code, 1);
   assert.equal(late.stdout, 'main done\n');
   assert.match(late.stderr, /Error: late rejection/);
+});
+
+test('codesave run: a changed file nothing reads runs by default; --verify-all refuses it before anything runs', async () => {
+  const zip = await makeZip();
+  // the snapshot rebuilt with loop.js changed (same size, valid CRC-32): only its sha256 differs
+  const archive = await openArchive(zip);
+  const entries = [...archive.entries.values()].map((entry) => {
+    const data = archive.read(entry.name);
+    return { name: entry.name, data: entry.name === 'loop.js' ? Buffer.from('x'.repeat(data.length)) : data };
+  });
+  archive.close();
+  const tampered = path.join(path.dirname(zip), 'tampered.zip');
+  fs.writeFileSync(tampered, zipBytes(entries));
+  const lazy = codesave('run', tampered, 'src/model:greet', 'you');
+  assert.equal(lazy.code, 0, lazy.stderr);
+  assert.equal(lazy.stdout.trim(), 'hello you');
+  const all = codesave('run', '--verify-all', tampered, 'src/model:greet', 'you');
+  assert.equal(all.code, 1);
+  assert.equal(all.stdout, '');
+  assert.match(all.stderr, /'loop\.js' has a different sha256.*\[ERR_ZIP_HASH_MISMATCH\]/);
 });

@@ -14,6 +14,7 @@ export {
   openArchive,
   readArchiveManifest,
   type VerifiableManifest,
+  type VerifyContents,
   verifyArchive,
 } from './archive/index.js';
 export {
@@ -26,6 +27,7 @@ export {
   type SourceOpener,
   sourceScheme,
   UniqueCodebase,
+  type VerifyMode,
   ZipCodebase,
 } from './codebase/index.js';
 export * from './compare/index.js';

@@ -30,7 +30,7 @@ test('verify keeps the bytes it checked: read returns them (no second inflate), 
   }
 });
 
-test('a changed file is refused at open, before any code runs, even one no module would read', async () => {
+test("verify: 'all' refuses a changed file at open, even one no module would read; by default it is refused when read", async () => {
   const files = { 'index.js': 'globalThis.__codesaveRan = true; module.exports = 1;', 'unused.js': 'exports.x = 1;' };
   const saved = await openArchive(await zipOf(files));
   const manifest = saved.read('codesave.json');
@@ -42,10 +42,22 @@ test('a changed file is refused at open, before any code runs, even one no modul
     { name: 'unused.js', data: 'exports.x = 2;' },
   ]);
   await assert.rejects(
-    ZipCodebase.open(tampered),
+    ZipCodebase.open(tampered, { verify: 'all' }),
     (e: any) => e.code === 'ERR_ZIP_HASH_MISMATCH' && e.details.path === 'unused.js',
   );
   assert.equal((globalThis as any).__codesaveRan, undefined);
+  // by default: index.js runs; unused.js is refused when (and only if) something reads it
+  const lazy = await ZipCodebase.open(tampered);
+  try {
+    assert.equal(lazy.require('./index'), 1);
+    assert.equal((lazy.runtime.realm.global as any).__codesaveRan, true);
+    assert.throws(
+      () => lazy.require('./unused'),
+      (e: any) => e.code === 'ERR_ZIP_HASH_MISMATCH' && e.details.path === 'unused.js',
+    );
+  } finally {
+    await lazy.dispose();
+  }
   // verify: false opens it; the changed bytes are what is served
   const codebase = await ZipCodebase.open(tampered, { verify: false });
   try {

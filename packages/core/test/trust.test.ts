@@ -278,7 +278,15 @@ describe('the archive: verified bytes for every size', () => {
     const archive = await openArchive(zip, { inMemoryLimit: 0 });
     assert.match(archive.read('big.js').toString('utf8', 0, 30), /EVIL/);
     archive.close();
-    await assert.rejects(ZipCodebase.open(zip), { code: 'ERR_ZIP_HASH_MISMATCH' });
+    await assert.rejects(ZipCodebase.open(zip, { verify: 'all' }), { code: 'ERR_ZIP_HASH_MISMATCH' });
+    // by default, at the first read of it (before it runs)
+    const lazy = await ZipCodebase.open(zip);
+    try {
+      assert.throws(() => lazy.require('./big.js'), { code: 'ERR_ZIP_HASH_MISMATCH', details: { path: 'big.js' } });
+      assert.equal(lazy.require('./small.js'), 1);
+    } finally {
+      await lazy.dispose();
+    }
   });
 
   test('a file rewritten together with its sha256 in codesave.json: the stale contentHash refuses it', async () => {
@@ -314,7 +322,17 @@ describe('the archive: verified bytes for every size', () => {
       manifest.tool.name = 'unknown';
       writeFileSync(join(dir, 'codesave.json'), JSON.stringify(manifest));
     });
-    await assert.rejects(ZipCodebase.open(edited), { code: 'ERR_ZIP_HASH_MISMATCH', details: { path: 'a.js' } });
+    await assert.rejects(ZipCodebase.open(edited, { verify: 'all' }), {
+      code: 'ERR_ZIP_HASH_MISMATCH',
+      details: { path: 'a.js' },
+    });
+    // by default, when a.js is first read
+    const codebase = await ZipCodebase.open(edited);
+    try {
+      assert.throws(() => codebase.require('./a.js'), { code: 'ERR_ZIP_HASH_MISMATCH', details: { path: 'a.js' } });
+    } finally {
+      await codebase.dispose();
+    }
   });
 });
 

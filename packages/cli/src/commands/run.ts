@@ -32,6 +32,8 @@ into the per-user cache, verified, and run from there).
 Options (before the zip):
       --json              module:fn: print {"result": …} as JSON (errors as {"error": {code, message}})
       --json-args         parse each argument to fn as JSON
+      --verify-all        check every file's sha256 against the manifest before anything runs (by
+                          default each file is checked when first read, before its code runs)
       --no-verify         skip checking the files against the manifest's sha256
       --timeout <ms>      stop a module's top-level evaluation after ms milliseconds (exit 1)
       --deps <dir>        look for packages not in the zip in this folder (a node_modules or a project)
@@ -74,6 +76,7 @@ function parse(argv: string[]): Parsed {
     if (arg === '-h' || arg === '--help')
       return { options, hostRealm, json, jsonArgs, zip: '', target: '', args: [], help: true };
     if (arg === '--no-verify') options.verify = false;
+    else if (arg === '--verify-all') options.verify = 'all';
     else if (arg === '--json') json = true;
     else if (arg === '--json-args') jsonArgs = true;
     else if (arg === '--host-realm') hostRealm = true;

@@ -90,12 +90,26 @@ export interface Archive {
    * Kept while the total stays under `keepLimit` and the file under 4 MiB; returns whether it was kept.
    */
   keep(name: string, bytes: Buffer): boolean;
+  /**
+   * From now on, `read` checks the bytes of each file (or symlink) for which `digests(name)` gives a sha256
+   * against it before it returns them, and throws `mismatch(name)` instead when they differ: no caller can get
+   * bytes that differ from the manifest. The first match is kept (as {@link keep}), so a file is inflated and
+   * hashed once. Set by verification (a lookup, not a copy: thousands of entries); a second call replaces it.
+   */
+  expectDigests(digests: (name: string) => string | undefined, mismatch: (name: string) => Error): void;
+  /**
+   * The sha256 `name`'s bytes were checked against, once a `read` has checked them (see {@link expectDigests});
+   * `undefined` before, or when nothing is expected of `name`. What callers may key caches by without hashing.
+   */
+  checkedDigest(name: string): string | undefined;
   /** Releases the file descriptor (if any) and the kept contents. Later `read` calls fail. */
   close(): void;
 }
 
 interface Located extends ArchiveEntry {
-  readonly rawName: Buffer;
+  /** Where the raw name bytes are in the central directory. */
+  readonly nameAt: number;
+  readonly nameLen: number;
   readonly flags: number;
   readonly localOffset: number;
   /** Filled in when the local header has been checked. */
@@ -307,6 +321,8 @@ function readDirectory(
   maxTotalSize: number,
 ) {
   const entries = new Map<string, Located>();
+  // the directory as latin1 text, once: an ASCII name is then a slice of it, not a decode of its own
+  const text = cd.toString('latin1');
   let total = 0;
   let p = 0;
   for (let i = 0; i < count; i++) {
@@ -328,13 +344,16 @@ function readDirectory(
     let localOffset = cd.readUInt32LE(p + 42);
     const end = p + 46 + nameLen + extraLen + commentLen;
     if (end > cd.length) throw corrupt(`central directory entry ${i} runs past the directory`);
-    const rawName = cd.subarray(p + 46, p + 46 + nameLen);
-    const extra = cd.subarray(p + 46 + nameLen, p + 46 + nameLen + extraLen);
+    const nameAt = p + 46;
     p = end;
 
     let unicodeName: string | undefined;
     let mtimeUnix: number | undefined;
-    for (const [id, data] of extraFields(extra, () => corrupt(`entry ${i} has a malformed extra field`))) {
+    for (const [id, data] of extraLen === 0
+      ? NO_FIELDS
+      : extraFields(cd.subarray(nameAt + nameLen, nameAt + nameLen + extraLen), () =>
+          corrupt(`entry ${i} has a malformed extra field`),
+        )) {
       if (id === 0x0001) {
         let q = 0;
         const next = () => {
@@ -350,15 +369,20 @@ function readDirectory(
           if (q + 4 > data.length) throw corrupt(`entry ${i} has a short zip64 extra field`);
           diskStart = data.readUInt32LE(q);
         }
-      } else if (id === 0x7075 && data.length >= 5 && data[0] === 1 && data.readUInt32LE(1) === crc32(rawName)) {
+      } else if (
+        id === 0x7075 &&
+        data.length >= 5 &&
+        data[0] === 1 &&
+        data.readUInt32LE(1) === crc32(cd.subarray(nameAt, nameAt + nameLen))
+      ) {
         unicodeName = decodeUtf8(data.subarray(5));
       } else if (id === 0x5455 && data.length >= 5 && data[0] & 1) {
         mtimeUnix = data.readUInt32LE(1);
       }
     }
     // UTF-8 whether or not the writer set flag 11 (Info-ZIP often does not); legacy CP437 names are refused
-    const decoded = unicodeName ?? decodeUtf8(rawName);
-    const shown = decoded ?? rawName.toString('latin1');
+    const decoded = unicodeName ?? decodeName(cd, text, nameAt, nameLen);
+    const shown = decoded ?? cd.toString('latin1', nameAt, nameAt + nameLen);
     if (decoded === undefined) {
       throw fail(
         'ERR_ZIP_UNSAFE_PATH',
@@ -461,8 +485,9 @@ function readDirectory(
       method: method as 0 | 8,
       crc32: crc,
       mode,
-      mtime: mtimeUnix !== undefined ? new Date(mtimeUnix * 1000) : dosDate(date, time),
-      rawName,
+      mtime: new Date(mtimeUnix !== undefined ? mtimeUnix * 1000 : dosTime(date, time)),
+      nameAt,
+      nameLen,
       flags,
       localOffset: localOffset + prefix,
       dataStart: -1,
@@ -502,47 +527,58 @@ function checkParents(entries: ReadonlyMap<string, Located>, label: string) {
 }
 
 /** Each local header must agree with its directory entry, and no two entries may share bytes. */
-function checkLocalHeaders({ src, label, corrupt }: Reading, entries: ReadonlyMap<string, Located>, cdOffset: number) {
+function checkLocalHeaders(
+  { src, label, corrupt }: Reading,
+  entries: ReadonlyMap<string, Located>,
+  cd: Buffer,
+  cdOffset: number,
+) {
   const ordered = [...entries.values()].sort((a, b) => a.localOffset - b.localOffset);
+  // a zip in memory is read in place: no view per header (thousands of entries)
+  const whole = src.whole;
+  const mismatch = (e: Located, what: string) =>
+    fail(
+      'ERR_ZIP_CORRUPT',
+      label,
+      `entry '${e.name}': the local header's ${what} differs from the central directory`,
+      'The zip is damaged or crafted to extract differently with different tools; rebuild it from a trusted copy.',
+      { entry: e.name },
+    );
   let prevEnd = 0;
   let prevName = '';
   for (const e of ordered) {
-    const where = { entry: e.name };
     if (e.localOffset < prevEnd) {
       throw fail(
         'ERR_ZIP_CORRUPT',
         label,
         `entry '${e.name}' overlaps the data of '${prevName}' (a trick used by zip bombs)`,
         'Refusing to open it. Rebuild the zip from a trusted copy.',
-        where,
+        { entry: e.name },
       );
     }
-    if (e.localOffset + 30 > cdOffset) throw corrupt(`the local header of '${e.name}' is outside the data area`, where);
-    const h = src.read(e.localOffset, 30);
-    if (h.readUInt32LE(0) !== SIG_LOCAL) throw corrupt(`the local header of '${e.name}' is missing`, where);
-    const lFlags = h.readUInt16LE(6);
-    const lMethod = h.readUInt16LE(8);
-    const lCrc = h.readUInt32LE(14);
-    let lCsize = h.readUInt32LE(18);
-    let lUsize = h.readUInt32LE(22);
-    const lNameLen = h.readUInt16LE(26);
-    const lExtraLen = h.readUInt16LE(28);
+    if (e.localOffset + 30 > cdOffset)
+      throw corrupt(`the local header of '${e.name}' is outside the data area`, { entry: e.name });
+    const h = whole ?? src.read(e.localOffset, 30);
+    const at = whole ? e.localOffset : 0;
+    if (h.readUInt32LE(at) !== SIG_LOCAL)
+      throw corrupt(`the local header of '${e.name}' is missing`, { entry: e.name });
+    const lFlags = h.readUInt16LE(at + 6);
+    const lMethod = h.readUInt16LE(at + 8);
+    const lCrc = h.readUInt32LE(at + 14);
+    let lCsize = h.readUInt32LE(at + 18);
+    let lUsize = h.readUInt32LE(at + 22);
+    const lNameLen = h.readUInt16LE(at + 26);
+    const lExtraLen = h.readUInt16LE(at + 28);
     if (e.localOffset + 30 + lNameLen + lExtraLen > cdOffset)
-      throw corrupt(`the local header of '${e.name}' is cut`, where);
-    const rest = src.read(e.localOffset + 30, lNameLen + lExtraLen);
-    const mismatch = (what: string) =>
-      fail(
-        'ERR_ZIP_CORRUPT',
-        label,
-        `entry '${e.name}': the local header's ${what} differs from the central directory`,
-        'The zip is damaged or crafted to extract differently with different tools; rebuild it from a trusted copy.',
-        where,
-      );
-    if (!rest.subarray(0, lNameLen).equals(e.rawName)) throw mismatch('name');
-    if (lMethod !== e.method) throw mismatch('compression method');
-    if ((lFlags & 0x1) !== (e.flags & 0x1)) throw mismatch('encryption flag');
+      throw corrupt(`the local header of '${e.name}' is cut`, { entry: e.name });
+    const rest = whole ?? src.read(e.localOffset + 30, lNameLen + lExtraLen);
+    const r = whole ? e.localOffset + 30 : 0;
+    if (lNameLen !== e.nameLen || cd.compare(rest, r, r + lNameLen, e.nameAt, e.nameAt + e.nameLen) !== 0)
+      throw mismatch(e, 'name');
+    if (lMethod !== e.method) throw mismatch(e, 'compression method');
+    if ((lFlags & 0x1) !== (e.flags & 0x1)) throw mismatch(e, 'encryption flag');
     if (lCsize === 0xffffffff || lUsize === 0xffffffff) {
-      for (const [id, data] of extraFields(rest.subarray(lNameLen), () =>
+      for (const [id, data] of extraFields(rest.subarray(r + lNameLen, r + lNameLen + lExtraLen), () =>
         corrupt(`entry '${e.name}' has a bad extra`),
       )) {
         if (id !== 0x0001) continue;
@@ -557,13 +593,13 @@ function checkLocalHeaders({ src, label, corrupt }: Reading, entries: ReadonlyMa
     const descriptor = (lFlags & 0x8) !== 0;
     // With a data descriptor (flag 3) the writer may not know a value when it writes the local header and
     // leaves it 0; Info-ZIP streaming (`zip - dir`) knows the size but not the CRC. Compare what is there.
-    if (lCrc !== e.crc32 && !(descriptor && lCrc === 0)) throw mismatch('CRC-32');
-    if (lCsize !== e.compressedSize && !(descriptor && lCsize === 0)) throw mismatch('compressed size');
-    if (lUsize !== e.size && !(descriptor && lUsize === 0)) throw mismatch('uncompressed size');
+    if (lCrc !== e.crc32 && !(descriptor && lCrc === 0)) throw mismatch(e, 'CRC-32');
+    if (lCsize !== e.compressedSize && !(descriptor && lCsize === 0)) throw mismatch(e, 'compressed size');
+    if (lUsize !== e.size && !(descriptor && lUsize === 0)) throw mismatch(e, 'uncompressed size');
     e.dataStart = e.localOffset + 30 + lNameLen + lExtraLen;
     prevEnd = e.dataStart + e.compressedSize;
     prevName = e.name;
-    if (prevEnd > cdOffset) throw corrupt(`the data of '${e.name}' runs into the central directory`, where);
+    if (prevEnd > cdOffset) throw corrupt(`the data of '${e.name}' runs into the central directory`, { entry: e.name });
   }
 }
 
@@ -589,7 +625,7 @@ function buildUnsafe(src: ByteSource, label: string, path: string | undefined, o
   const cd = src.read(cdOffset, cdSize);
   const { entries, total } = readDirectory(reading, cd, count, prefix, maxEntrySize, maxTotalSize);
   checkParents(entries, label);
-  checkLocalHeaders(reading, entries, cdOffset);
+  checkLocalHeaders(reading, entries, cd, cdOffset);
 
   // --- the reader ------------------------------------------------------------------------------------
   let closed = false;
@@ -603,7 +639,7 @@ function buildUnsafe(src: ByteSource, label: string, path: string | undefined, o
       try {
         out = zlib.inflateRawSync(raw, {
           maxOutputLength: Math.max(e.size, 1),
-          chunkSize: Math.min(Math.max(e.size, 64), 1 << 20),
+          chunkSize: chunkSizeFor(e),
         });
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw bigger(e, err);
@@ -670,6 +706,38 @@ function buildUnsafe(src: ByteSource, label: string, path: string | undefined, o
   if (options.eager) for (const e of entries.values()) if (e.type === 'file') cache.set(e.name, inflate(e));
   const keepLimit = options.keepLimit ?? DEFAULT_KEEP_LIMIT;
   let kept = 0;
+  /** Keeps `bytes` of `e` (verified or inflated once) within the limits; see `keep`. */
+  const hold = (e: Located, bytes: Buffer): boolean => {
+    if (e.type !== 'file' || cache.has(e.name)) return false;
+    if (bytes.length !== e.size || bytes.length > KEEP_FILE_LIMIT || kept + bytes.length > keepLimit) return false;
+    kept += bytes.length;
+    cache.set(e.name, bytes);
+    return true;
+  };
+  /** sha256 each entry's bytes must have (verification, on first read), and what builds the error when not. */
+  let expected: (name: string) => string | undefined = () => undefined;
+  let mismatch: ((name: string) => Error) | undefined;
+  /** Entries whose bytes a read has checked against `expected` (every later read is checked too). */
+  const checked = new Set<string>();
+  /**
+   * The one place entry bytes leave the archive: whatever asked (module loaders, the fs view, memfs, the
+   * materializer, another archive sharing contents), bytes that differ from the expected sha256 are refused here.
+   */
+  const deliver = (e: Located, out: Buffer): Buffer => {
+    const want = expected(e.name);
+    if (want === undefined) return out;
+    // digestOf remembers per buffer: a kept (or shared and already hashed) buffer costs a lookup, not a hash
+    if (digestOf(out) !== want) {
+      // the zip was rewritten on disk since it was opened: say so, as for any read that differs from the first
+      if (src.mutable && src.changed()) throw zipChanged(e.name);
+      throw mismatch!(e.name);
+    }
+    if (!checked.has(e.name)) {
+      checked.add(e.name);
+      hold(e, out);
+    }
+    return out;
+  };
   /** sha256 of each entry's first read, for archives read through a descriptor (see `read`). */
   const firstDigests = new Map<string, string>();
   const zipChanged = (name: string, cause?: unknown) =>
@@ -682,7 +750,18 @@ function buildUnsafe(src: ByteSource, label: string, path: string | undefined, o
 
   const publicEntries = new Map<string, ArchiveEntry>();
   for (const e of entries.values()) {
-    const { rawName: _r, flags: _f, localOffset: _l, dataStart: _d, ...pub } = e;
+    // the public fields, spelled out (object rest is slow for 10,000 entries)
+    const pub: { -readonly [K in keyof ArchiveEntry]: ArchiveEntry[K] } = {
+      name: e.name,
+      type: e.type,
+      size: e.size,
+      compressedSize: e.compressedSize,
+      method: e.method,
+      crc32: e.crc32,
+      mode: e.mode,
+      mtime: e.mtime,
+    };
+    if (e.linkTarget !== undefined) pub.linkTarget = e.linkTarget;
     publicEntries.set(e.name, Object.freeze(pub));
   }
 
@@ -704,8 +783,8 @@ function buildUnsafe(src: ByteSource, label: string, path: string | undefined, o
         );
       }
       const kept = cache.get(e.name);
-      if (kept) return kept;
-      if (!src.mutable) return options.share ? readShared(e) : inflate(e);
+      if (kept) return deliver(e, kept);
+      if (!src.mutable) return deliver(e, options.share ? readShared(e) : inflate(e));
       // Read through a descriptor: the file may have changed since it was opened (or verified). Every read of an
       // entry must give the bytes its first read gave — the ones verification hashed — CRC or not.
       let out: Buffer;
@@ -719,17 +798,24 @@ function buildUnsafe(src: ByteSource, label: string, path: string | undefined, o
       const first = firstDigests.get(e.name);
       if (first === undefined) firstDigests.set(e.name, digest);
       else if (first !== digest) throw zipChanged(e.name);
-      return out;
+      return deliver(e, out);
     },
     keep(name: string, bytes: Buffer): boolean {
       if (closed) return false;
       const e = entries.get(name);
-      if (e?.type !== 'file' || cache.has(name)) return false;
-      if (bytes.length !== e.size || bytes.length > KEEP_FILE_LIMIT || kept + bytes.length > keepLimit) return false;
+      if (!e) return false;
       if (src.mutable && firstDigests.get(name) !== digestOf(bytes)) return false;
-      kept += bytes.length;
-      cache.set(name, bytes);
-      return true;
+      const want = expected(name);
+      if (want !== undefined && digestOf(bytes) !== want) return false;
+      return hold(e, bytes);
+    },
+    expectDigests(digests: (name: string) => string | undefined, onMismatch: (name: string) => Error): void {
+      expected = digests;
+      mismatch = onMismatch;
+      checked.clear(); // new expectations are checked afresh
+    },
+    checkedDigest(name: string): string | undefined {
+      return checked.has(name) ? expected(name) : undefined;
     },
     close() {
       if (closed) return;
@@ -738,6 +824,20 @@ function buildUnsafe(src: ByteSource, label: string, path: string | undefined, o
       src.close();
     },
   };
+}
+
+/** Deflate expands at most ~1032:1: a declared size beyond that (and a little slack) is a lie, not a plan. */
+const MAX_DEFLATE_RATIO = 1032;
+const MAX_CHUNK = 64 * 1024 * 1024;
+
+/**
+ * zlib's output chunk for an entry: its whole declared size at once when deflate could produce it from the
+ * compressed bytes (no concatenation of chunks: a 1.4 MB manifest inflates ~2x faster on Node 20), capped; 1 MiB
+ * chunks when the declared size is implausible, so a lying header cannot make us allocate it up front.
+ */
+function chunkSizeFor(e: { size: number; compressedSize: number }): number {
+  const plausible = e.size <= e.compressedSize * MAX_DEFLATE_RATIO + 1024;
+  return Math.max(64, Math.min(e.size, plausible ? MAX_CHUNK : 1 << 20));
 }
 
 /** A size or count option: a number ≥ 0 (Infinity allowed), or the default when absent. */
@@ -752,6 +852,8 @@ function limitOption(name: string, value: unknown, fallback: number): number {
   }
   return value;
 }
+
+const NO_FIELDS: readonly [number, Buffer][] = [];
 
 function* extraFields(extra: Buffer, bad: () => Error): Generator<[number, Buffer]> {
   let q = 0;
@@ -770,6 +872,16 @@ function u64(buf: Buffer, at: number, corrupt: (what: string) => Error): number 
   return Number(v);
 }
 
+/**
+ * The name at `cd[start..start+length]` (`text`: `cd` as latin1): plain ASCII (almost every name) is a slice of
+ * `text`, without the UTF-8 decoder's cost; anything else is decoded as UTF-8 (`undefined` if it is not).
+ */
+function decodeName(cd: Buffer, text: string, start: number, length: number): string | undefined {
+  const end = start + length;
+  for (let i = start; i < end; i++) if (cd[i]! >= 0x80) return decodeUtf8(cd.subarray(start, end));
+  return text.slice(start, end);
+}
+
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 function decodeUtf8(bytes: Uint8Array): string | undefined {
   try {
@@ -779,11 +891,22 @@ function decodeUtf8(bytes: Uint8Array): string | undefined {
   }
 }
 
-function dosDate(date: number, time: number): Date {
-  const year = ((date >> 9) & 0x7f) + 1980;
-  const month = ((date >> 5) & 0xf) - 1;
-  const day = date & 0x1f || 1;
-  return new Date(year, month, day, (time >> 11) & 0x1f, (time >> 5) & 0x3f, (time & 0x1f) * 2);
+/** Local-time conversions of DOS stamps already made: the entries of one zip mostly share a few. */
+const dosTimes = new Map<number, number>();
+
+/** A DOS date and time (local time, as zip writers record them) in ms since the epoch. */
+function dosTime(date: number, time: number): number {
+  const key = date * 0x10000 + time;
+  let ms = dosTimes.get(key);
+  if (ms === undefined) {
+    const year = ((date >> 9) & 0x7f) + 1980;
+    const month = ((date >> 5) & 0xf) - 1;
+    const day = date & 0x1f || 1;
+    ms = new Date(year, month, day, (time >> 11) & 0x1f, (time >> 5) & 0x3f, (time & 0x1f) * 2).getTime();
+    if (dosTimes.size >= 4096) dosTimes.clear();
+    dosTimes.set(key, ms);
+  }
+  return ms;
 }
 
 const hex = (n: number) => `0x${n.toString(16).padStart(8, '0')}`;

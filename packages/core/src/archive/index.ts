@@ -16,5 +16,6 @@ export {
   archiveMismatches,
   readArchiveManifest,
   type VerifiableManifest,
+  type VerifyContents,
   verifyArchive,
 } from './verify.js';

@@ -4,6 +4,8 @@
  * bytes, method, CRC-32 and size are all identical to those of an entry already inflated and CRC-checked —
  * inflating is a pure function of those bytes, so the output (and its CRC check) would be the same. Bounded
  * (least recently used first out); the buffers are shared, so they are read-only for everyone.
+ * Sharing never stands in for verification: each archive checks the buffer it returns against its own manifest
+ * (`Archive.read`), so bytes inflated for an unverified archive reach a verified one only if their sha256 matches.
  */
 
 interface Shared {

@@ -8,6 +8,8 @@ export interface ByteSource {
   readonly mutable: boolean;
   /** Whether the file changed since it was opened (size, modification or change time, inode); false for memory. */
   changed(): boolean;
+  /** All the bytes, when they are in memory (to read in place); `undefined` for a file read through a descriptor. */
+  readonly whole?: Buffer;
   /** Exactly `length` bytes at `offset` (a view for memory sources); throws `ERR_ZIP_CORRUPT` if short. */
   read(offset: number, length: number): Buffer;
   close(): void;
@@ -17,6 +19,7 @@ export function memorySource(bytes: Uint8Array, label: string): ByteSource {
   const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   return {
     size: buf.length,
+    whole: buf,
     mutable: false,
     changed: () => false,
     read(offset, length) {

@@ -39,6 +39,12 @@ export function subtreeArchive(archive: Archive, folder: string): Archive {
     totalSize: archive.totalSize,
     read: (name) => archive.read(prefix + name),
     keep: (name, bytes) => archive.keep(prefix + name, bytes),
+    expectDigests: (digests, mismatch) =>
+      archive.expectDigests(
+        (name) => (name.startsWith(prefix) ? digests(name.slice(prefix.length)) : undefined),
+        (name) => mismatch(name.slice(prefix.length)),
+      ),
+    checkedDigest: (name) => archive.checkedDigest(prefix + name),
     close: () => archive.close(),
   };
 }

@@ -1,4 +1,7 @@
-/** Checks a zip against its manifest's sha256s before any of its code runs. */
+/**
+ * Checks a zip against its manifest's sha256s before any of its code runs: everything at open (`'all'`), or the
+ * manifest and the zip's listing at open and each entry's bytes the first time anything reads them (`'read'`).
+ */
 import { createHash } from 'node:crypto';
 import { CodesaveError, isCodesaveError } from '../errors.js';
 import {
@@ -25,19 +28,47 @@ export interface ArchiveMismatch {
 }
 
 /**
- * Compares every file listed in `manifest.files` with the zip (sha256 and size; for a symlink, its
- * target text), refuses files the manifest does not list, and checks the manifest's own `contentHash` against
- * its file list. Throws `ERR_ZIP_HASH_MISMATCH` naming the first path that differs. Each file's inflated bytes
- * are handed to `archive.keep` once they match, so reading them later costs no second inflate (within the
- * archive's `keepLimit`). A stand-in manifest (made by `minimalManifest` for a zip without one) has nothing to
- * verify and passes.
+ * When {@link verifyArchive} checks file contents:
+ * - `'all'`: every file is inflated and its sha256 checked now;
+ * - `'read'`: nothing is inflated now (symlink targets aside); the archive checks each file's sha256 the first
+ *   time anything reads it, before its bytes are returned (`ERR_ZIP_HASH_MISMATCH` then, from that read).
+ *
+ * Both check now the manifest's own `contentHash` against its file list, the zip's entry set against the list
+ * (unlisted and missing files, types, sizes, symlink targets), and both leave the archive checking every later
+ * read.
  */
-export function verifyArchive(archive: Archive, manifest: VerifiableManifest): void {
-  compare(archive, manifest, (mismatch) => {
-    throw new CodesaveError('ERR_ZIP_HASH_MISMATCH', message(archive, mismatch), {
-      details: { path: mismatch.path },
-    });
-  });
+export type VerifyContents = 'all' | 'read';
+
+/**
+ * Compares the files listed in `manifest.files` with the zip (size and type from the central directory,
+ * symlink targets, and — now with `contents: 'all'` (the default), at first read with `'read'` — sha256),
+ * refuses files the manifest does not list, and checks the manifest's own `contentHash` against its file list.
+ * Throws `ERR_ZIP_HASH_MISMATCH` naming the first path that differs. From then on every `archive.read` of a
+ * listed file checks its bytes against the manifest (`archive.expectDigests`); each file's checked bytes are
+ * kept, so reading them later costs no second inflate (within the archive's `keepLimit`). A stand-in manifest
+ * (made by `minimalManifest` for a zip without one) has nothing to verify and passes.
+ */
+export function verifyArchive(archive: Archive, manifest: VerifiableManifest, contents: VerifyContents = 'all'): void {
+  const expected = compare(
+    archive,
+    manifest,
+    (mismatch) => {
+      throw new CodesaveError('ERR_ZIP_HASH_MISMATCH', message(archive, mismatch), {
+        details: { path: mismatch.path },
+      });
+    },
+    contents === 'all',
+  );
+  if (expected.size === 0) return;
+  archive.expectDigests(
+    (path) => expected.get(path),
+    (path) =>
+      new CodesaveError(
+        'ERR_ZIP_HASH_MISMATCH',
+        message(archive, { path, problem: 'has a different sha256', code: 'ERR_ZIP_HASH_MISMATCH' }),
+        { details: { path } },
+      ),
+  );
 }
 
 /**
@@ -46,7 +77,7 @@ export function verifyArchive(archive: Archive, manifest: VerifiableManifest): v
  */
 export function archiveMismatches(archive: Archive, manifest: VerifiableManifest): ArchiveMismatch[] {
   const found: ArchiveMismatch[] = [];
-  compare(archive, manifest, (mismatch) => found.push(mismatch));
+  compare(archive, manifest, (mismatch) => found.push(mismatch), true);
   return found;
 }
 
@@ -57,8 +88,18 @@ function message(archive: Archive, { path, problem }: ArchiveMismatch): string {
   );
 }
 
-function compare(archive: Archive, manifest: VerifiableManifest, report: (mismatch: ArchiveMismatch) => void): void {
-  if (isStandInManifest(manifest)) return;
+/**
+ * Reports each way the zip differs from `manifest`; with `contents`, file contents too (inflated and hashed now).
+ * Returns the sha256 the manifest gives each entry it lists, for the archive to check reads against.
+ */
+function compare(
+  archive: Archive,
+  manifest: VerifiableManifest,
+  report: (mismatch: ArchiveMismatch) => void,
+  contents: boolean,
+): Map<string, string> {
+  const expected = new Map<string, string>();
+  if (isStandInManifest(manifest)) return expected;
   const label = archive.source ?? '<zip bytes>';
   const mismatch = (path: string, problem: string, code = 'ERR_ZIP_HASH_MISMATCH') => report({ path, problem, code });
   // The manifest's own hash over its file list: a file rewritten together with its sha256 leaves it stale.
@@ -70,7 +111,9 @@ function compare(archive: Archive, manifest: VerifiableManifest, report: (mismat
         `has a contentHash (${manifest.contentHash}) that is not the hash of its file list (${actual})`,
       );
   }
-  const listed = new Set<string>();
+  const listed = expected;
+  /** Listed paths found in the zip as files or symlinks. */
+  let found = 0;
   for (const file of manifest.files) {
     // each path once: a manifest listing one large file thousands of times would make verification
     // inflate it thousands of times
@@ -81,12 +124,13 @@ function compare(archive: Archive, manifest: VerifiableManifest, report: (mismat
         { details: { path: file.path } },
       );
     }
-    listed.add(file.path);
+    expected.set(file.path, file.sha256);
     const entry = archive.entries.get(file.path);
     if (!entry || entry.type === 'directory') {
       mismatch(file.path, 'is listed in the manifest but missing');
       continue;
     }
+    if (file.path !== MANIFEST_NAME && file.path !== GIT_PATCH_NAME) found++;
     const link = (file as { link?: string }).link;
     if (link !== undefined) {
       if (entry.type !== 'symlink') {
@@ -105,6 +149,9 @@ function compare(archive: Archive, manifest: VerifiableManifest, report: (mismat
       mismatch(file.path, `has ${entry.size} bytes, not ${file.size}`);
       continue;
     }
+    // A symlink's target is already read (the archive checks it when opening): its hash is checked now in
+    // every mode, so a link never points elsewhere than the manifest says, read or not.
+    if (!contents && entry.type === 'file') continue;
     let bytes: Buffer;
     try {
       bytes = archive.read(file.path);
@@ -120,11 +167,18 @@ function compare(archive: Archive, manifest: VerifiableManifest, report: (mismat
     // The volume then serves these very bytes (the ones just checked) without inflating them again.
     if (entry.type === 'file') archive.keep(file.path, bytes);
   }
+  // Each listed path found is one file or symlink of the zip: when the zip has no others (besides the manifest
+  // and the git patch), none is unlisted — counted without a lookup per entry.
+  let others = 0;
+  for (const entry of archive.entries.values()) if (entry.type !== 'directory') others++;
+  for (const name of [MANIFEST_NAME, GIT_PATCH_NAME]) if (archive.entries.get(name)?.type === 'file') others--;
+  if (others === found) return expected;
   for (const entry of archive.entries.values()) {
     if (entry.type === 'directory' || listed.has(entry.name)) continue;
     if (entry.name === MANIFEST_NAME || entry.name === GIT_PATCH_NAME) continue;
     mismatch(entry.name, 'is in the zip but not listed in the manifest');
   }
+  return expected;
 }
 
 /**

@@ -25,14 +25,15 @@ const plain = (p: string) =>
   !p.endsWith('/..');
 
 /**
- * `verified`: the sha256 of each file by zip path, when the zip was verified against its manifest; the loader
- * keys its transform cache by them instead of hashing sources again.
+ * `verified(name)`: the sha256 a read of the file at zip path `name` was checked against (the archive's
+ * `checkedDigest`), `undefined` until a read has checked it; the loader keys its transform cache by it instead of
+ * hashing sources again. The loader reads a source (so the archive checks it) before it asks for its key.
  */
 export function createLoaderFs(
   root: string,
   volume: CodebaseVolume,
   hasSymlinks: boolean,
-  verified?: () => ReadonlyMap<string, string>,
+  verified?: (name: string) => string | undefined,
 ): LoaderFsView {
   const prefix = root.endsWith(path.sep) ? root : root + path.sep;
   const inside = (p: string) => p === root || p.startsWith(prefix);
@@ -67,6 +68,6 @@ export function createLoaderFs(
       inside(p) ? (hasSymlinks ? memfs().realpathSync(p) : path.resolve(p)) : realFs.realpathSync(p)) as never,
     // Only while the index is the truth: once the volume is built, a file may have been written.
     contentHash: (p: string) =>
-      verified && volume.index && p.startsWith(prefix) && plain(p) ? verified().get(p.slice(prefix.length)) : undefined,
+      verified && volume.index && p.startsWith(prefix) && plain(p) ? verified(p.slice(prefix.length)) : undefined,
   };
 }

@@ -7,9 +7,11 @@
  *   path, kind and content hash. Codebases and processes opening the same bytes share one directory.
  * - Same relative layout as the zip, so `$ORIGIN`-relative libraries (sharp's libvips), `bin/` scripts and worker
  *   files are where their code expects them.
- * - Written only from verified bytes: every file's sha256 is checked against the manifest (or computed from the
- *   CRC-checked inflated bytes when the zip has no manifest or was opened with `verify: false`) before it is
- *   written, and what is already on disk is re-hashed before it is used: a file that differs is replaced.
+ * - Written only from verified bytes: every file's bytes come from the archive, which checks them against the
+ *   manifest's sha256 when read (`verify: true` or `'all'`), and are checked again here before they are written
+ *   (against the manifest, or the sha256 of the CRC-checked inflated bytes when the zip has no manifest or was
+ *   opened with `verify: false`); what is already on disk is re-hashed before it is used: a file whose hash
+ *   differs from the manifest's is replaced. A changed entry of the zip is refused (`ERR_ZIP_HASH_MISMATCH`).
  * - Atomic, concurrent writers safe: each file is written to a unique temporary name and renamed into place.
  * - Granularity (docs/decisions.md): an addon brings its package and the packages that package depends on
  *   (their libraries live there); a child process or worker brings the whole snapshot, since the file it runs
@@ -21,6 +23,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { digestOf } from '../archive/digest.js';
 import type { Archive, ArchiveEntry } from '../archive/index.js';
 import { CodesaveError } from '../errors.js';
 import type { RealFiles } from '../runtime/real-files.js';
@@ -198,7 +201,7 @@ export class Materializer implements RealFiles {
     if (entry.type !== 'file') return '';
     const known = this.#hashes?.().get(entry.name) ?? this.#computed.get(entry.name);
     if (known) return known;
-    const hash = sha256(this.#archive.read(entry.name));
+    const hash = digestOf(this.#archive.read(entry.name));
     this.#computed.set(entry.name, hash);
     return hash;
   }
@@ -242,8 +245,10 @@ export class Materializer implements RealFiles {
         }
       }
     } catch {}
+    // checked by the archive against the manifest as it is read; hashed again (remembered per buffer) for zips
+    // opened without verification, whose bytes may have changed since the listing was hashed
     const bytes = this.#archive.read(entry.name);
-    if (sha256(bytes) !== expected)
+    if (digestOf(bytes) !== expected)
       throw new CodesaveError(
         'ERR_ZIP_HASH_MISMATCH',
         `${entry.name} in the snapshot does not match its recorded sha256; it was not written to disk. The zip changed after it was opened: open it again.`,

@@ -34,13 +34,25 @@ import { createLoaderFs } from './loader-fs.js';
 import { Materializer } from './materialize.js';
 import { resolveSource } from './sources.js';
 
+/** {@link CodebaseOptions.verify}: `true` checks each file when first read, `'all'` everything at open, `false` nothing. */
+export type VerifyMode = boolean | 'all';
+
 /** Extensions `_from` and `import()` of the façade try for extensionless names, after `require`'s own. */
 export const ENTRY_EXTENSIONS = ['.mjs', '.cjs', '.ts', '.mts', '.cts', '.tsx', '.jsx'] as const;
 
 export interface CodebaseOptions
   extends Pick<ArchiveOptions, 'maxEntries' | 'maxEntrySize' | 'maxTotalSize' | 'eager' | 'inMemoryLimit'> {
-  /** Check every file's sha256 against `codesave.json` before any code runs (default `true`). */
-  verify?: boolean;
+  /**
+   * How the zip is checked against its `codesave.json` (a zip without one has nothing to check):
+   * - `true` (default): at open, the manifest's own `contentHash` and the zip's entry set (no unlisted or
+   *   missing files; types, sizes and symlink targets as listed); then each file's sha256 the first time
+   *   anything reads it — `require`, `import`, JSON, wasm, the `fs` view, files written for addons and child
+   *   processes — before its bytes are used. A changed file is refused (`ERR_ZIP_HASH_MISMATCH`) at that read,
+   *   before its code runs; a changed file nothing reads goes unnoticed.
+   * - `'all'`: as `true`, but every file's sha256 is checked at open (inflating the whole zip).
+   * - `false`: nothing is checked (the zip's own CRC-32s still are).
+   */
+  verify?: VerifyMode;
   /** Bound on synchronous evaluation of one outermost module load (ms); exceeding it → `ERR_TIMEOUT`. */
   timeoutMs?: number;
   /**
@@ -84,7 +96,10 @@ export class ZipCodebase extends EventEmitter implements AsyncDisposable {
   #unrouteFaults: () => void;
   #materializer: Materializer;
 
-  /** Open `source` (a zip path, or its bytes). Verifies hashes first unless `verify: false`. */
+  /**
+   * Open `source` (a zip path, or its bytes). Checks the manifest and the zip's listing now, and each file's
+   * sha256 when first read (`verify: 'all'`: every file now; `verify: false`: nothing).
+   */
   static async open(source: string | Uint8Array, options: CodebaseOptions = {}): Promise<ZipCodebase> {
     return openAs(ZipCodebase, 'context', source, options);
   }
@@ -102,10 +117,12 @@ export class ZipCodebase extends EventEmitter implements AsyncDisposable {
       wrapError: (error) => realm.rebuildError(error),
     });
     this.#fs = this.#volume.fs;
-    const hasSymlinks = [...archive.entries.values()].some((entry) => entry.type === 'symlink');
+    let hasSymlinks = false;
+    for (const entry of archive.entries.values()) if (entry.type === 'symlink') hasSymlinks = true;
     this.#runtime = new Runtime({
       fs: this.#volume.fs,
-      loaderFs: createLoaderFs(root, this.#volume, hasSymlinks, verifiedHashes(archive, manifest, options)),
+      // the transform cache's key: the sha256 a read of the source checked (never the manifest's alone)
+      loaderFs: createLoaderFs(root, this.#volume, hasSymlinks, (name) => archive.checkedDigest(name)),
       root,
       realm,
       dependencies: options.dependencies,
@@ -127,7 +144,7 @@ export class ZipCodebase extends EventEmitter implements AsyncDisposable {
     const materializer = new Materializer({
       archive,
       root,
-      hashes: verifiedHashes(archive, manifest, options),
+      hashes: manifestHashes(archive, manifest, options),
       cacheDir: effectiveCacheDir(options.cacheDir),
     });
     this.#materializer = materializer;
@@ -319,7 +336,8 @@ export async function openAs<T extends ZipCodebase>(
     if (folder !== undefined) archive = subtreeArchive(archive, folder);
     const manifest = readManifest(archive);
     if (folder !== undefined) manifest.topLevelFolder = folder;
-    if (options.verify !== false && archive.entries.has(MANIFEST_NAME)) verifyArchive(archive, manifest);
+    if (options.verify !== false && archive.entries.has(MANIFEST_NAME))
+      verifyArchive(archive, manifest, options.verify === 'all' ? 'all' : 'read');
     return new Class(kind, root, archive, manifest, options);
   } catch (error) {
     archive.close();
@@ -347,8 +365,9 @@ function checkOptions(options: CodebaseOptions): void {
     throw bad('dependencies', 'a directory path or an array of them');
   if (options.root !== undefined && (typeof options.root !== 'string' || options.root === ''))
     throw bad('root', 'a non-empty path');
-  for (const name of ['verify', 'eager'] as const)
-    if (options[name] !== undefined && typeof options[name] !== 'boolean') throw bad(name, 'true or false');
+  if (options.eager !== undefined && typeof options.eager !== 'boolean') throw bad('eager', 'true or false');
+  if (options.verify !== undefined && typeof options.verify !== 'boolean' && options.verify !== 'all')
+    throw bad('verify', "true, 'all' or false");
   if (
     options.cacheDir !== undefined &&
     options.cacheDir !== false &&
@@ -359,8 +378,13 @@ function checkOptions(options: CodebaseOptions): void {
     if (options[name] !== undefined && typeof options[name] !== 'function') throw bad(name, 'a function');
 }
 
-/** The sha256 of each regular file by zip path, when opening verified them (computed on first use). */
-function verifiedHashes(
+/**
+ * The manifest's sha256 of each regular file by zip path, when the zip is verified (else `undefined`). It names
+ * content the manifest describes, not what the zip holds: callers that use it without reading the file (the
+ * materialized files' directory name, a file already on disk with that hash) use the described content, never
+ * the zip's unread bytes; whatever they read of the zip is checked against it by the archive.
+ */
+function manifestHashes(
   archive: Archive,
   manifest: Manifest,
   options: CodebaseOptions,

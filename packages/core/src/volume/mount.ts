@@ -66,7 +66,8 @@ export function mountVolume(archive: Archive, root: string, options: MountOption
   const absRoot = nodePath.resolve(root);
   const rootSlash = `${absRoot}/`;
   const lazy = options.lazy !== false;
-  const names = [...archive.entries.keys()].sort();
+  // sorted only for building the memfs volume; the index does not need an order (10,000 names cost ~3 ms)
+  const names = [...archive.entries.keys()];
   let disposed = false;
 
   // Contents inflated once, shared by the index and (once built) the memfs nodes.
@@ -91,23 +92,36 @@ export function mountVolume(archive: Archive, root: string, options: MountOption
   });
   let index: VolumeIndex | undefined;
   if (plain) {
-    const files = new Map<string, string>();
-    const dirs = new Set<string>([absRoot]);
-    for (const name of names) {
-      const abs = rootSlash + name;
-      if (archive.entries.get(name)!.type === 'directory') dirs.add(abs);
-      else files.set(abs, name);
-      for (let at = abs.lastIndexOf('/'); at > absRoot.length; at = abs.lastIndexOf('/', at - 1)) {
-        const dir = abs.slice(0, at);
-        if (dirs.has(dir)) break;
-        dirs.add(dir);
+    // Files are looked up in the archive's own entries (no second map of 10,000 absolute paths at open);
+    // directories implied by paths are collected on the first question about one.
+    const entries = archive.entries;
+    let dirs: Set<string> | undefined;
+    const impliedDirs = (): Set<string> => {
+      if (dirs) return dirs;
+      dirs = new Set<string>();
+      for (const [name, entry] of entries) {
+        if (entry.type === 'directory') dirs.add(name);
+        for (let at = name.lastIndexOf('/'); at > 0; at = name.lastIndexOf('/', at - 1)) {
+          const dir = name.slice(0, at);
+          if (dirs.has(dir)) break;
+          dirs.add(dir);
+        }
       }
-    }
+      return dirs;
+    };
+    const nameOf = (abs: string) => (abs.startsWith(rootSlash) ? abs.slice(rootSlash.length) : undefined);
     index = {
-      stat: (abs) => (files.has(abs) ? 0 : dirs.has(abs) ? 1 : -2),
+      stat: (abs) => {
+        if (abs === absRoot) return 1;
+        const name = nameOf(abs);
+        if (name === undefined || name === '') return -2;
+        const entry = entries.get(name);
+        if (entry) return entry.type === 'directory' ? 1 : 0;
+        return impliedDirs().has(name) ? 1 : -2;
+      },
       read: (abs) => {
-        const name = files.get(abs);
-        return name === undefined ? undefined : contents(name);
+        const name = nameOf(abs);
+        return name !== undefined && entries.get(name)?.type === 'file' ? contents(name) : undefined;
       },
     };
   }
@@ -117,7 +131,7 @@ export function mountVolume(archive: Archive, root: string, options: MountOption
   const volume = (): Volume => {
     if (built) return built;
     index = undefined;
-    built = build(archive, absRoot, names, contents, lazy);
+    built = build(archive, absRoot, names.sort(), contents, lazy);
     return built;
   };
   if (!index || !lazy) volume();
