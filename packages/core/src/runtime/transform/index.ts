@@ -8,7 +8,7 @@ import * as crypto from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import vm from 'node:vm';
-import remapping from '@jridgewell/remapping';
+import { remapping } from '../../deps.js';
 import { hostNodeVersion, nodeFeatures } from '../features.js';
 import {
   defaultCacheDir,
@@ -152,7 +152,7 @@ export class Transformer {
     if (!typeScriptKind(path).ts && !path.endsWith('.jsx')) return transformEsm(source, path, { sourceMap: true }).map!;
     const js = transformTypeScript(source, path, 'module', ts, { sourceMap: true });
     const esm = transformEsm(js.code, path, { sourceMap: true });
-    return String(remapping([esm.map!, js.map!], () => null));
+    return String(remapping()([esm.map!, js.map!], () => null));
   }
 
   /** The source map of {@link cjs}'s output (TypeScript/JSX -> CommonJS). */
