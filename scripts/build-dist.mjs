@@ -73,7 +73,8 @@ const utilViaRequire = {
   },
 };
 /** Gives the ES-module bundles a `require` (for `node:util` above). */
-const esmRequire = "import { createRequire as __codesave_cr } from 'node:module'; const require = __codesave_cr(import.meta.url);";
+const esmRequire =
+  "import { createRequire as __codesave_cr } from 'node:module'; const require = __codesave_cr(import.meta.url);";
 
 const entries = process.argv.slice(2);
 if (!entries.length) entries.push('src/index.ts');
