@@ -15,7 +15,7 @@
 // Every dependency stays a dependency (external): they are loaded on first use (src/deps.ts).
 import { readFileSync, rmSync } from 'node:fs';
 import { createRequire, isBuiltin } from 'node:module';
-import { dirname, join, relative, sep } from 'node:path';
+import { dirname, join, sep } from 'node:path';
 import { build } from 'esbuild';
 
 /** Whether the file Node's require() would load for `specifier` from `fromDir` is an ES module. */
@@ -49,30 +49,47 @@ const bundleEsmOnly = {
 };
 
 /**
- * An ES-module import of `node:util` goes through Node's ESM facade, which reads every export's descriptor once:
- * on Node 24 and 26 that loads worker_threads (and net, streams…), ~4 ms at every start. The bundles take it
- * from `require()` instead and re-export the names our code uses (a name missing here fails the build).
+ * How the bundles take Node's builtins (docs/decisions.md, "Start-up"): measured in instructions of a whole
+ * `node` process (callgrind, Node 24), an ES-module `import` of `node:fs` costs ~14 M (its ESM facade reads every
+ * export, loading fs/promises, streams, readline) and of `node:util` loads worker_threads and net; `node:crypto`
+ * ~25 M and `node:zlib` ~15 M however they are loaded, and opening a zip is the first thing that needs them.
+ * - VIA_REQUIRE: `require()`d (already loaded by Node itself; no facade).
+ * - LAZY: an object whose properties load the builtin on first access (names: the building Node's exports).
+ * Named, namespace and default imports all read the property when the code runs (esbuild's CommonJS interop).
  */
+const VIA_REQUIRE = new Set(['fs']);
+const LAZY = new Set(['crypto', 'zlib', 'fs/promises']);
+/** `node:util` through `require()` too, with the names our code uses as named exports (one missing fails the build). */
 const UTIL_NAMES = ['getSystemErrorMap', 'inspect', 'parseArgs', 'promisify', 'types'];
-const utilViaRequire = {
-  name: 'util-via-require',
+const builtinsOnDemand = {
+  name: 'builtins-on-demand',
   setup(b) {
-    b.onResolve({ filter: /^(node:)?util$/ }, (args) =>
-      args.namespace === 'via-require'
-        ? { path: 'node:util', external: true }
-        : { path: 'node:util', namespace: 'via-require' },
-    );
-    b.onLoad({ filter: /.*/, namespace: 'via-require' }, () => ({
-      contents: [
-        "const util = require('node:util');",
-        'export default util;',
-        ...UTIL_NAMES.map((name) => `export const ${name} = util.${name};`),
-      ].join('\n'),
-      loader: 'js',
-    }));
+    b.onResolve({ filter: /^(node:)?(fs|util|crypto|zlib|fs\/promises)$/ }, (args) => {
+      const id = args.path.replace(/^node:/, '');
+      if (args.namespace === 'builtin') return { path: `node:${id}`, external: true };
+      return id === 'util' || VIA_REQUIRE.has(id) || LAZY.has(id) ? { path: id, namespace: 'builtin' } : undefined;
+    });
+    b.onLoad({ filter: /.*/, namespace: 'builtin' }, ({ path: id }) => {
+      if (id === 'util') {
+        const lines = ["const util = require('node:util');", 'export default util;'];
+        for (const name of UTIL_NAMES) lines.push(`export const ${name} = util.${name};`);
+        return { contents: lines.join('\n'), loader: 'js' };
+      }
+      if (VIA_REQUIRE.has(id)) return { contents: `module.exports = require('node:${id}');`, loader: 'js' };
+      const names = Object.keys(createRequire(import.meta.url)(`node:${id}`)).filter((n) => n !== 'default');
+      return {
+        contents: [
+          'let loaded;',
+          `const load = () => (loaded ??= require('node:${id}'));`,
+          `for (const name of ${JSON.stringify(names)})`,
+          '  Object.defineProperty(exports, name, { enumerable: true, get: () => load()[name] });',
+        ].join('\n'),
+        loader: 'js',
+      };
+    });
   },
 };
-/** Gives the ES-module bundles a `require` (for `node:util` above). */
+/** Gives the ES-module bundles a `require` (for the builtins above). */
 const esmRequire =
   "import { createRequire as __codesave_cr } from 'node:module'; const require = __codesave_cr(import.meta.url);";
 
@@ -82,18 +99,9 @@ const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
 const vendorMagicString = Object.hasOwn(pkg.dependencies ?? {}, 'magic-string');
 const outOf = (entry, ext) => entry.replace(/^src\//, 'dist/').replace(/\.ts$/, ext);
 
-/** `define` of src/deps.ts's vendored path, relative to the file the code ends up in. */
-const magicStringFrom = (outFile) =>
-  vendorMagicString
-    ? {
-        __CODESAVE_MAGIC_STRING__: JSON.stringify(
-          `./${relative(dirname(outFile), 'dist/vendor/magic-string.cjs').split(sep).join('/')}`.replace(
-            /^\.\/\.\.\//,
-            '../',
-          ),
-        ),
-      }
-    : {};
+/** `define` of src/deps.ts's vendored copy (it looks for `vendor/…` in the directories above its own file). */
+const magicStringFrom = () =>
+  vendorMagicString ? { __CODESAVE_MAGIC_STRING__: JSON.stringify('vendor/magic-string.cjs') } : {};
 
 // Old tsc output (one .js per source file) must not linger next to the bundles.
 for (const name of ['chunks', 'vendor']) rmSync(join('dist', name), { recursive: true, force: true });
@@ -111,9 +119,9 @@ await build({
   splitting: true,
   chunkNames: 'chunks/[name]-[hash]',
   packages: 'external',
-  plugins: [utilViaRequire],
+  plugins: [builtinsOnDemand],
   banner: { js: esmRequire },
-  define: magicStringFrom('dist/index.js'),
+  define: magicStringFrom(),
 });
 for (const entry of nested) {
   const outfile = outOf(entry, '.js');
@@ -123,9 +131,9 @@ for (const entry of nested) {
     outfile,
     format: 'esm',
     packages: 'external',
-    plugins: [utilViaRequire],
+    plugins: [builtinsOnDemand],
     banner: { js: esmRequire },
-    define: magicStringFrom(outfile),
+    define: magicStringFrom(),
   });
 }
 
@@ -137,10 +145,10 @@ const result = await build({
   entryPoints: [cjsEntry],
   outfile: cjsOut,
   format: 'cjs',
-  plugins: [bundleEsmOnly],
+  plugins: [builtinsOnDemand, bundleEsmOnly],
   metafile: true,
   banner: { js: "const __codesave_import_meta_url = require('node:url').pathToFileURL(__filename).href;" },
-  define: { 'import.meta.url': '__codesave_import_meta_url', ...magicStringFrom(cjsOut) },
+  define: { 'import.meta.url': '__codesave_import_meta_url', ...magicStringFrom() },
 });
 const bundled = new Set();
 for (const input of Object.keys(result.metafile.inputs)) {

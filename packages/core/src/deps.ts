@@ -4,7 +4,10 @@
  * alone is ~170 ms of CPU, and a CommonJS app from a zip needs no transformer at all. Types come from
  * `import type`, which costs nothing at run time. docs/decisions.md, "Start-up: lazy dependencies and a bundled dist".
  */
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type remappingFunction from '@jridgewell/remapping';
 import type * as TraceMapping from '@jridgewell/trace-mapping';
 import type * as Acorn from 'acorn';
@@ -18,7 +21,7 @@ import type * as Sucrase from 'sucrase';
 import type * as Zod from 'zod';
 
 /**
- * Set by the dist build to the CommonJS copy of magic-string it bundles next to itself (`./vendor/…`): the package
+ * Set by the dist build to the CommonJS copy of magic-string it writes (`vendor/…` under dist/): the package
  * is ES-module only, and CommonJS hosts without `require(esm)` (Node < 20.19 / 22.12, jest) cannot require it.
  */
 declare const __CODESAVE_MAGIC_STRING__: string | undefined;
@@ -59,9 +62,17 @@ export const remapping = (): typeof remappingFunction => once('@jridgewell/remap
 
 /** String edits with a source map (ES-module only: the dist carries a CommonJS copy; see above). */
 export function magicString(): typeof MagicStringClass {
-  const id = typeof __CODESAVE_MAGIC_STRING__ === 'string' ? __CODESAVE_MAGIC_STRING__ : 'magic-string';
+  const id = typeof __CODESAVE_MAGIC_STRING__ === 'string' ? vendored(__CODESAVE_MAGIC_STRING__) : 'magic-string';
   const mod = once<{ default: typeof MagicStringClass }>(id);
   return mod.default;
+}
+
+/** `relative` (`vendor/…`) under the nearest directory above this file that has it: dist/ from dist/chunks/ too. */
+function vendored(relative: string): string {
+  for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
+    if (existsSync(join(dir, relative))) return join(dir, relative);
+    if (dirname(dir) === dir) return relative; // not there: require() says what is missing
+  }
 }
 
 /**

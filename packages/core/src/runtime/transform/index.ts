@@ -67,10 +67,12 @@ function remember<V>(cache: Map<string, V>, key: string, value: V): void {
 }
 
 /** One-shot `crypto.hash` where the running Node has it (≥ 20.12): no Hash object per key. */
-const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }).hash;
+type OneShot = (algorithm: string, data: string, encoding: 'hex') => string;
+let oneShot: OneShot | null | undefined;
 
 const hash = (...parts: string[]): string => {
-  if (typeof oneShot === 'function') return oneShot('sha256', `${parts.join('\0')}\0`, 'hex').slice(0, 40);
+  oneShot ??= (crypto as { hash?: OneShot }).hash ?? null; // on first use: node:crypto loads then
+  if (oneShot) return oneShot('sha256', `${parts.join('\0')}\0`, 'hex').slice(0, 40);
   const h = crypto.createHash('sha256');
   for (const p of parts) h.update(p).update('\0');
   return h.digest('hex').slice(0, 40);
