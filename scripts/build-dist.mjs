@@ -66,15 +66,20 @@ const builtinsOnDemand = {
   setup(b) {
     b.onResolve({ filter: /^(node:)?(fs|util|crypto|zlib|fs\/promises)$/ }, (args) => {
       const id = args.path.replace(/^node:/, '');
-      if (args.namespace === 'builtin') return { path: `node:${id}`, external: true };
+      if (args.namespace === 'builtin-cjs') return { path: `node:${id}`, external: true };
+      if (args.namespace === 'builtin') return { path: id, namespace: 'builtin-cjs' };
       return id === 'util' || VIA_REQUIRE.has(id) || LAZY.has(id) ? { path: id, namespace: 'builtin' } : undefined;
     });
+    // One ES-module facade per builtin, so esbuild's CommonJS interop copies its exports once, not per importer.
     b.onLoad({ filter: /.*/, namespace: 'builtin' }, ({ path: id }) => {
       if (id === 'util') {
         const lines = ["const util = require('node:util');", 'export default util;'];
         for (const name of UTIL_NAMES) lines.push(`export const ${name} = util.${name};`);
         return { contents: lines.join('\n'), loader: 'js' };
       }
+      return { contents: `export * from '${id}';\nexport { default } from '${id}';`, loader: 'js' };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'builtin-cjs' }, ({ path: id }) => {
       if (VIA_REQUIRE.has(id)) return { contents: `module.exports = require('node:${id}');`, loader: 'js' };
       const names = Object.keys(createRequire(import.meta.url)(`node:${id}`)).filter((n) => n !== 'default');
       return {
@@ -106,7 +111,15 @@ const magicStringFrom = () =>
 // Old tsc output (one .js per source file) must not linger next to the bundles.
 for (const name of ['chunks', 'vendor']) rmSync(join('dist', name), { recursive: true, force: true });
 
-const common = { bundle: true, platform: 'node', target: 'node20', sourcemap: true, logLevel: 'warning' };
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  sourcemap: true,
+  logLevel: 'warning',
+  minifyWhitespace: true,
+  minifySyntax: true,
+};
 
 // ES modules: entries in the same directory share chunks; an entry elsewhere (compare/worker.ts) is its own bundle.
 const top = entries.filter((e) => dirname(e) === 'src');
