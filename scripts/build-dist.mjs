@@ -59,6 +59,8 @@ const bundleEsmOnly = {
  */
 const VIA_REQUIRE = new Set(['fs']);
 const LAZY = new Set(['crypto', 'zlib', 'fs/promises']);
+/** Names our code feature-tests, listed even when the building Node lacks them (a newer Node running it has them). */
+const FEATURE_TESTED = { crypto: ['hash'], zlib: ['crc32'] };
 /** `node:util` through `require()` too, with the names our code uses as named exports (one missing fails the build). */
 const UTIL_NAMES = ['getSystemErrorMap', 'inspect', 'parseArgs', 'promisify', 'types'];
 const builtinsOnDemand = {
@@ -81,7 +83,8 @@ const builtinsOnDemand = {
     });
     b.onLoad({ filter: /.*/, namespace: 'builtin-cjs' }, ({ path: id }) => {
       if (VIA_REQUIRE.has(id)) return { contents: `module.exports = require('node:${id}');`, loader: 'js' };
-      const names = Object.keys(createRequire(import.meta.url)(`node:${id}`)).filter((n) => n !== 'default');
+      const own = Object.keys(createRequire(import.meta.url)(`node:${id}`)).filter((n) => n !== 'default');
+      const names = [...new Set([...own, ...(FEATURE_TESTED[id] ?? [])])];
       return {
         contents: [
           'let loaded;',
