@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-import { removeTempFiles } from '@codesave/core';
 import { main } from './main.js';
 
 const args = process.argv.slice(2);
@@ -19,9 +18,14 @@ if (args[0] !== 'run' && args[0] !== 'compare') {
     ['SIGINT', 130],
     ['SIGTERM', 143],
   ] as const) {
+    // codesave's library is loaded by the commands that make temp files (not by `--help`): import() returns it
     process.once(signal, () => {
-      removeTempFiles();
-      process.exit(code);
+      import('@codesave/core')
+        .then(
+          ({ removeTempFiles }) => removeTempFiles(),
+          () => {},
+        )
+        .finally(() => process.exit(code));
     });
   }
 }

@@ -1,29 +1,46 @@
-import { isCodesaveError } from '@codesave/core';
 import { type Command, HelpRequested, printable, UsageError } from './command.js';
 
 /**
- * The command table. Each command lives in `commands/<name>.ts` and registers itself here with one line.
+ * The command table. Each command lives in `commands/<name>.ts` and registers itself here with one line: how to
+ * load it, and its one-line summary for `codesave --help`, which so loads no command (nor codesave's library):
+ * test/cli-startup.test.ts checks each summary is still the one its command gives.
  * `codesave <dir> -o <zip>` (no command name) is the Python tool's shorthand for `save`.
  */
-const commands: Record<string, () => Promise<Command>> = {
-  save: () => import('./commands/save.js').then((m) => m.save),
-  ls: () => import('./commands/ls.js').then((m) => m.ls),
-  run: () => import('./commands/run.js').then((m) => m.run),
-  push: () => import('./commands/push.js').then((m) => m.push),
-  pull: () => import('./commands/pull.js').then((m) => m.pull),
-  compare: () => import('./commands/compare.js').then((m) => m.compareCommand),
-  diff: () => import('./commands/diff.js').then((m) => m.diff),
-  verify: () => import('./commands/verify.js').then((m) => m.verify),
+export const commands: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  save: {
+    summary: 'Saves <dir> as a zip snapshot with a codesave.json manifest',
+    load: () => import('./commands/save.js').then((m) => m.save),
+  },
+  ls: { summary: 'Shows what a snapshot holds', load: () => import('./commands/ls.js').then((m) => m.ls) },
+  run: {
+    summary: 'Runs a file of the snapshot, or calls an exported function of one',
+    load: () => import('./commands/run.js').then((m) => m.run),
+  },
+  push: {
+    summary: "Saves <dir> as a zip snapshot and uploads it into a W&B run's files",
+    load: () => import('./commands/push.js').then((m) => m.push),
+  },
+  pull: {
+    summary: "Downloads a W&B run's code as a zip (the Python tool's code_from_wandb)",
+    load: () => import('./commands/pull.js').then((m) => m.pull),
+  },
+  compare: {
+    summary: 'Calls one function of every version on the same cases and reports where the versions differ',
+    load: () => import('./commands/compare.js').then((m) => m.compareCommand),
+  },
+  diff: {
+    summary: 'Shows what changed from snapshot a to snapshot b (zips, or directories snapshotted in memory first)',
+    load: () => import('./commands/diff.js').then((m) => m.diff),
+  },
+  verify: {
+    summary: 'Checks every file of a snapshot and its contentHash against its manifest, naming each mismatch',
+    load: () => import('./commands/verify.js').then((m) => m.verify),
+  },
 };
 
-/** The top-level help: each command with the first sentence of its own help (loaded on demand). */
-async function usage(): Promise<string> {
-  const rows = await Promise.all(
-    Object.entries(commands).map(async ([name, load]) => {
-      const command = await load();
-      return [name, command.summary ?? summaryOf(command.usage)] as const;
-    }),
-  );
+/** The top-level help: each command with its one-line summary. */
+function usage(): string {
+  const rows = Object.entries(commands).map(([name, { summary }]) => [name, summary] as const);
   const width = Math.max(...rows.map(([name]) => name.length));
   return `Usage: codesave <command> [options]
        codesave <dir> -o <zip> [options]     shorthand for "codesave save" (the Python tool's form)
@@ -36,7 +53,7 @@ Exit codes: 0 success, 1 bad arguments or input (the message says what to do), 2
 }
 
 /** The first sentence of a command's help: the paragraph after its "Usage:" lines. */
-function summaryOf(text: string): string {
+export function summaryOf(text: string): string {
   const paragraph = text.split(/\n\s*\n/)[1] ?? '';
   const flat = paragraph.replace(/\s+/g, ' ').trim();
   const end = flat.search(/[.:](\s|$)/);
@@ -47,7 +64,7 @@ function summaryOf(text: string): string {
 export async function main(argv: string[]): Promise<number> {
   const [first, ...rest] = argv;
   if (first === undefined || first === '--help' || first === '-h') {
-    console.log(await usage());
+    console.log(usage());
     return first === undefined ? 1 : 0;
   }
   if (first === '--version' || first === '-v') {
@@ -55,14 +72,14 @@ export async function main(argv: string[]): Promise<number> {
     console.log(createRequire(import.meta.url)('../package.json').version);
     return 0;
   }
-  const load = commands[first];
-  const [command, args] = load
-    ? [await load(), rest]
+  const entry = commands[first];
+  const [command, args] = entry
+    ? [await entry.load(), rest]
     : commands.save
-      ? [await commands.save(), argv]
+      ? [await commands.save.load(), argv]
       : [undefined, argv];
   if (!command) {
-    console.error(`codesave: unknown command "${first}"\n\n${await usage()}`);
+    console.error(`codesave: unknown command "${first}"\n\n${usage()}`);
     return 1;
   }
   // `--json` asks for machine-readable output, errors included (not for `run`: its arguments are the program's)
@@ -85,9 +102,10 @@ export async function main(argv: string[]): Promise<number> {
       console.error(`codesave ${command.name}: ${printable(error.message)}\n\n${command.usage}`);
       return 1;
     }
+    const { isCodesaveError } = await import('@codesave/core');
     if (isCodesaveError(error)) {
       let message = asFlags(error.message);
-      if (!load && error.code === 'ERR_DIR_NOT_FOUND' && first !== undefined && !/[\\/.]/.test(first)) {
+      if (!entry && error.code === 'ERR_DIR_NOT_FOUND' && first !== undefined && !/[\\/.]/.test(first)) {
         message += ` (or did you mean a command? codesave has no command "${first}"; commands: ${Object.keys(commands).join(', ')})`;
       }
       report(error.code, message, safeDetails(error.details));

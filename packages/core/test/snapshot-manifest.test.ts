@@ -15,6 +15,7 @@ import {
   minimalManifest,
   parseManifest,
 } from '@codesave/core';
+import { MANIFEST_SHAPE } from '../src/snapshot/manifest.js';
 import { writeZip } from '../src/snapshot/zip.js';
 import { extract, listTree, read, storedFiles, tempDir, writeTree, zipNames } from './snapshot-helpers.js';
 
@@ -105,6 +106,64 @@ describe('manifest contents', () => {
       () => parseManifest({ ...manifest, files: [{ path: 'a.js', size: 1, sha256: 'nothex' }] }),
       /files\.0\.sha256/,
     );
+  });
+
+  test("the hand-written manifest check (the hot path) lists the schema's fields and accepts nothing zod rejects", async () => {
+    // Zod object shapes, down to the fields each check lists by hand: the same keys at every level.
+    const zodShape = (schema: unknown): Record<string, unknown> | undefined => {
+      let s = schema as { shape?: Record<string, unknown>; unwrap?: () => unknown; element?: unknown };
+      for (let i = 0; i < 4 && !s.shape; i++) s = (s.unwrap?.() ?? s.element ?? s) as typeof s;
+      return s.shape;
+    };
+    const sameKeys = (hand: { fields?: Record<string, unknown> }, schema: unknown, at: string) => {
+      const shape = zodShape(schema);
+      assert.ok(shape, `${at}: a zod object`);
+      assert.deepEqual(Object.keys(hand.fields!).sort(), Object.keys(shape).sort(), `fields of ${at}`);
+    };
+    sameKeys(MANIFEST_SHAPE, ManifestSchema, 'the manifest');
+    // Wrong values at every field of a real manifest: wherever the hand check accepts, zod accepts too.
+    const root = writeTree(tempDir(), { 'a.js': 'x', 'b/c.json': '{}' });
+    const { manifest } = await checkpoint(root, { output: join(tempDir(), 's.zip') });
+    const wrongs: unknown[] = [
+      undefined,
+      null,
+      '',
+      'x',
+      -1,
+      0,
+      1.5,
+      2 ** 60,
+      Number.NaN,
+      true,
+      [],
+      {},
+      ['x'],
+      { a: 1 },
+    ];
+    const paths: string[][] = [];
+    const walk = (value: unknown, path: string[]) => {
+      paths.push(path);
+      if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) walk(v, [...path, k]);
+    };
+    walk(JSON.parse(JSON.stringify(manifest)), []);
+    let checked = 0;
+    for (const path of paths)
+      for (const wrong of wrongs) {
+        const copy = JSON.parse(JSON.stringify(manifest));
+        if (path.length === 0) continue;
+        let at = copy;
+        for (const k of path.slice(0, -1)) at = at[k];
+        at[path[path.length - 1]!] = wrong;
+        if (MANIFEST_SHAPE(copy)) {
+          assert.ok(
+            ManifestSchema.safeParse(copy).success,
+            `hand check accepts what zod rejects at ${path.join('.')}: ${String(wrong)}`,
+          );
+        }
+        checked++;
+      }
+    assert.ok(checked > 200);
+    assert.ok(MANIFEST_SHAPE(manifest), 'a manifest checkpoint wrote passes the hand check');
   });
 
   test('minimalManifest lists the paths of a foreign zip and validates', () => {

@@ -32,7 +32,12 @@ export function crc32Table(data: Uint8Array): number {
   return (c ^ 0xffffffff) >>> 0;
 }
 
-const native = (zlib as { crc32?: (data: Uint8Array, value?: number) => number }).crc32;
+/** The implementation, chosen on first use: the dist loads node:zlib only then (docs/decisions.md, "Start-up"). */
+let chosen: Crc32 | undefined;
+function choose(): Crc32 {
+  const native = (zlib as { crc32?: (data: Uint8Array, value?: number) => number }).crc32;
+  return typeof native === 'function' ? (data) => native(data) >>> 0 : crc32Table;
+}
 
 /** CRC-32 of `data` as an unsigned 32-bit number. */
-export const crc32: Crc32 = typeof native === 'function' ? (data) => native(data) >>> 0 : crc32Table;
+export const crc32: Crc32 = (data) => (chosen ??= choose())(data);

@@ -1,6 +1,7 @@
 /** A report as a test assertion: fails with a readable message when a version is worse than the baseline. */
-import { AssertionError } from 'node:assert';
+
 import { CodesaveError } from '../errors.js';
+import { loadHostBuiltin } from '../runtime/features.js';
 import { preview } from './data.js';
 import type { CompareReport } from './schema.js';
 
@@ -67,6 +68,7 @@ export function assertNoRegressions(report: CompareReport, options: NoRegression
     }
   });
   if (problems.length) {
+    const { AssertionError } = loadHostBuiltin('assert') as typeof import('node:assert');
     throw new AssertionError({
       message: `Regressions against ${base.name}:\n  ${problems.join('\n  ')}`,
       actual: report.versions.map((v) => ({ name: v.name, scores: v.scores, errors: v.errors })),

@@ -3,7 +3,6 @@
  * `Math.random` reseeded, the call timed and bounded (`timeoutMs`: a synchronous endless loop is stopped by
  * V8, a promise that never settles is given up on), the output or error copied back as host data.
  */
-import { performance } from 'node:perf_hooks';
 import vm from 'node:vm';
 import { fromModule } from '../codebase/from.js';
 import type { ZipCodebase } from '../codebase/zip-codebase.js';

@@ -1,7 +1,6 @@
 /**
  * `compare()`: every case to every version, isolated; outputs, errors, times, agreement and diffs in one report.
  */
-import { performance } from 'node:perf_hooks';
 import type { CodebaseOptions } from '../codebase/zip-codebase.js';
 import { CodesaveError } from '../errors.js';
 import { type CallSpec, Invoker, resolveCall } from './call.js';

@@ -6,9 +6,10 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { CodebaseOptions } from '../codebase/zip-codebase.js';
 import { CodesaveError, type CodesaveErrorCode } from '../errors.js';
+import { loadHostBuiltin } from '../runtime/features.js';
 import type { RawResult } from './case.js';
 import type { Tolerance } from './diff.js';
 import type { PortableVersion } from './versions.js';
@@ -75,6 +76,8 @@ function workerExecArgv(argv: readonly string[]): string[] | undefined {
  */
 function startWorker(file: URL, setup: WorkerSetup): Worker {
   const execArgv = workerExecArgv(process.execArgv);
+  // worker_threads loaded only when a pool starts (with net, streams…: milliseconds at every import otherwise)
+  const { Worker } = loadHostBuiltin('worker_threads') as typeof import('node:worker_threads');
   if (!file.pathname.endsWith('.ts')) return new Worker(file, { workerData: setup, execArgv });
   const tsx = pathToFileURL(
     createRequire(import.meta.url)

@@ -6,8 +6,9 @@
  * identity) fails on two equal results from `v1` and `v2`. This comparison is as strict as
  * `deepStrictEqual` in every other respect, but compares prototypes by their constructor's *name*.
  */
-import { AssertionError } from 'node:assert';
+
 import { types } from 'node:util';
+import { loadHostBuiltin } from '../runtime/features.js';
 
 /** Where two values first differ: a path like `$.rows[2].label` and a short reason. */
 export interface RealmDifference {
@@ -50,6 +51,7 @@ export function realmEqual(a: unknown, b: unknown): boolean {
 export function assertRealmEqual(actual: unknown, expected: unknown, message?: string): void {
   const diff = realmDifference(actual, expected);
   if (diff) {
+    const { AssertionError } = loadHostBuiltin('assert') as typeof import('node:assert');
     throw new AssertionError({
       message: message ?? `Values differ at ${diff.path}: ${diff.reason}`,
       actual,

@@ -7,7 +7,6 @@ import { stat } from 'node:fs/promises';
 import { type Archive, openArchive, readArchiveManifest } from '../archive/index.js';
 import { MANIFEST_NAME, type Manifest } from '../snapshot/index.js';
 import { diffLines, unifiedHunks } from './line-diff.js';
-import { snapshotInMemory } from './versions.js';
 
 /** One file that differs. Lines are counted for text files only. */
 export interface FileChange {
@@ -62,7 +61,8 @@ export async function diffSnapshots(a: string, b: string, options: { patch?: boo
 
 async function openSide(source: string): Promise<Archive> {
   const info = await stat(source).catch(() => undefined);
-  if (info?.isDirectory()) return openArchive((await snapshotInMemory(source)).bytes);
+  // the save side is loaded only when a side is a directory (a chunk of its own in the dist)
+  if (info?.isDirectory()) return openArchive((await (await import('./versions.js')).snapshotInMemory(source)).bytes);
   return openArchive(source);
 }
 

@@ -1,5 +1,5 @@
 /** Git facts about a saved directory: commit, branch, and the diff of tracked files against the commit. */
-import { execFile } from 'node:child_process';
+import { createRequire } from 'node:module';
 
 /** What the manifest records about a git work tree. */
 export interface GitFacts {
@@ -30,8 +30,12 @@ function git(cwd: string, args: string[], extra: readonly string[] = []): Promis
       ...['-c', 'protocol.allow=never'],
       ...extra,
     ];
-    execFile('git', [...safe, ...args], { cwd, env, encoding: 'buffer', maxBuffer: 1 << 30 }, (error, stdout) =>
-      done({ ok: !error, stdout: stdout as Buffer }),
+    // child_process loaded on first use: it brings net, dgram and streams, milliseconds at every import otherwise
+    (createRequire(import.meta.url)('node:child_process') as typeof import('node:child_process')).execFile(
+      'git',
+      [...safe, ...args],
+      { cwd, env, encoding: 'buffer', maxBuffer: 1 << 30 },
+      (error, stdout) => done({ ok: !error, stdout: stdout as Buffer }),
     );
   });
 }

@@ -6,8 +6,10 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { z } from 'zod';
+import type { z as zod } from 'zod';
+import { lazySchema } from '../deps.js';
 import { CodesaveError } from '../errors.js';
+import * as is from './shape.js';
 
 /** The manifest's name at the zip root. */
 export const MANIFEST_NAME = 'codesave.json';
@@ -18,70 +20,134 @@ export const GIT_PATCH_NAME = '.codesave/git.patch';
 /** The manifest format this version writes. Readers accept this version and older ones. */
 export const FORMAT_VERSION = 1;
 
-const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'a lowercase hex sha256');
+/**
+ * The manifest's zod schemas, built on first use (zod costs ~170 ms to load). Opening a snapshot checks the manifest
+ * by hand ({@link MANIFEST_SHAPE}); zod runs only for `checkpoint`, a manifest that fails that check (for its
+ * messages), and users of {@link ManifestSchema}.
+ */
+function build(z: typeof zod) {
+  const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'a lowercase hex sha256');
 
-/** One stored file. `link` is set for a symbolic link (then `size` and `sha256` describe the target text). */
-export const ManifestFileSchema = z.object({
-  path: z.string().min(1),
-  size: z.number().int().nonnegative(),
-  sha256: sha256Hex,
-  executable: z.literal(true).optional(),
-  link: z.string().min(1).optional(),
-});
+  /** One stored file. `link` is set for a symbolic link (then `size` and `sha256` describe the target text). */
+  const ManifestFileSchema = z.object({
+    path: z.string().min(1),
+    size: z.number().int().nonnegative(),
+    sha256: sha256Hex,
+    executable: z.literal(true).optional(),
+    link: z.string().min(1).optional(),
+  });
 
+  /** Zod schema of `codesave.json`. Unknown keys are kept, so newer writers stay readable. */
+  const ManifestSchema = z.looseObject({
+    formatVersion: z.number().int().positive(),
+    tool: z.looseObject({ name: z.string(), version: z.string() }),
+    /** ISO 8601; from `SOURCE_DATE_EPOCH` when set. */
+    createdAt: z.string(),
+    /** Name of each saved root, the main directory first (extra libraries and roots follow). */
+    roots: z.array(z.string()),
+    files: z.array(ManifestFileSchema),
+    /** sha256 over the sorted `"<sha256>  <path>\n"` lines of `files` (the `sha256sum` format). */
+    contentHash: sha256Hex,
+    /** Top-level names the snapshot makes importable (the Python tool's `library_names.json`). */
+    importNames: z.array(z.string()),
+    node: z.looseObject({ version: z.string(), platform: z.string(), arch: z.string() }),
+    packageManager: z.looseObject({ name: z.string(), lockfile: z.string().optional() }),
+    /** Installed versions of the main root's direct dependencies (the Python tool's `packages.txt`). */
+    dependencies: z.record(z.string(), z.string()),
+    git: z
+      .looseObject({
+        commit: z.string(),
+        /** `null` on a detached HEAD. */
+        branch: z.string().nullable(),
+        /** True when tracked files under the saved directory differ from `commit`. */
+        dirty: z.boolean(),
+        /** Zip path of the diff (`git diff HEAD --binary`, paths relative to the saved directory). */
+        patch: z.string().optional(),
+      })
+      .optional(),
+    /** The options the snapshot was made with, as far as they change its content. */
+    options: z
+      .looseObject({
+        onlyCode: z.boolean().optional(),
+        ignoreLargerThan: z.number().optional(),
+        includeDependencies: z.boolean().optional(),
+        /** How many dependency packages `includeDependencies` stored. */
+        dependencyPackages: z.number().int().nonnegative().optional(),
+        ignore: z.array(z.string()).optional(),
+      })
+      .optional(),
+    /**
+     * Set when the codebase was opened from a zip whose entries all sit in this one folder and that has no
+     * codesave.json at its root (`zip -r proj.zip proj`, the Python tool's UniqueCodebase prefix layout): the folder
+     * was taken as the root, so `_from('src', …)` means `proj/src` in the zip. Never written by `checkpoint`.
+     */
+    topLevelFolder: z.string().optional(),
+    /** Files left out by a filter (`onlyCode`, `ignoreLargerThan`, links leading outside a root). */
+    skipped: z.looseObject({ count: z.number().int().nonnegative(), bytes: z.number().nonnegative() }).optional(),
+  });
+  return { ManifestSchema, ManifestFileSchema };
+}
+
+type Schemas = ReturnType<typeof build>;
+let schemas: Schemas | undefined;
+
+/** Zod schema of one {@link Manifest.files} entry. */
+export const ManifestFileSchema = lazySchema((z) => (schemas ??= build(z)).ManifestFileSchema);
 /** Zod schema of `codesave.json`. Unknown keys are kept, so newer writers stay readable. */
-export const ManifestSchema = z.looseObject({
-  formatVersion: z.number().int().positive(),
-  tool: z.looseObject({ name: z.string(), version: z.string() }),
-  /** ISO 8601; from `SOURCE_DATE_EPOCH` when set. */
-  createdAt: z.string(),
-  /** Name of each saved root, the main directory first (extra libraries and roots follow). */
-  roots: z.array(z.string()),
-  files: z.array(ManifestFileSchema),
-  /** sha256 over the sorted `"<sha256>  <path>\n"` lines of `files` (the `sha256sum` format). */
-  contentHash: sha256Hex,
-  /** Top-level names the snapshot makes importable (the Python tool's `library_names.json`). */
-  importNames: z.array(z.string()),
-  node: z.looseObject({ version: z.string(), platform: z.string(), arch: z.string() }),
-  packageManager: z.looseObject({ name: z.string(), lockfile: z.string().optional() }),
-  /** Installed versions of the main root's direct dependencies (the Python tool's `packages.txt`). */
-  dependencies: z.record(z.string(), z.string()),
-  git: z
-    .looseObject({
-      commit: z.string(),
-      /** `null` on a detached HEAD. */
-      branch: z.string().nullable(),
-      /** True when tracked files under the saved directory differ from `commit`. */
-      dirty: z.boolean(),
-      /** Zip path of the diff (`git diff HEAD --binary`, paths relative to the saved directory). */
-      patch: z.string().optional(),
-    })
-    .optional(),
-  /** The options the snapshot was made with, as far as they change its content. */
-  options: z
-    .looseObject({
-      onlyCode: z.boolean().optional(),
-      ignoreLargerThan: z.number().optional(),
-      includeDependencies: z.boolean().optional(),
-      /** How many dependency packages `includeDependencies` stored. */
-      dependencyPackages: z.number().int().nonnegative().optional(),
-      ignore: z.array(z.string()).optional(),
-    })
-    .optional(),
-  /**
-   * Set when the codebase was opened from a zip whose entries all sit in this one folder and that has no
-   * codesave.json at its root (`zip -r proj.zip proj`, the Python tool's UniqueCodebase prefix layout): the folder
-   * was taken as the root, so `_from('src', …)` means `proj/src` in the zip. Never written by `checkpoint`.
-   */
-  topLevelFolder: z.string().optional(),
-  /** Files left out by a filter (`onlyCode`, `ignoreLargerThan`, links leading outside a root). */
-  skipped: z.looseObject({ count: z.number().int().nonnegative(), bytes: z.number().nonnegative() }).optional(),
+export const ManifestSchema = lazySchema((z) => (schemas ??= build(z)).ManifestSchema);
+
+const sha256 = is.matching(/^[0-9a-f]{64}$/);
+const count = is.integer(0);
+
+/**
+ * {@link ManifestSchema} written by hand, for opening a snapshot without loading zod. It must accept nothing the
+ * schema rejects (it may reject more: zod then decides). A field added to the schema is added here too; the
+ * manifest tests check both list the same keys and agree on wrong values.
+ */
+export const MANIFEST_SHAPE = is.object({
+  formatVersion: is.integer(1),
+  tool: is.object({ name: is.string, version: is.string }),
+  createdAt: is.string,
+  roots: is.array(is.string),
+  files: is.array(
+    is.object({
+      path: is.nonEmptyString,
+      size: count,
+      sha256,
+      executable: is.optional(is.literal(true)),
+      link: is.optional(is.nonEmptyString),
+    }),
+  ),
+  contentHash: sha256,
+  importNames: is.array(is.string),
+  node: is.object({ version: is.string, platform: is.string, arch: is.string }),
+  packageManager: is.object({ name: is.string, lockfile: is.optional(is.string) }),
+  dependencies: is.record(is.string),
+  git: is.optional(
+    is.object({
+      commit: is.string,
+      branch: is.nullable(is.string),
+      dirty: is.boolean,
+      patch: is.optional(is.string),
+    }),
+  ),
+  options: is.optional(
+    is.object({
+      onlyCode: is.optional(is.boolean),
+      ignoreLargerThan: is.optional(is.number),
+      includeDependencies: is.optional(is.boolean),
+      dependencyPackages: is.optional(count),
+      ignore: is.optional(is.array(is.string)),
+    }),
+  ),
+  topLevelFolder: is.optional(is.string),
+  skipped: is.optional(is.object({ count, bytes: is.nonNegative })),
 });
 
 /** The parsed `codesave.json`. */
-export type Manifest = z.infer<typeof ManifestSchema>;
+export type Manifest = zod.infer<Schemas['ManifestSchema']>;
 /** One entry of {@link Manifest.files}. */
-export type ManifestFile = z.infer<typeof ManifestFileSchema>;
+export type ManifestFile = zod.infer<Schemas['ManifestFileSchema']>;
 
 /**
  * Validates a manifest (the parsed JSON of `codesave.json`, or its text or bytes).
@@ -103,7 +169,8 @@ export function parseManifest(value: unknown): Manifest {
       );
     }
   }
-  const result = ManifestSchema.safeParse(json);
+  // The common case (a manifest codesave wrote) passes the hand-written check; zod words what is wrong otherwise.
+  const result = checkedByHand(json, value !== json) ?? ManifestSchema.safeParse(json);
   if (!result.success) {
     const problems = result.error.issues
       .slice(0, 5)
@@ -123,6 +190,18 @@ export function parseManifest(value: unknown): Manifest {
     );
   }
   return result.data;
+}
+
+/** `json` as zod's `safeParse` would return it, when it passes {@link MANIFEST_SHAPE}; `undefined` otherwise. */
+function checkedByHand(json: unknown, fresh: boolean): { success: true; data: Manifest } | undefined {
+  if (!MANIFEST_SHAPE(json)) return undefined;
+  if (fresh) return { success: true, data: json as Manifest };
+  // zod returns a new object; so does this, so that the caller's later changes do not reach ours
+  try {
+    return { success: true, data: structuredClone(json) as Manifest };
+  } catch {
+    return undefined; // a value structuredClone cannot copy (a function under an unknown key): zod copies it
+  }
 }
 
 /** sha256 over `"<sha256>  <path>\n"` lines sorted by path: independent of time, machine and order. */

@@ -8,7 +8,8 @@
 import type { Dirent, Stats } from 'node:fs';
 import { lstatSync, readdirSync, readlinkSync, realpathSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
-import ignore, { type Ignore } from 'ignore';
+import type { Ignore } from 'ignore';
+import { ignore } from '../deps.js';
 import { checkEntryName } from '../entry-names.js';
 import { CodesaveError } from '../errors.js';
 import { TEMP_SUFFIX } from '../output-file.js';
@@ -94,7 +95,7 @@ export async function walkRoot(
     throw unreadable(root, cause);
   }
   const user: Level | undefined = options.patterns.length
-    ? { base: '', rules: ignore({ allowRelativePaths: true }).add([...options.patterns]) }
+    ? { base: '', rules: ignore()({ allowRelativePaths: true }).add([...options.patterns]) }
     : undefined;
 
   // First decisive level wins: the caller's patterns, then the deepest .gitignore up to the root one.
@@ -158,7 +159,10 @@ export async function walkRoot(
         throw unreadable(join(dir, '.gitignore'), cause);
       }
       text ??= '';
-      levels = [...parentLevels, { base: rel ? `${rel}/` : '', rules: ignore({ allowRelativePaths: true }).add(text) }];
+      levels = [
+        ...parentLevels,
+        { base: rel ? `${rel}/` : '', rules: ignore()({ allowRelativePaths: true }).add(text) },
+      ];
     }
     for (const dirent of dirents) {
       const name = dirent.name;

@@ -3,8 +3,9 @@
  * `root + '/' + name`. File contents are inflated lazily, on first access, exactly once.
  */
 import * as nodePath from 'node:path';
-import { Volume } from 'memfs';
+import type { Volume } from 'memfs';
 import type { Archive } from '../archive/archive.js';
+import { memfs } from '../deps.js';
 import { CodesaveError } from '../errors.js';
 import { type CodebaseFs, createFsView, type FsViewOptions } from './view.js';
 
@@ -173,7 +174,7 @@ function build(
   // memfs asks the process for uid/gid on every path walk (a syscall each time); answer from a cache
   const uid = process.getuid?.() ?? 0;
   const gid = process.getgid?.() ?? 0;
-  const vol = Volume.fromJSON({}, '/', {
+  const vol = memfs().Volume.fromJSON({}, '/', {
     process: {
       getuid: () => uid,
       getgid: () => gid,

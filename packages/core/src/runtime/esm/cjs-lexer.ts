@@ -5,7 +5,7 @@
  * TypeScript `export { default as x } from './x'` (`exports.x = void 0` + a getter over `__importDefault`) is a
  * named export there.
  */
-import { initSync, parse } from 'cjs-module-lexer';
+import { cjsLexer } from '../../deps.js';
 import { nodeFeatures } from '../features.js';
 
 export interface CjsLexResult {
@@ -24,10 +24,10 @@ let ready = false;
 
 export function lexCommonJs(source: string, name?: string): CjsLexResult {
   if (!ready) {
-    initSync();
+    cjsLexer().initSync();
     ready = true;
   }
-  const parsed = parse(source, name);
+  const parsed = cjsLexer().parse(source, name);
   if (!KEEPS_UNSAFE_GETTERS || !source.includes('defineProperty')) return parsed;
   return keepUnsafeGetters(source, parsed, name);
 }
@@ -47,7 +47,7 @@ function keepUnsafeGetters(source: string, parsed: CjsLexResult, name: string | 
   if (standIns.length === 0) return parsed;
   let again: CjsLexResult;
   try {
-    again = parse(renamed, name);
+    again = cjsLexer().parse(renamed, name);
   } catch {
     return parsed;
   }

@@ -10,7 +10,8 @@
  * (lines right, columns possibly off).
  */
 import { types } from 'node:util';
-import { originalPositionFor, TraceMap } from '@jridgewell/trace-mapping';
+import type { TraceMap } from '@jridgewell/trace-mapping';
+import { traceMapping } from '../../deps.js';
 import { bindingNamesInUse } from '../transform/names.js';
 
 /** `(0 , __cs_b.x)` and `__cs_b.` for every bindings name in use (rebuilt when a module takes a new one). */
@@ -83,13 +84,13 @@ export class StackMapper {
     if (entry.map === undefined) {
       try {
         const raw = entry.produce();
-        entry.map = raw ? new TraceMap(raw) : null;
+        entry.map = raw ? new (traceMapping().TraceMap)(raw) : null;
       } catch {
         entry.map = null;
       }
     }
     if (!entry.map) return undefined;
-    const pos = originalPositionFor(entry.map, { line: line + entry.lineShift, column: column - 1 });
+    const pos = traceMapping().originalPositionFor(entry.map, { line: line + entry.lineShift, column: column - 1 });
     if (pos.line === null || pos.column === null) return undefined;
     return { line: pos.line, column: pos.column + 1 };
   }

@@ -8,14 +8,17 @@
  * literals compiled (a literal's compiled code is shared by every evaluation of it), so the deep run never
  * compiles; it is repeated before every parse because V8 may drop regular-expression code that went unused.
  */
-import { type Options, Parser, parse } from 'acorn';
+import type { Options, parse } from 'acorn';
+import { acorn } from '../../deps.js';
 
 type StackCheck = (this: unknown, f: () => unknown) => unknown;
 
-const catchStackOverflow = (Parser.prototype as unknown as { catchStackOverflow?: StackCheck }).catchStackOverflow;
+let catchStackOverflow: StackCheck | undefined | null;
 const MESSAGES = ['Maximum call stack size exceeded', 'too much recursion', 'other'];
 
 function primeStackOverflowCheck(): void {
+  catchStackOverflow ??=
+    (acorn().Parser.prototype as unknown as { catchStackOverflow?: StackCheck }).catchStackOverflow ?? null;
   if (typeof catchStackOverflow !== 'function') return;
   const parser = {
     start: 0,
@@ -36,5 +39,5 @@ function primeStackOverflowCheck(): void {
 /** acorn's `parse` (see the module comment for what it does first). */
 export function parseAcorn(source: string, options: Options): ReturnType<typeof parse> {
   primeStackOverflowCheck();
-  return parse(source, options);
+  return acorn().parse(source, options);
 }

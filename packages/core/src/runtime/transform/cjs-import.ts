@@ -9,7 +9,7 @@
  * on the module's import function, which builds the function with its `import(` rewritten in turn.
  */
 
-import { simple } from 'acorn-walk';
+import { acornWalk } from '../../deps.js';
 import { parseAcorn } from './acorn.js';
 
 // `import`, then any whitespace and comments (block or line), then `(`.
@@ -48,7 +48,7 @@ export function rewriteDynamicImport(source: string, importName: string): string
     if (!args.every(isStringLiteral) || !MAYBE.test(String(literalText(args[args.length - 1]!)))) return;
     edits.push({ at: node.callee.start, length: 8, text: `${importName}.${FUNCTION_BUILDER}` });
   };
-  simple(ast, {
+  acornWalk().simple(ast, {
     ImportExpression: (node) => void edits.push({ at: node.start, length: 6, text: importName }),
     NewExpression: (node) => builds(node as never),
     CallExpression: (node) => builds(node as never),

@@ -3,7 +3,7 @@
  * when a source map is asked for (a stack trace needs one) are they replayed, in the order they were made,
  * into MagicString — building one per module cost ~15 % of a cold transform.
  */
-import MagicString from 'magic-string';
+import { magicString } from '../../deps.js';
 
 type Edit =
   | { kind: 'overwrite'; start: number; end: number; text: string }
@@ -58,7 +58,7 @@ export class Edits {
 
   /** The same output through MagicString, with its v3 source map (generated -> original, per character). */
   withMap(filename: string): { code: string; map: string } {
-    const s = new MagicString(this.source);
+    const s = new (magicString())(this.source);
     for (const e of this.#edits) {
       if (e.kind === 'overwrite') s.overwrite(e.start, e.end, e.text);
       else if (e.kind === 'insert') s.appendLeft(e.at, e.text);

@@ -8,7 +8,7 @@ import * as crypto from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import vm from 'node:vm';
-import remapping from '@jridgewell/remapping';
+import { remapping } from '../../deps.js';
 import { hostNodeVersion, nodeFeatures } from '../features.js';
 import {
   defaultCacheDir,
@@ -67,10 +67,12 @@ function remember<V>(cache: Map<string, V>, key: string, value: V): void {
 }
 
 /** One-shot `crypto.hash` where the running Node has it (≥ 20.12): no Hash object per key. */
-const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }).hash;
+type OneShot = (algorithm: string, data: string, encoding: 'hex') => string;
+let oneShot: OneShot | null | undefined;
 
 const hash = (...parts: string[]): string => {
-  if (typeof oneShot === 'function') return oneShot('sha256', `${parts.join('\0')}\0`, 'hex').slice(0, 40);
+  oneShot ??= (crypto as { hash?: OneShot }).hash ?? null; // on first use: node:crypto loads then
+  if (oneShot) return oneShot('sha256', `${parts.join('\0')}\0`, 'hex').slice(0, 40);
   const h = crypto.createHash('sha256');
   for (const p of parts) h.update(p).update('\0');
   return h.digest('hex').slice(0, 40);
@@ -152,7 +154,7 @@ export class Transformer {
     if (!typeScriptKind(path).ts && !path.endsWith('.jsx')) return transformEsm(source, path, { sourceMap: true }).map!;
     const js = transformTypeScript(source, path, 'module', ts, { sourceMap: true });
     const esm = transformEsm(js.code, path, { sourceMap: true });
-    return String(remapping([esm.map!, js.map!], () => null));
+    return String(remapping()([esm.map!, js.map!], () => null));
   }
 
   /** The source map of {@link cjs}'s output (TypeScript/JSX -> CommonJS). */

@@ -4,9 +4,9 @@
  * namespaces (sucrase silently removes them), decorators, and ESM syntax in a CommonJS-kind file.
  */
 
-import { decodedMappings, TraceMap } from '@jridgewell/trace-mapping';
-import { transformSync } from 'esbuild';
-import { transform as sucrase } from 'sucrase';
+import type { transformSync } from 'esbuild';
+import type { transform as sucrase } from 'sucrase';
+import { esbuild, sucrase as loadSucrase, traceMapping } from '../../deps.js';
 import { hostNodeVersion } from '../features.js';
 
 /** The parts of a codebase's `tsconfig.json` that change how a file is transpiled. */
@@ -44,7 +44,7 @@ const ESM_SYNTAX = /(?:^|[\s;}])(?:import\s*[\w{*'"]|export\s)/;
  */
 function sucraseSync(...args: Parameters<typeof sucrase>): ReturnType<typeof sucrase> | undefined {
   try {
-    return sucrase(...args);
+    return loadSucrase().transform(...args);
   } catch (error) {
     if (error instanceof RangeError && /Maximum call stack/.test(error.message))
       throw new RangeError('Maximum call stack size exceeded');
@@ -259,7 +259,9 @@ function withSucrase(
  */
 function lineByLineMap(source: string, code: string, sucraseMap: object, filename: string): string {
   const sourceLines = source.split('\n');
-  const own = decodedMappings(new TraceMap({ ...sucraseMap, sources: [filename] } as never));
+  const own = traceMapping().decodedMappings(
+    new (traceMapping().TraceMap)({ ...sucraseMap, sources: [filename] } as never),
+  );
   const mappings = code.split('\n').map((out, line) => {
     const src = sourceLines[line];
     const segments: [number, number, number, number][] = [];
@@ -288,7 +290,7 @@ function withEsbuild(
   const sourcefile = tsxSourcefile(filename);
   let out: ReturnType<typeof transformSync>;
   try {
-    out = transformSync(source, {
+    out = esbuild().transformSync(source, {
       loader: jsx ? 'tsx' : 'ts',
       format: kind === 'module' ? 'esm' : 'cjs',
       platform: 'node',
@@ -378,7 +380,7 @@ function compilerOptionsForEsbuild(o: TsCompilerOptions): Record<string, unknown
 
 /** A JSON file as the ES module tsx makes of it (esbuild's JSON loader): `default` plus one export per key. */
 export function transformJsonModule(source: string, filename: string): string {
-  return transformSync(source, { loader: 'json', format: 'esm', sourcefile: filename }).code;
+  return esbuild().transformSync(source, { loader: 'json', format: 'esm', sourcefile: filename }).code;
 }
 
 /** Whether a path is TypeScript, and the module kind its extension forces (`undefined`: by package `type`). */
