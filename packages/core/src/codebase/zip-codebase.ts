@@ -32,6 +32,7 @@ import { withUserFrames } from './frames.js';
 import { fromModule } from './from.js';
 import { createLoaderFs } from './loader-fs.js';
 import { Materializer } from './materialize.js';
+import { precompiledForms } from './precompiled.js';
 import { resolveSource } from './sources.js';
 
 /** Extensions `_from` and `import()` of the façade try for extensionless names, after `require`'s own. */
@@ -64,6 +65,12 @@ export interface CodebaseOptions
    * others may write is refused (a warning; no disk cache), and every entry read back is authenticated.
    */
   cacheDir?: string | false;
+  /**
+   * Use the snapshot's precompiled forms (`checkpoint`'s `.codesave/precompiled/`, made by the same transform
+   * version) where the transform cache has nothing (default `true`); `false` transforms every file as if the zip
+   * had none. Either way they are hidden from the codebase's `fs`.
+   */
+  precompiled?: boolean;
 }
 
 type Kind = 'context' | 'host';
@@ -95,14 +102,20 @@ export class ZipCodebase extends EventEmitter implements AsyncDisposable {
     this.root = root;
     this.manifest = manifest;
     this.#archive = archive;
+    const { forms, visible } = precompiledForms(
+      archive,
+      manifest,
+      options.precompiled !== false,
+      options.verify !== false,
+    );
     const realm = new Realm({ kind, timeoutMs: options.timeoutMs, name: `codesave ${root}` });
     this.#realm = realm;
-    this.#volume = mountVolume(archive, root, {
+    this.#volume = mountVolume(visible, root, {
       lazy: options.eager !== true,
       wrapError: (error) => realm.rebuildError(error),
     });
     this.#fs = this.#volume.fs;
-    const hasSymlinks = [...archive.entries.values()].some((entry) => entry.type === 'symlink');
+    const hasSymlinks = [...visible.entries.values()].some((entry) => entry.type === 'symlink');
     this.#runtime = new Runtime({
       fs: this.#volume.fs,
       loaderFs: createLoaderFs(root, this.#volume, hasSymlinks, verifiedHashes(archive, manifest, options)),
@@ -117,7 +130,11 @@ export class ZipCodebase extends EventEmitter implements AsyncDisposable {
       // The composition root: the CommonJS runtime gets the ES module loader through the hooks seam.
       hooks:
         options.hooks ??
-        ((host) => createEsmHooks(host, options.cacheDir === undefined ? {} : { cacheDir: options.cacheDir })),
+        ((host) =>
+          createEsmHooks(host, {
+            ...(options.cacheDir === undefined ? {} : { cacheDir: options.cacheDir }),
+            ...(forms ? { precompiled: forms } : {}),
+          })),
     });
     // Bare names of the extra libraries (and extra roots) saved beside the project resolve to them.
     const libraries = manifest.roots.slice(1).flatMap((name) => [name, name.replace(/\.[cm]?[jt]sx?$/, '')]);
@@ -125,7 +142,7 @@ export class ZipCodebase extends EventEmitter implements AsyncDisposable {
     this.#unrouteFaults = routeFaults(this, realm);
     // Code that leaves JavaScript (addons, child processes, workers) gets the snapshot's files on disk.
     const materializer = new Materializer({
-      archive,
+      archive: visible,
       root,
       hashes: verifiedHashes(archive, manifest, options),
       cacheDir: effectiveCacheDir(options.cacheDir),
@@ -347,7 +364,7 @@ function checkOptions(options: CodebaseOptions): void {
     throw bad('dependencies', 'a directory path or an array of them');
   if (options.root !== undefined && (typeof options.root !== 'string' || options.root === ''))
     throw bad('root', 'a non-empty path');
-  for (const name of ['verify', 'eager'] as const)
+  for (const name of ['verify', 'eager', 'precompiled'] as const)
     if (options[name] !== undefined && typeof options[name] !== 'boolean') throw bad(name, 'true or false');
   if (
     options.cacheDir !== undefined &&
