@@ -64,7 +64,9 @@ export const ls: Command = {
       console.log(printable(describe(zip, zipBytes, isSnapshot, manifest, archive, values.verify ?? false)));
       console.log();
       // Precompiled forms (thousands of hashed names) are summed up in the header, not listed one by one.
-      const listed = manifest.precompiled ? entries.filter((e) => !e.path.startsWith('.codesave/precompiled/')) : entries;
+      const listed = manifest.precompiled
+        ? entries.filter((e) => !e.path.startsWith('.codesave/precompiled/'))
+        : entries;
       console.log(tree(listed, depth));
       return 0;
     } finally {

@@ -92,7 +92,11 @@ function files(archive: Archive, hasForms: boolean): Map<string, { size: number;
   const out = new Map<string, { size: number; hash: () => string }>();
   for (const entry of archive.entries.values()) {
     // Precompiled forms are derived from the files compared (and named by hash): they are not changes of their own.
-    if (entry.type === 'directory' || SKIP.has(entry.name) || (hasForms && entry.name.startsWith(`${PRECOMPILED_DIR}/`)))
+    if (
+      entry.type === 'directory' ||
+      SKIP.has(entry.name) ||
+      (hasForms && entry.name.startsWith(`${PRECOMPILED_DIR}/`))
+    )
       continue;
     let hash: string | undefined;
     out.set(entry.name, {

@@ -109,8 +109,9 @@ export class Transformer {
     transformed: 0,
     memoryHits: 0,
     diskHits: 0,
-    /** Transforms taken from the snapshot's precompiled forms. */
+    /** Transforms taken from the snapshot's precompiled forms, and source maps read from them. */
     precompiledHits: 0,
+    precompiledMaps: 0,
     codeCacheHits: 0,
     codeCacheMisses: 0,
   };
@@ -193,7 +194,10 @@ export class Transformer {
     const isTs = typeScriptKind(path).ts || path.endsWith('.jsx');
     if (this.#precompiled && isTs && !namedInOutput(ts)) {
       const stored = this.#precompiled.map('esm', esmInput(path, isTs), isTs ? ts : undefined, sha256(source), source);
-      if (stored !== undefined) return stored;
+      if (stored !== undefined) {
+        this.stats.precompiledMaps++;
+        return stored;
+      }
     }
     return esmSourceMapOf(path, source, isTs, ts);
   }
@@ -202,7 +206,10 @@ export class Transformer {
   cjsSourceMap(path: string, source: string, ts: TsCompilerOptions = {}): string | undefined {
     if (this.#precompiled && !namedInOutput(ts)) {
       const stored = this.#precompiled.map('cjs', cjsInput(path), ts, sha256(source), source);
-      if (stored !== undefined) return stored;
+      if (stored !== undefined) {
+        this.stats.precompiledMaps++;
+        return stored;
+      }
     }
     return transformTypeScript(source, path, 'commonjs', ts, { sourceMap: true }).map;
   }
@@ -367,18 +374,19 @@ export function precompileSource(file: PrecompileInput): { name: string; bytes: 
     transpileOptionsKey(input, isTs ? ts : undefined),
     file.sha256,
   );
+  const header = { version: TRANSFORM_VERSION, sha256: file.sha256 };
   let form: Buffer;
   let map: string | undefined;
   try {
     if (kind === 'esm') {
       const { value, esbuild } = compileEsm(path, source, isTs, ts);
       const { code, ...rest } = value;
-      form = encodeForm({ target: esbuild ? TS_TARGET : null, transform: rest }, code);
+      form = encodeForm({ ...header, target: esbuild ? TS_TARGET : null, transform: rest }, code);
       // JavaScript: no stored map (see precompiled.ts); the loader recomputes one when a stack trace needs it.
       if (isTs) map = esmSourceMapOf(path, source, isTs, ts);
     } else {
       const out = transformTypeScript(source, path, 'commonjs', ts);
-      form = encodeForm({ target: out.linesPreserved ? null : TS_TARGET }, out.code);
+      form = encodeForm({ ...header, target: out.linesPreserved ? null : TS_TARGET }, out.code);
       map = transformTypeScript(source, path, 'commonjs', ts, { sourceMap: true }).map;
     }
   } catch {

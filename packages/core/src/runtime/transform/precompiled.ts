@@ -5,10 +5,10 @@
  *
  * Layout (every entry listed and hashed in `codesave.json` `files`, like any other file):
  * - `.codesave/precompiled/v<version>/<key>.esm` — the {@link EsmTransform} the loader would make of the source
- *   (an ES module, or ESM-kind TypeScript/JSX): one line of JSON `{ target, transform }` (the transform without its
- *   `code`), a newline, then the code as is (not JSON-escaped: smaller, and parsed without a scan of the code).
+ *   (an ES module, or ESM-kind TypeScript/JSX): one line of JSON `{ version, sha256, target, transform }` (the
+ *   source's sha256, and the transform without its `code`), a newline, then the code as is (not JSON-escaped: smaller, and parsed without a scan of the code).
  * - `.codesave/precompiled/v<version>/<key>.cjs` — CommonJS-kind TypeScript/JSX as plain CommonJS (what `require`
- *   runs): `{ target }`, a newline, the code.
+ *   runs): `{ version, sha256, target }`, a newline, the code.
  * - `.codesave/precompiled/v<version>/<key>.map` — for TypeScript/JSX, the source map of that output (read only
  *   for a stack trace). JavaScript ES modules get none: their transform keeps lines and a map of every column
  *   weighed 3× the form (46 MB for date-fns's bundles); the loader recomputes one from the source when a stack
@@ -99,7 +99,7 @@ export interface PrecompiledLookup {
  */
 export class PrecompiledForms {
   /** Counters for tests and benchmarks: forms used, and forms present but refused as malformed. */
-  readonly stats = { hits: 0, malformed: 0 };
+  readonly stats = { hits: 0, maps: 0, malformed: 0 };
 
   constructor(
     readonly read: PrecompiledReader,
@@ -120,14 +120,20 @@ export class PrecompiledForms {
   }
 
   /** A form's header and code (`undefined`: absent, or not a form). */
-  #form(name: string, sourceLength: number): { header: Record<string, unknown>; code: string } | undefined {
+  #form(
+    name: string,
+    sha256: string,
+    sourceLength: number,
+  ): { header: Record<string, unknown>; code: string } | undefined {
     const bytes = this.#bytes(name, sourceLength);
     if (!bytes) return undefined;
     const newline = bytes.indexOf(10);
     if (newline > 0) {
       try {
         const header = JSON.parse(bytes.toString('utf8', 0, newline)) as unknown;
-        if (isObject(header)) return { header, code: bytes.toString('utf8', newline + 1) };
+        // A form names the source it was made from: one stored under another source's key is not used.
+        if (isObject(header) && header.sha256 === sha256 && header.version === this.lookup.version)
+          return { header, code: bytes.toString('utf8', newline + 1) };
       } catch {}
     }
     this.stats.malformed++;
@@ -142,7 +148,7 @@ export class PrecompiledForms {
   /** The {@link EsmTransform} of `source` (sha256 `sha256`), when the snapshot has it. */
   esm(input: PrecompiledInput, ts: TsCompilerOptions | undefined, sha256: string, source: string) {
     const key = precompiledKey(this.lookup.version, 'esm', input, transpileOptionsKey(input, ts), sha256);
-    const form = this.#form(formName(this.lookup.version, 'esm', key), source.length);
+    const form = this.#form(formName(this.lookup.version, 'esm', key), sha256, source.length);
     if (!form || !this.#fits(form.header.target)) return undefined;
     const value = isObject(form.header.transform) ? { ...form.header.transform, code: form.code } : undefined;
     if (!isEsmTransform(value, input, source)) {
@@ -156,7 +162,7 @@ export class PrecompiledForms {
   /** CommonJS-kind TypeScript/JSX as CommonJS, when the snapshot has it. */
   cjs(input: PrecompiledInput, ts: TsCompilerOptions, sha256: string, source: string): string | undefined {
     const key = precompiledKey(this.lookup.version, 'cjs', input, transpileOptionsKey(input, ts), sha256);
-    const form = this.#form(formName(this.lookup.version, 'cjs', key), source.length);
+    const form = this.#form(formName(this.lookup.version, 'cjs', key), sha256, source.length);
     if (!form || !this.#fits(form.header.target)) return undefined;
     this.stats.hits++;
     return form.code;
@@ -171,10 +177,11 @@ export class PrecompiledForms {
     source: string,
   ) {
     const key = precompiledKey(this.lookup.version, kind, input, transpileOptionsKey(input, ts), sha256);
-    const form = this.#form(formName(this.lookup.version, kind, key), source.length);
+    const form = this.#form(formName(this.lookup.version, kind, key), sha256, source.length);
     if (!form || !this.#fits(form.header.target)) return undefined;
     // A map is about as long as the output is: bounded as a form, with room for its mappings.
     const bytes = this.#bytes(mapName(this.lookup.version, key), 4 * source.length);
+    if (bytes) this.stats.maps++;
     return bytes?.toString('utf8');
   }
 }
