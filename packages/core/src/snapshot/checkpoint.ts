@@ -127,6 +127,8 @@ const DEFAULT_EPOCH = Date.UTC(1980, 0, 1);
  *   manifest records; `manifest.contentHash` depends on the files only).
  * - In a git work tree, records commit, branch and dirty state; when dirty, the diff of tracked files
  *   (`git diff HEAD --binary`, relative to `dir`) is stored as `.codesave/git.patch`.
+ * - Unless `precompile: false`, the transformed form of each ES module and TypeScript/JSX file is stored under
+ *   `.codesave/precompiled/` and summed up in `manifest.precompiled` (see runtime/transform/precompiled.ts).
  *
  * @throws CodesaveError `ERR_DIR_NOT_FOUND`, `ERR_NOT_A_DIRECTORY`, `ERR_UNREADABLE_FILE`, `ERR_BROKEN_SYMLINK`,
  *   `ERR_OUTPUT_DIR_MISSING` (a file where a directory of the output goes), `ERR_OUTPUT_UNWRITABLE`, `ERR_BAD_SIZE`, `ERR_BAD_OPTION`, `ERR_DEPENDENCY_NOT_FOUND`.
