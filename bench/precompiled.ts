@@ -34,7 +34,10 @@ const apps = [
     source:
       "import { addDays, format } from 'date-fns';\nexport const run = () => format(addDays(new Date(0), 3), 'yyyy');\n",
   },
-  { pkg: 'mathjs', source: "import { evaluate } from 'mathjs';\nexport const run = () => evaluate('sqrt(3^2 + 4^2)');\n" },
+  {
+    pkg: 'mathjs',
+    source: "import { evaluate } from 'mathjs';\nexport const run = () => evaluate('sqrt(3^2 + 4^2)');\n",
+  },
 ];
 
 function wall(args: string[], cwd: string): number {
@@ -52,7 +55,9 @@ const mb = (n: number) => `${(n / 1024 / 1024).toFixed(2)} MB`;
 function alternate(commands: (() => number)[]): number[] {
   for (const c of commands) c();
   const times = commands.map(() => [] as number[]);
-  for (let i = 0; i < rounds; i++) commands.forEach((c, j) => times[j].push(c()));
+  for (let i = 0; i < rounds; i++) {
+    for (const [j, c] of commands.entries()) times[j].push(c());
+  }
   return times.map(median);
 }
 
@@ -76,7 +81,10 @@ try {
     nativeRunner,
     "const { pathToFileURL } = await import('node:url');\n(await import(pathToFileURL(process.argv[2]).href)).run();\n",
   );
-  const save: string[] = ['| app | files | zip | zip with forms | checkpoint | with forms |', '| --- | --- | --- | --- | --- | --- |'];
+  const save: string[] = [
+    '| app | files | zip | zip with forms | checkpoint | with forms |',
+    '| --- | --- | --- | --- | --- | --- |',
+  ];
   const load: string[] = [
     '| app, empty cache | Node | zip, no forms | zip with forms | ratio no forms | ratio with forms |',
     '| --- | --- | --- | --- | --- | --- |',
