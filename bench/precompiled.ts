@@ -1,7 +1,7 @@
 // Precompiled snapshots: what storing each ES module's transformed form costs at save time (checkpoint time, zip
 // size) and what it saves at load time on a machine whose transform cache is empty (whole processes: open the
 // zip, import the entry, call it), against Node running the app from the unzipped tree, in the same run. The three
-// commands alternate, one warm-up each; medians.
+// commands alternate, one warm-up each; medians of CPU time (user + system) of each whole process.
 //
 //   pnpm run build && node --import tsx bench/precompiled.ts                (from the repository root)
 //   BENCH_ROUNDS=15 BENCH_NODE=/path/to/node node --import tsx bench/precompiled.ts
@@ -40,12 +40,24 @@ const apps = [
   },
 ];
 
-function wall(args: string[], cwd: string): number {
-  const started = process.hrtime.bigint();
+/**
+ * CPU time (user + system, all threads) of a whole child process, in ms: the runners print `process.cpuUsage()`
+ * last. On a shared machine (load average 6–9 on 2 cores while this was written) wall times of one command
+ * varied 3×; CPU time is what the process itself costs.
+ */
+function cpu(args: string[], cwd: string): number {
   const r = spawnSync(node, args, { cwd, encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } });
-  const ms = Number(process.hrtime.bigint() - started) / 1e6;
   if (r.status !== 0) throw new Error(`${args.join(' ')} exited ${r.status}: ${r.stderr}`);
-  return ms;
+  const { user, system } = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { user: number; system: number };
+  return (user + system) / 1000;
+}
+
+/** CPU ms of `fn` in this process. */
+async function cpuOf(fn: () => Promise<unknown>): Promise<number> {
+  const before = process.cpuUsage();
+  await fn();
+  const { user, system } = process.cpuUsage(before);
+  return (user + system) / 1000;
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -73,20 +85,21 @@ try {
       'const [zip, off] = process.argv.slice(2);',
       "const cb = await ZipCodebase.open(zip, { cacheDir: false, precompiled: off !== 'off' });",
       "(await cb.import('./index.mjs')).run();",
+      'console.log(JSON.stringify(process.cpuUsage()));',
       '',
     ].join('\n'),
   );
   const nativeRunner = join(work, 'native.mjs');
   writeFileSync(
     nativeRunner,
-    "const { pathToFileURL } = await import('node:url');\n(await import(pathToFileURL(process.argv[2]).href)).run();\n",
+    "const { pathToFileURL } = await import('node:url');\n(await import(pathToFileURL(process.argv[2]).href)).run();\nconsole.log(JSON.stringify(process.cpuUsage()));\n",
   );
   const save: string[] = [
-    '| app | files | zip | zip with forms | checkpoint | with forms |',
+    '| app | files | zip | zip with forms | checkpoint CPU | with forms |',
     '| --- | --- | --- | --- | --- | --- |',
   ];
   const load: string[] = [
-    '| app, empty cache | Node | zip, no forms | zip with forms | ratio no forms | ratio with forms |',
+    '| app, empty cache (CPU) | Node | zip, no forms | zip with forms | ratio no forms | ratio with forms |',
     '| --- | --- | --- | --- | --- | --- |',
   ];
   for (const app of apps) {
@@ -111,20 +124,20 @@ try {
     const formTimes: number[] = [];
     let files = 0;
     for (let i = 0; i < 3; i++) {
-      let t = performance.now();
-      files = (await checkpoint(dir, { output: plain, includeDependencies: true, precompile: false })).files;
-      plainTimes.push(performance.now() - t);
-      t = performance.now();
-      await checkpoint(dir, { output: forms, includeDependencies: true });
-      formTimes.push(performance.now() - t);
+      plainTimes.push(
+        await cpuOf(async () => {
+          files = (await checkpoint(dir, { output: plain, includeDependencies: true, precompile: false })).files;
+        }),
+      );
+      formTimes.push(await cpuOf(() => checkpoint(dir, { output: forms, includeDependencies: true })));
     }
     save.push(
       `| ${app.pkg} | ${files} | ${mb(statSync(plain).size)} | ${mb(statSync(forms).size)} (${(statSync(forms).size / statSync(plain).size).toFixed(2)}×) | ${(median(plainTimes) / 1000).toFixed(2)} s | ${(median(formTimes) / 1000).toFixed(2)} s (${(median(formTimes) / median(plainTimes)).toFixed(2)}×) |`,
     );
     const [n, p, f] = alternate([
-      () => wall([nativeRunner, join(dir, 'index.mjs')], work),
-      () => wall([runner, plain], work),
-      () => wall([runner, forms], work),
+      () => cpu([nativeRunner, join(dir, 'index.mjs')], work),
+      () => cpu([runner, plain], work),
+      () => cpu([runner, forms], work),
     ]);
     load.push(
       `| ${app.pkg} | ${(n / 1000).toFixed(3)} s | ${(p / 1000).toFixed(3)} s | ${(f / 1000).toFixed(3)} s | ${(p / n).toFixed(2)}× | ${(f / n).toFixed(2)}× |`,
