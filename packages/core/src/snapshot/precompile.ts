@@ -79,15 +79,17 @@ export async function precompile(items: readonly ZipItem[]): Promise<Precompiled
   };
 
   // The compiler options: the root tsconfig.json's, where it selects the file (the loader's `tsOptions`).
-  const tsconfig = readTsconfig(path.posix.join(ROOT, 'tsconfig.json'), {
-    readText: (file) => {
-      const item = file.startsWith(`${ROOT}/`) ? byPath.get(file.slice(ROOT.length + 1)) : undefined;
-      if (!item) return undefined;
-      if (item.buffer) return item.buffer.toString('utf8');
-      return item.absPath === undefined ? undefined : readRegularTextSync(item.absPath, false);
-    },
-    isFile: (file) => file.startsWith(`${ROOT}/`) && byPath.has(file.slice(ROOT.length + 1)),
-  });
+  const tsconfig = readOptional(() =>
+    readTsconfig(path.posix.join(ROOT, 'tsconfig.json'), {
+      readText: (file) => {
+        const item = file.startsWith(`${ROOT}/`) ? byPath.get(file.slice(ROOT.length + 1)) : undefined;
+        if (!item) return undefined;
+        if (item.buffer) return item.buffer.toString('utf8');
+        return item.absPath === undefined ? undefined : readRegularTextSync(item.absPath, false);
+      },
+      isFile: (file) => file.startsWith(`${ROOT}/`) && byPath.has(file.slice(ROOT.length + 1)),
+    }),
+  );
   const tsOptions = (zipPath: string): TsCompilerOptions =>
     tsconfig?.matches(path.posix.join(ROOT, zipPath)) ? tsconfig.options : {};
 
@@ -135,6 +137,18 @@ export async function precompile(items: readonly ZipItem[]): Promise<Precompiled
     bytes: formItems.reduce((sum, i) => sum + i.size, 0),
     transformVersion: TRANSFORM_VERSION,
   };
+}
+
+/**
+ * A tsconfig the save side cannot read gives TypeScript no options here: forms made with them only go unused if
+ * the loader reads it otherwise (the key carries the options); the save itself never fails for an optimisation.
+ */
+function readOptional<T>(read: () => T): T | undefined {
+  try {
+    return read();
+  } catch {
+    return undefined;
+  }
 }
 
 async function bytesOf(item: ZipItem): Promise<Buffer | undefined> {
