@@ -9,7 +9,9 @@ export const checkpointFlagsHelp = `      --extra-libraries <path>   a directory
       --ignore <pattern>         a gitignore-style pattern to leave out (repeatable)
       --only-code                keep only JS/TS sources, JSON, package.json, lockfiles, tsconfig
       --ignore-larger-than <n>   skip files larger than n bytes, or 100K, 1M, ...
-      --include-deps             copy the production dependencies into node_modules/ in the zip`;
+      --include-deps             copy the production dependencies into node_modules/ in the zip
+      --no-precompile            do not store the transformed form of ES modules and TypeScript files
+                                 (.codesave/precompiled/: loads faster on an empty cache, zip larger)`;
 
 /** `parseArgs` specs of the flags. */
 export const checkpointFlags = {
@@ -19,6 +21,7 @@ export const checkpointFlags = {
   'only-code': { type: 'boolean' },
   'ignore-larger-than': { type: 'string' },
   'include-deps': { type: 'boolean' },
+  'no-precompile': { type: 'boolean' },
 } as const;
 
 interface CheckpointFlagValues {
@@ -28,6 +31,7 @@ interface CheckpointFlagValues {
   'only-code'?: boolean;
   'ignore-larger-than'?: string;
   'include-deps'?: boolean;
+  'no-precompile'?: boolean;
 }
 
 /** Repeatable flags also take comma-separated lists. */
@@ -44,6 +48,7 @@ export function checkpointOptionsFrom(values: CheckpointFlagValues): CheckpointO
     onlyCode: values['only-code'] ?? false,
     ignoreLargerThan: values['ignore-larger-than'],
     includeDependencies: values['include-deps'] ?? false,
+    ...(values['no-precompile'] ? { precompile: false } : {}),
   };
 }
 

@@ -66,10 +66,10 @@ export function listTree(dir: string, options: { skip?: string[] } = {}): string
   return out.sort();
 }
 
-/** The names stored in a snapshot, without the manifest. */
+/** The names of the project's files stored in a snapshot: without the manifest and the precompiled forms. */
 export function storedFiles(zip: string): string[] {
   return zipNames(zip)
-    .filter((n) => n !== 'codesave.json')
+    .filter((n) => n !== 'codesave.json' && !n.startsWith('.codesave/precompiled/'))
     .sort();
 }
 

@@ -63,7 +63,11 @@ export const ls: Command = {
       // a manifest is data from the zip: whatever it says is shown, never sent raw to the terminal
       console.log(printable(describe(zip, zipBytes, isSnapshot, manifest, archive, values.verify ?? false)));
       console.log();
-      console.log(tree(entries, depth));
+      // Precompiled forms (thousands of hashed names) are summed up in the header, not listed one by one.
+      const listed = manifest.precompiled
+        ? entries.filter((e) => !e.path.startsWith('.codesave/precompiled/'))
+        : entries;
+      console.log(tree(listed, depth));
       return 0;
     } finally {
       archive.close();
@@ -121,6 +125,11 @@ function describe(
     row('options', on.map(([k, v]) => (v === true ? k : `${k}=${Array.isArray(v) ? v.join(' ') : v}`)).join(', '));
   if (m.skipped?.count)
     row('skipped', `${m.skipped.count} files (${formatBytes(m.skipped.bytes)}) left out by filters`);
+  if (m.precompiled)
+    row(
+      'precompiled',
+      `${plural(m.precompiled.forms, 'form')} (${formatBytes(m.precompiled.bytes)}) of transform v${m.precompiled.transformVersion} in .codesave/precompiled/`,
+    );
   row('content', `sha256 ${m.contentHash}${verified ? ' (every file verified)' : ''}`);
   return lines.join('\n');
 }

@@ -72,6 +72,7 @@ export function jsonSummary(result: CheckpointResult): object {
     contentHash: manifest.contentHash,
     roots: manifest.roots,
     ...(manifest.git ? { git: manifest.git } : {}),
+    ...(manifest.precompiled ? { precompiled: manifest.precompiled } : {}),
     skipped,
   };
 }
@@ -89,6 +90,11 @@ export function summary(result: CheckpointResult): string {
       `  git ${git.commit.slice(0, 12)}${git.branch ? ` on ${git.branch}` : ''}${git.dirty ? ', dirty (diff in .codesave/git.patch)' : ''}`,
     );
   }
+  const forms = result.manifest.precompiled;
+  if (forms)
+    lines.push(
+      `  precompiled ${plural(forms.forms, 'module')} (${formatBytes(forms.bytes)} in .codesave/precompiled/; --no-precompile to leave out)`,
+    );
   if (result.skipped.count) {
     lines.push(`  skipped ${plural(result.skipped.count, 'file')} (${formatBytes(result.skipped.bytes)}):`);
     const shown = result.skipped.files.slice(0, 10);

@@ -32,6 +32,7 @@ import { withUserFrames } from './frames.js';
 import { fromModule } from './from.js';
 import { createLoaderFs } from './loader-fs.js';
 import { Materializer } from './materialize.js';
+import { precompiledForms } from './precompiled.js';
 import { resolveSource } from './sources.js';
 
 /** {@link CodebaseOptions.verify}: `true` checks each file when first read, `'all'` everything at open, `false` nothing. */
@@ -76,6 +77,12 @@ export interface CodebaseOptions
    * others may write is refused (a warning; no disk cache), and every entry read back is authenticated.
    */
   cacheDir?: string | false;
+  /**
+   * Use the snapshot's precompiled forms (`checkpoint`'s `.codesave/precompiled/`, made by the same transform
+   * version) where the transform cache has nothing (default `true`); `false` transforms every file as if the zip
+   * had none. Either way they are hidden from the codebase's `fs`.
+   */
+  precompiled?: boolean;
 }
 
 type Kind = 'context' | 'host';
@@ -110,15 +117,16 @@ export class ZipCodebase extends EventEmitter implements AsyncDisposable {
     this.root = root;
     this.manifest = manifest;
     this.#archive = archive;
+    const { forms, visible } = precompiledForms(archive, manifest, options.precompiled !== false);
     const realm = new Realm({ kind, timeoutMs: options.timeoutMs, name: `codesave ${root}` });
     this.#realm = realm;
-    this.#volume = mountVolume(archive, root, {
+    this.#volume = mountVolume(visible, root, {
       lazy: options.eager !== true,
       wrapError: (error) => realm.rebuildError(error),
     });
     this.#fs = this.#volume.fs;
     let hasSymlinks = false;
-    for (const entry of archive.entries.values()) if (entry.type === 'symlink') hasSymlinks = true;
+    for (const entry of visible.entries.values()) if (entry.type === 'symlink') hasSymlinks = true;
     this.#runtime = new Runtime({
       fs: this.#volume.fs,
       // the transform cache's key: the sha256 a read of the source checked (never the manifest's alone)
@@ -134,7 +142,11 @@ export class ZipCodebase extends EventEmitter implements AsyncDisposable {
       // The composition root: the CommonJS runtime gets the ES module loader through the hooks seam.
       hooks:
         options.hooks ??
-        ((host) => createEsmHooks(host, options.cacheDir === undefined ? {} : { cacheDir: options.cacheDir })),
+        ((host) =>
+          createEsmHooks(host, {
+            ...(options.cacheDir === undefined ? {} : { cacheDir: options.cacheDir }),
+            ...(forms ? { precompiled: forms } : {}),
+          })),
     });
     // Bare names of the extra libraries (and extra roots) saved beside the project resolve to them.
     const libraries = manifest.roots.slice(1).flatMap((name) => [name, name.replace(/\.[cm]?[jt]sx?$/, '')]);
@@ -142,7 +154,7 @@ export class ZipCodebase extends EventEmitter implements AsyncDisposable {
     this.#unrouteFaults = routeFaults(this, realm);
     // Code that leaves JavaScript (addons, child processes, workers) gets the snapshot's files on disk.
     const materializer = new Materializer({
-      archive,
+      archive: visible,
       root,
       hashes: manifestHashes(archive, manifest, options),
       cacheDir: effectiveCacheDir(options.cacheDir),
@@ -365,7 +377,8 @@ function checkOptions(options: CodebaseOptions): void {
     throw bad('dependencies', 'a directory path or an array of them');
   if (options.root !== undefined && (typeof options.root !== 'string' || options.root === ''))
     throw bad('root', 'a non-empty path');
-  if (options.eager !== undefined && typeof options.eager !== 'boolean') throw bad('eager', 'true or false');
+  for (const name of ['eager', 'precompiled'] as const)
+    if (options[name] !== undefined && typeof options[name] !== 'boolean') throw bad(name, 'true or false');
   if (options.verify !== undefined && typeof options.verify !== 'boolean' && options.verify !== 'all')
     throw bad('verify', "true, 'all' or false");
   if (

@@ -86,11 +86,18 @@ function sideOf(source: string, manifest: Manifest | undefined): Side {
 }
 
 const SKIP = new Set([MANIFEST_NAME]);
+const PRECOMPILED_DIR = '.codesave/precompiled';
 
-function files(archive: Archive): Map<string, { size: number; hash: () => string }> {
+function files(archive: Archive, hasForms: boolean): Map<string, { size: number; hash: () => string }> {
   const out = new Map<string, { size: number; hash: () => string }>();
   for (const entry of archive.entries.values()) {
-    if (entry.type === 'directory' || SKIP.has(entry.name)) continue;
+    // Precompiled forms are derived from the files compared (and named by hash): they are not changes of their own.
+    if (
+      entry.type === 'directory' ||
+      SKIP.has(entry.name) ||
+      (hasForms && entry.name.startsWith(`${PRECOMPILED_DIR}/`))
+    )
+      continue;
     let hash: string | undefined;
     out.set(entry.name, {
       size: entry.size,
@@ -103,8 +110,8 @@ function files(archive: Archive): Map<string, { size: number; hash: () => string
 function compareArchives(a: string, archiveA: Archive, b: string, archiveB: Archive, patch: boolean): DiffSummary {
   const manifestA = readArchiveManifest(archiveA);
   const manifestB = readArchiveManifest(archiveB);
-  const filesA = files(archiveA);
-  const filesB = files(archiveB);
+  const filesA = files(archiveA, manifestA?.precompiled !== undefined);
+  const filesB = files(archiveB, manifestB?.precompiled !== undefined);
   const hashA = new Map(manifestA?.files.map((f) => [f.path, f.sha256]));
   const hashB = new Map(manifestB?.files.map((f) => [f.path, f.sha256]));
   const changes: FileChange[] = [];

@@ -82,6 +82,19 @@ function build(z: typeof zod) {
      * was taken as the root, so `_from('src', …)` means `proj/src` in the zip. Never written by `checkpoint`.
      */
     topLevelFolder: z.string().optional(),
+    /**
+     * Set when `checkpoint` stored precompiled forms (the transformed form of each ES module and TypeScript file,
+     * with its source map) under `.codesave/precompiled/v<transformVersion>/`, each also listed in `files`. A plain
+     * object of three fields: `transformVersion` (the loader's transform version they were made with; a loader with
+     * another ignores them), `forms` (how many forms) and `bytes` (their size, maps included, uncompressed).
+     */
+    precompiled: z
+      .looseObject({
+        transformVersion: z.string(),
+        forms: z.number().int().nonnegative(),
+        bytes: z.number().int().nonnegative(),
+      })
+      .optional(),
     /** Files left out by a filter (`onlyCode`, `ignoreLargerThan`, links leading outside a root). */
     skipped: z.looseObject({ count: z.number().int().nonnegative(), bytes: z.number().nonnegative() }).optional(),
   });
@@ -141,6 +154,7 @@ export const MANIFEST_SHAPE = is.object({
     }),
   ),
   topLevelFolder: is.optional(is.string),
+  precompiled: is.optional(is.object({ transformVersion: is.string, forms: count, bytes: count })),
   skipped: is.optional(is.object({ count, bytes: is.nonNegative })),
 });
 

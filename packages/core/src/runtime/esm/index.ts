@@ -68,7 +68,12 @@ export function createEsmHooks(
 ): LoaderHooks & { loader: EsmLoader; transformer: Transformer } {
   // One cache pack per codebase (its virtual root); entries inside are keyed by content. `options.cacheDir` (a
   // codebase's own `cacheDir` option) wins over `configureTransformCache` and `$CODESAVE_CACHE_DIR`.
-  const transformer = new Transformer({ ...cacheOptions, ...definedOnly(options), pack: runtime.root });
+  const transformer = new Transformer({
+    ...cacheOptions,
+    ...definedOnly(options),
+    pack: runtime.root,
+    ...(options.precompiled ? { precompiled: options.precompiled } : {}),
+  });
   const tsconfigs = new Map<string, TsConfig | undefined>();
   let runsTypeScript = false;
   const readText = (file: string): string | undefined => {

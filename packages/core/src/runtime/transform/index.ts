@@ -20,17 +20,34 @@ import {
   warnOnce,
 } from '../user-cache.js';
 import { type EsmTransform, transformEsm } from './esm.js';
+import {
+  encodeForm,
+  formName,
+  mapName,
+  type PrecompiledForms,
+  type PrecompiledInput,
+  type PrecompiledKind,
+  precompiledKey,
+  transpileOptionsKey,
+} from './precompiled.js';
 import { type TsCompilerOptions, transformJsonModule, transformTypeScript, typeScriptKind } from './typescript.js';
 
 export type { EsmTransform, ModuleRequest } from './esm.js';
 export { transformEsm } from './esm.js';
 export * as names from './names.js';
+export {
+  PRECOMPILED_DIR,
+  PrecompiledForms,
+  type PrecompiledInput,
+  type PrecompiledKind,
+  type PrecompiledReader,
+} from './precompiled.js';
 export { type TsCompilerOptions, transformTypeScript, typeScriptKind } from './typescript.js';
 
 /** Bumped whenever the output of a transform changes, so stale disk caches are ignored. */
-const TRANSFORM_VERSION = '14';
+export const TRANSFORM_VERSION = '14';
 /** TypeScript output depends on the running Node too (esbuild lowers what it lacks, as tsx does). */
-const TS_TARGET = `node${hostNodeVersion}`;
+export const TS_TARGET = `node${hostNodeVersion}`;
 
 export interface TransformCacheOptions {
   /** Directory for cached transforms and V8 code caches; `false` disables the disk cache. */
@@ -40,6 +57,12 @@ export interface TransformCacheOptions {
    * load reads one file instead of two per module. Entries inside are keyed by content hash.
    */
   pack?: string;
+  /**
+   * The precompiled forms of the snapshot being loaded (`checkpoint`'s `.codesave/precompiled/`): on a miss of the
+   * memory and disk caches, a form for the same key is used instead of transforming. Hits are not copied into the
+   * disk cache (the zip holds them); V8 code caches are made for them as for any script.
+   */
+  precompiled?: PrecompiledForms;
 }
 
 export { defaultCacheDir } from '../user-cache.js';
@@ -84,9 +107,19 @@ const namedInOutput = (ts: TsCompilerOptions) => ts.jsx === 'react-jsxdev';
 export class Transformer {
   readonly cacheDir: string | undefined;
   /** Counters for tests and benchmarks. */
-  readonly stats = { transformed: 0, memoryHits: 0, diskHits: 0, codeCacheHits: 0, codeCacheMisses: 0 };
+  readonly stats = {
+    transformed: 0,
+    memoryHits: 0,
+    diskHits: 0,
+    /** Transforms taken from the snapshot's precompiled forms, and source maps read from them. */
+    precompiledHits: 0,
+    precompiledMaps: 0,
+    codeCacheHits: 0,
+    codeCacheMisses: 0,
+  };
 
   readonly #pack: Pack | undefined;
+  readonly #precompiled: PrecompiledForms | undefined;
 
   constructor(options: TransformCacheOptions = {}) {
     // a directory others could write is refused (one warning): no disk cache then, only slower
@@ -94,6 +127,7 @@ export class Transformer {
     const cache = dir ? openUserCache(dir) : undefined;
     this.cacheDir = cache?.dir;
     this.#pack = cache ? Pack.of(cache, options.pack ?? '') : undefined;
+    this.#precompiled = options.precompiled;
   }
 
   /**
@@ -132,13 +166,21 @@ export class Transformer {
         return value;
       }
     }
+    const input = isJson ? undefined : esmInput(path, isTs);
+    const precompiled =
+      input && this.#precompiled && !namedInOutput(ts)
+        ? this.#precompiled.esm(input, isTs ? ts : undefined, contentHash ?? sha256(source), source)
+        : undefined;
+    if (precompiled) {
+      this.stats.precompiledHits++;
+      remember(memoryEsm, key, precompiled);
+      remember(codeKeys, precompiled.code, key);
+      return precompiled;
+    }
     this.stats.transformed++;
-    const js = isTs
-      ? transformTypeScript(source, path, 'module', ts).code
-      : isJson
-        ? transformJsonModule(source, path)
-        : source;
-    const value = transformEsm(js, path);
+    const value = isJson
+      ? transformEsm(transformJsonModule(source, path), path)
+      : compileEsm(path, source, isTs, ts).value;
     remember(memoryEsm, key, value);
     remember(codeKeys, value.code, key);
     this.#pack?.add(`${key}.json`, () => Buffer.from(JSON.stringify(value)));
@@ -151,14 +193,26 @@ export class Transformer {
    */
   esmSourceMap(path: string, source: string, ts: TsCompilerOptions = {}): string {
     if (path.endsWith('.json')) return transformEsm(transformJsonModule(source, path), path, { sourceMap: true }).map!;
-    if (!typeScriptKind(path).ts && !path.endsWith('.jsx')) return transformEsm(source, path, { sourceMap: true }).map!;
-    const js = transformTypeScript(source, path, 'module', ts, { sourceMap: true });
-    const esm = transformEsm(js.code, path, { sourceMap: true });
-    return String(remapping()([esm.map!, js.map!], () => null));
+    const isTs = typeScriptKind(path).ts || path.endsWith('.jsx');
+    if (this.#precompiled && isTs && !namedInOutput(ts)) {
+      const stored = this.#precompiled.map('esm', esmInput(path, isTs), isTs ? ts : undefined, sha256(source), source);
+      if (stored !== undefined) {
+        this.stats.precompiledMaps++;
+        return stored;
+      }
+    }
+    return esmSourceMapOf(path, source, isTs, ts);
   }
 
   /** The source map of {@link cjs}'s output (TypeScript/JSX -> CommonJS). */
   cjsSourceMap(path: string, source: string, ts: TsCompilerOptions = {}): string | undefined {
+    if (this.#precompiled && !namedInOutput(ts)) {
+      const stored = this.#precompiled.map('cjs', cjsInput(path), ts, sha256(source), source);
+      if (stored !== undefined) {
+        this.stats.precompiledMaps++;
+        return stored;
+      }
+    }
     return transformTypeScript(source, path, 'commonjs', ts, { sourceMap: true }).map;
   }
 
@@ -186,6 +240,15 @@ export class Transformer {
       remember(memoryCjs, key, value);
       this.#pack!.keep(`${key}.cjs`, fromDisk);
       return value;
+    }
+    const precompiled =
+      this.#precompiled && !namedInOutput(ts)
+        ? this.#precompiled.cjs(cjsInput(path), ts, sha256(source), source)
+        : undefined;
+    if (precompiled !== undefined) {
+      this.stats.precompiledHits++;
+      remember(memoryCjs, key, precompiled);
+      return precompiled;
     }
     this.stats.transformed++;
     const value = transformTypeScript(source, path, 'commonjs', ts).code;
@@ -249,6 +312,91 @@ export class Transformer {
     schedule();
     return script;
   }
+}
+
+/** The sha256 of a source's UTF-8 bytes (what the manifest lists for the file it was read from). */
+const sha256 = (source: string): string =>
+  typeof oneShot === 'function'
+    ? oneShot('sha256', source, 'hex')
+    : crypto.createHash('sha256').update(source).digest('hex');
+
+/** The input class of an ES module's transform: `.tsx`/`.jsx` compile JSX, other TypeScript does not. */
+const esmInput = (path: string, isTs: boolean): PrecompiledInput => (isTs ? (path.endsWith('x') ? 'tsx' : 'ts') : 'js');
+/** CommonJS-kind TypeScript: a `.cts` file gets no `import.meta` stand-in (see typescript.ts). */
+const cjsInput = (path: string): PrecompiledInput =>
+  path.endsWith('.cts') ? 'cts' : path.endsWith('x') ? 'tsx' : 'ts';
+
+/** What {@link Transformer.esm} makes of a source on a miss; `esbuild`: whether esbuild (target-dependent) ran. */
+function compileEsm(
+  path: string,
+  source: string,
+  isTs: boolean,
+  ts: TsCompilerOptions,
+): { value: EsmTransform; esbuild: boolean } {
+  if (!isTs) return { value: transformEsm(source, path), esbuild: false };
+  const js = transformTypeScript(source, path, 'module', ts);
+  return { value: transformEsm(js.code, path), esbuild: !js.linesPreserved };
+}
+
+/** The source map of {@link compileEsm}'s output. */
+function esmSourceMapOf(path: string, source: string, isTs: boolean, ts: TsCompilerOptions): string {
+  if (!isTs) return transformEsm(source, path, { sourceMap: true }).map!;
+  const js = transformTypeScript(source, path, 'module', ts, { sourceMap: true });
+  const esm = transformEsm(js.code, path, { sourceMap: true });
+  return String(remapping()([esm.map!, js.map!], () => null));
+}
+
+/** One file `checkpoint` precompiles: its zip path, text, sha256, and how the loader will run it. */
+export interface PrecompileInput {
+  path: string;
+  source: string;
+  sha256: string;
+  /** `esm`: an ES module or ESM-kind TypeScript/JSX; `cjs`: CommonJS-kind TypeScript/JSX. */
+  kind: PrecompiledKind;
+  /** The compiler options the loader will use for it (TypeScript/JSX only). */
+  ts?: TsCompilerOptions;
+}
+
+/**
+ * The entries of a file's precompiled form (its form and its source map), made by the very functions the loader
+ * runs on a miss, named by {@link precompiledKey}. `undefined` when the file has no form: it does not transform
+ * (the loader then reports the error itself, as its Node words it), or its output names its path
+ * (`jsx: react-jsxdev`).
+ */
+export function precompileSource(file: PrecompileInput): { name: string; bytes: Buffer }[] | undefined {
+  const { path, source, kind } = file;
+  const isTs = typeScriptKind(path).ts || path.endsWith('.jsx');
+  const ts = file.ts ?? {};
+  if (namedInOutput(ts) || (kind === 'cjs' && !isTs)) return undefined;
+  const input = kind === 'esm' ? esmInput(path, isTs) : cjsInput(path);
+  const key = precompiledKey(
+    TRANSFORM_VERSION,
+    kind,
+    input,
+    transpileOptionsKey(input, isTs ? ts : undefined),
+    file.sha256,
+  );
+  const header = { version: TRANSFORM_VERSION, sha256: file.sha256 };
+  let form: Buffer;
+  let map: string | undefined;
+  try {
+    if (kind === 'esm') {
+      const { value, esbuild } = compileEsm(path, source, isTs, ts);
+      const { code, ...rest } = value;
+      form = encodeForm({ ...header, target: esbuild ? TS_TARGET : null, transform: rest }, code);
+      // JavaScript: no stored map (see precompiled.ts); the loader recomputes one when a stack trace needs it.
+      if (isTs) map = esmSourceMapOf(path, source, isTs, ts);
+    } else {
+      const out = transformTypeScript(source, path, 'commonjs', ts);
+      form = encodeForm({ ...header, target: out.linesPreserved ? null : TS_TARGET }, out.code);
+      map = transformTypeScript(source, path, 'commonjs', ts, { sourceMap: true }).map;
+    }
+  } catch {
+    return undefined;
+  }
+  const entries = [{ name: formName(TRANSFORM_VERSION, kind, key), bytes: form }];
+  if (map !== undefined) entries.push({ name: mapName(TRANSFORM_VERSION, key), bytes: Buffer.from(map) });
+  return entries;
 }
 
 /** Scripts whose V8 code cache is produced when loading is quiet, by cache key (at most a few thousand). */
