@@ -26,7 +26,11 @@ export interface ArchiveOptions {
    * buffer (the same one each time — treat it as read-only) instead of inflating again.
    */
   eager?: boolean;
-  /** A zip file up to this size is read into memory; a larger one is read through a file descriptor. Default 256 MiB. */
+  /**
+   * A zip file up to this size is read into memory at open; a larger one is read through a file descriptor, only
+   * the parts that are used. Default 8 MiB: entries are checked when first read, so reading a whole large zip at
+   * open would cost what most runs never use (docs/decisions.md, "Read mode").
+   */
   inMemoryLimit?: number;
   /** How messages name a zip given as bytes. Default `'<zip bytes>'`. */
   label?: string;
@@ -44,7 +48,7 @@ export interface ArchiveOptions {
 export const DEFAULT_MAX_ENTRIES = 100_000;
 export const DEFAULT_MAX_ENTRY_SIZE = 512 * 1024 * 1024;
 export const DEFAULT_MAX_TOTAL_SIZE = 1024 * 1024 * 1024;
-const DEFAULT_IN_MEMORY_LIMIT = 256 * 1024 * 1024;
+const DEFAULT_IN_MEMORY_LIMIT = 8 * 1024 * 1024;
 export const DEFAULT_KEEP_LIMIT = 64 * 1024 * 1024;
 /** A single file larger than this is never kept by {@link Archive.keep} (it would crowd out many small ones). */
 const KEEP_FILE_LIMIT = 4 * 1024 * 1024;
