@@ -3,7 +3,7 @@ import { type Command, HelpRequested, printable, UsageError } from './command.js
 /**
  * The command table. Each command lives in `commands/<name>.ts` and registers itself here with one line: how to
  * load it, and its one-line summary for `codesave --help`, which so loads no command (nor codesave's library):
- * test/cli-startup.test.ts checks each summary is still the one its command gives.
+ * test/startup.test.ts checks each summary is still the one its command gives.
  * `codesave <dir> -o <zip>` (no command name) is the Python tool's shorthand for `save`.
  */
 export const commands: Record<string, { summary: string; load: () => Promise<Command> }> = {
