@@ -29,22 +29,18 @@ export function precompiledForms(archive: Archive, manifest: Manifest, use: bool
     return { forms: undefined, visible: archive };
   const visible = withoutForms(archive);
   if (!use || info.transformVersion !== TRANSFORM_VERSION) return { forms: undefined, visible };
-  let listed: Map<string, string> | undefined;
-  const sha256Of = (name: string) => {
-    listed ??= new Map(
-      manifest.files.filter((f) => f.path.startsWith(`${PRECOMPILED_DIR}/`)).map((f) => [f.path, f.sha256]),
-    );
-    return listed.get(name);
+  let listed: Set<string> | undefined;
+  const isListed = (name: string) => {
+    listed ??= new Set(manifest.files.map((f) => f.path).filter((path) => path.startsWith(`${PRECOMPILED_DIR}/`)));
+    return listed.has(name);
   };
   const fileEntry = (name: string): ArchiveEntry | undefined => {
     const entry = archive.entries.get(name);
     return entry?.type === 'file' ? entry : undefined;
   };
   const read = (name: string): Uint8Array | undefined => {
-    if (!fileEntry(name)) return undefined;
-    const expected = sha256Of(name);
     // Only what the manifest lists is used (verification refuses anything else at open; without it, the same rule).
-    if (expected === undefined) return undefined;
+    if (!fileEntry(name) || !isListed(name)) return undefined;
     return archive.read(name);
   };
   const forms = new PrecompiledForms(

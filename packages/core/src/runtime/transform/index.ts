@@ -92,10 +92,12 @@ function remember<V>(cache: Map<string, V>, key: string, value: V): void {
 /** One-shot `crypto.hash` where the running Node has it (≥ 20.12): no Hash object per key. */
 type OneShot = (algorithm: string, data: string, encoding: 'hex') => string;
 let oneShot: OneShot | null | undefined;
+/** Looked up on first use: node:crypto loads then. */
+const oneShotHash = (): OneShot | null => (oneShot ??= (crypto as { hash?: OneShot }).hash ?? null);
 
 const hash = (...parts: string[]): string => {
-  oneShot ??= (crypto as { hash?: OneShot }).hash ?? null; // on first use: node:crypto loads then
-  if (oneShot) return oneShot('sha256', `${parts.join('\0')}\0`, 'hex').slice(0, 40);
+  const one = oneShotHash();
+  if (one) return one('sha256', `${parts.join('\0')}\0`, 'hex').slice(0, 40);
   const h = crypto.createHash('sha256');
   for (const p of parts) h.update(p).update('\0');
   return h.digest('hex').slice(0, 40);
@@ -315,10 +317,10 @@ export class Transformer {
 }
 
 /** The sha256 of a source's UTF-8 bytes (what the manifest lists for the file it was read from). */
-const sha256 = (source: string): string =>
-  typeof oneShot === 'function'
-    ? oneShot('sha256', source, 'hex')
-    : crypto.createHash('sha256').update(source).digest('hex');
+const sha256 = (source: string): string => {
+  const one = oneShotHash();
+  return one ? one('sha256', source, 'hex') : crypto.createHash('sha256').update(source).digest('hex');
+};
 
 /** The input class of an ES module's transform: `.tsx`/`.jsx` compile JSX, other TypeScript does not. */
 const esmInput = (path: string, isTs: boolean): PrecompiledInput => (isTs ? (path.endsWith('x') ? 'tsx' : 'ts') : 'js');
